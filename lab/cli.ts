@@ -1,0 +1,36 @@
+/** npm run lab -- up [--profile PATH]... | down | status */
+import { join } from "path";
+import { defaultLabDir, labDown, labUp, listBuiltinProfiles, readInventory, Inventory } from "./lab";
+
+function table(inv: Inventory): string {
+  const rows = inv.hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.user, h.privateKeyPath, h.hostKeyFingerprint]);
+  const head = ["host", "address", "user", "key", "host key"];
+  const widths = head.map((_, i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const dir = defaultLabDir();
+  if (cmd === "up") {
+    const profiles: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === "--profile" && rest[i + 1]) profiles.push(rest[++i]);
+      else throw new Error(`lab up: unexpected argument ${rest[i]} (usage: lab up [--profile PATH]...)`);
+    }
+    const inv = await labUp(profiles.length ? profiles : listBuiltinProfiles(), dir);
+    console.log(table(inv));
+    console.log(`\ninventory: ${join(dir, "inventory.json")} (key passphrase in ${join(dir, "client_key.passphrase")})`);
+  } else if (cmd === "down") {
+    console.log(`lab down: stopped ${labDown(dir)} processes, removed ${dir}`);
+  } else if (cmd === "status") {
+    console.log(table(readInventory(dir)));
+  } else {
+    throw new Error("usage: npm run lab -- up [--profile PATH]... | down | status");
+  }
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts one simulated SEV hypervisor from a host folder rendered by the lab CLI.
+# Inside a private mount namespace the profile's facts are bind-mounted over the real
+# paths the provider reads; a libvirtd (test driver only) and an sshd serve that view.
+set -euo pipefail
+host=$(cd "$1" && pwd)
+mkdir -p /run/sshd "$host/run"
+
+if [ "${2:-}" != inside ]; then
+  exec unshare -m --propagation private -- "$0" "$host" inside
+fi
+
+f="$host/root"
+bind() { [ -e "$2" ] || return 0; mount --bind "$1" "$2"; }
+
+bind "$f/cmdline" /proc/cmdline
+bind "$f/osrelease" /proc/sys/kernel/osrelease
+bind "$f/cpuinfo" /proc/cpuinfo
+bind "$f/meminfo" /proc/meminfo
+mount --bind "$f/sys-module" /sys/module
+mount --bind "$f/cgroup" /sys/fs/cgroup
+
+# /dev: a fresh tmpfs with the few real nodes sshd needs, plus the profile's device nodes.
+mkdir -p "$host/run/realdev"
+mount --bind /dev "$host/run/realdev"
+mount -t tmpfs -o mode=755 lab-dev /dev
+for n in null zero full random urandom tty; do
+  touch "/dev/$n"; mount --bind "$host/run/realdev/$n" "/dev/$n"
+done
+mkdir -p /dev/pts /dev/shm
+mount --bind "$host/run/realdev/pts" /dev/pts
+ln -s pts/ptmx /dev/ptmx
+ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"; done
+umount -l "$host/run/realdev"
+while read -r name major minor; do
+  [ -n "$name" ] && mknod "/dev/$name" c "$major" "$minor"
+done < "$f/devices"
+
+# libvirt: private state, only the built-in test driver (no qemu driver module loaded).
+for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+  mkdir -p "$d"; mount -t tmpfs -o mode=755 lab-libvirt "$d"
+done
+mkdir -p "$host/run/no-drivers"
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LIBVIRT_DRIVER_DIR="$host/run/no-drivers" \
+  libvirtd -d -p "$host/run/libvirtd.pid" -f "$host/libvirtd.conf"
+sock=/run/libvirt/libvirt-sock
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+# The test driver forgets everything when its last connection closes: keep one open.
+( exec setsid virsh -c "test+unix:///default?socket=$sock" event --all --loop >/dev/null 2>&1 ) &
+echo $! > "$host/run/keeper.pid"
+
+mount --bind "$f/bin" /usr/local/bin
+exec /usr/sbin/sshd -D -f "$host/sshd_config" -E "$host/run/sshd.log"

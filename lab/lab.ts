@@ -1,0 +1,265 @@
+/**
+ * The embedded lab: simulated SEV hypervisors on this machine. Each host is a real OpenSSH server
+ * on its own loopback port, in a mount namespace where the profile's facts sit over the real paths,
+ * with a real libvirtd (test driver). Only what this machine cannot have is simulated, by shims on
+ * the lab host's PATH: `virsh domcapabilities`/`virsh version` (the test driver has neither),
+ * `systemctl` (no systemd here) and `qemu-system-x86_64 --version`.
+ */
+import { execFileSync, spawn } from "child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, copyFileSync } from "fs";
+import { createServer, connect } from "net";
+import { basename, join, resolve } from "path";
+import { LabProfile } from "../provider/generated/lab-profile";
+import { formatProblems, schemaChecker } from "../provider/core/validate";
+import profileSchema from "../schema/lab-profile.schema.json";
+
+export const repoRoot = resolve(__dirname, existsSync(resolve(__dirname, "../package.json")) ? ".." : "../..");
+export const builtinProfiles = join(repoRoot, "lab", "profiles");
+const hostUpScript = join(repoRoot, "lab", "host-up.sh");
+const LAB_SOCKET = "/run/libvirt/libvirt-sock";
+
+export interface LabHost {
+  name: string;
+  profile: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  passphrase: string;
+  hostKeyFingerprint: string;
+  sshdLog: string;
+  folder: string;
+}
+
+export interface Inventory {
+  hosts: LabHost[];
+}
+
+const checkProfile = schemaChecker<LabProfile>(profileSchema);
+
+export function defaultLabDir(): string {
+  return process.env.SEV_LAB_DIR ?? join(repoRoot, ".lab");
+}
+
+export function loadProfile(folder: string): LabProfile {
+  const file = join(folder, "profile.json");
+  if (!existsSync(file)) throw new Error(`lab profile ${folder}: no profile.json (see lab/profiles/README.md)`);
+  const result = checkProfile(JSON.parse(readFileSync(file, "utf8")));
+  if (!result.ok) throw new Error(formatProblems(`lab profile ${file}`, result.problems));
+  if (!existsSync(join(folder, result.value.domcapabilities))) {
+    throw new Error(`lab profile ${file}: domcapabilities file ${result.value.domcapabilities} not found beside it`);
+  }
+  return result.value;
+}
+
+export function listBuiltinProfiles(): string[] {
+  return readdirSync(builtinProfiles, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(builtinProfiles, d.name));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function write(file: string, text: string, mode?: number): void {
+  writeFileSync(file, text);
+  if (mode) chmodSync(file, mode);
+}
+
+function sq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const virshShim = (host: string) => `#!/bin/sh
+# Lab shim, never on a real host: the libvirt test driver answers neither domcapabilities nor
+# a QEMU version, so those come from the profile; every other command goes to this host's libvirtd.
+. ${sq(join(host, "root", "versions"))}
+while [ $# -gt 0 ]; do
+  case $1 in
+    -c|--connect) shift 2 ;;
+    --connect=*|-q|--quiet|-r|--readonly) shift ;;
+    *) break ;;
+  esac
+done
+case $1 in
+  domcapabilities) exec cat ${sq(join(host, "root", "domcapabilities.xml"))} ;;
+  version)
+    printf 'Compiled against library: libvirt %s\\nUsing library: libvirt %s\\nUsing API: QEMU %s\\nRunning hypervisor: QEMU %s\\n' "$LIBVIRT" "$LIBVIRT" "$LIBVIRT" "$QEMU"
+    [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
+    exit 0 ;;
+esac
+exec /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
+`;
+
+const qemuShim = (host: string) => `#!/bin/sh
+# Lab shim: the QEMU version the profile declares.
+. ${sq(join(host, "root", "versions"))}
+echo "QEMU emulator version $QEMU"
+`;
+
+const systemctlShim = (host: string) => `#!/bin/sh
+# Lab shim for systemd (absent here): show and set-property on machine.slice, kept in a state file.
+state=${sq(join(host, "state", "machine.slice"))}
+cmd=$1; unit=$2
+[ "$unit" = machine.slice ] || { echo "Unit $unit could not be found." >&2; exit 1; }
+bytes() {
+  case $1 in
+    infinity) echo infinity ;;
+    *[!0-9KMGTkmgt]*|'') return 1 ;;
+    *[Kk]) echo $(( \${1%?} * 1024 )) ;;
+    *[Mm]) echo $(( \${1%?} * 1048576 )) ;;
+    *[Gg]) echo $(( \${1%?} * 1073741824 )) ;;
+    *[Tt]) echo $(( \${1%?} * 1099511627776 )) ;;
+    *) echo "$1" ;;
+  esac
+}
+case $cmd in
+  show)
+    shift 2
+    while [ $# -gt 0 ]; do
+      [ "$1" = -p ] && { grep "^$2=" "$state"; shift 2; continue; }
+      shift
+    done ;;
+  set-property)
+    shift 2
+    for kv in "$@"; do
+      k=\${kv%%=*}; v=\${kv#*=}
+      case $k in MemoryMax|MemoryHigh) ;; *) echo "Unknown assignment: $kv" >&2; exit 1 ;; esac
+      b=$(bytes "$v") || { echo "Failed to parse $k= value '$v'" >&2; exit 1; }
+      grep -v "^$k=" "$state" > "$state.new"; echo "$k=$b" >> "$state.new"; mv "$state.new" "$state"
+      echo "$(date -u +%FT%TZ) set-property machine.slice $k=$b" >> ${sq(join(host, "state", "systemctl.log"))}
+    done ;;
+  *) echo "systemctl (lab shim): only 'show' and 'set-property' of machine.slice" >&2; exit 1 ;;
+esac
+`;
+
+/** Writes the files a lab host serves: facts, shims, sshd and libvirtd configuration. */
+function renderHost(folder: string, profileDir: string, p: LabProfile, port: number, clientPub: string): void {
+  const root = join(folder, "root");
+  for (const d of ["root/bin", "root/sys-module", "root/cgroup/machine.slice", "ssh", "state", "run"]) {
+    mkdirSync(join(folder, d), { recursive: true });
+  }
+  write(join(root, "cmdline"), p.cmdline + "\n");
+  write(join(root, "osrelease"), p.kernelRelease + "\n");
+  write(join(root, "cpuinfo"), `processor\t: 0\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nflags\t\t: ${p.cpu.flags}\n\n`);
+  write(join(root, "meminfo"), `MemTotal:       ${p.memTotalKiB} kB\nMemFree:        ${Math.floor(p.memTotalKiB / 2)} kB\n`);
+  if (p.kvmAmd) {
+    const params = join(root, "sys-module", "kvm_amd", "parameters");
+    mkdirSync(params, { recursive: true });
+    for (const [k, v] of Object.entries(p.kvmAmd)) write(join(params, k), `${v}\n`);
+  }
+  mkdirSync(join(root, "sys-module", "kvm", "parameters"), { recursive: true });
+  if (p.miscCgroup) {
+    write(join(root, "cgroup", "misc.capacity"), `sev ${p.miscCgroup.sev}\nsev_es ${p.miscCgroup.sev_es}\n`);
+    write(join(root, "cgroup", "machine.slice", "misc.current"), "sev 0\nsev_es 0\n");
+  }
+  const nodes: Record<string, string> = { sev: "10 124", kvm: "10 232" };
+  write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]}\n`).join(""));
+  copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
+  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\n`);
+  write(join(root, "bin", "virsh"), virshShim(folder), 0o755);
+  write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
+  write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
+  write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
+  write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\n`);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-${basename(folder)}`, "-f", join(folder, "ssh", "host_key")]);
+  write(join(folder, "ssh", "authorized_keys"), clientPub, 0o600);
+  write(join(folder, "sshd_config"), [
+    `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${join(folder, "ssh", "host_key")}`,
+    `AuthorizedKeysFile ${join(folder, "ssh", "authorized_keys")}`, "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no",
+    `PidFile ${join(folder, "run", "sshd.pid")}`, "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 64", "",
+  ].join("\n"));
+}
+
+function fingerprintOf(pubFile: string): string {
+  return execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", pubFile], { encoding: "utf8" }).split(/\s+/)[1];
+}
+
+function waitForSsh(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((res, rej) => {
+    const attempt = () => {
+      const s = connect(port, "127.0.0.1");
+      s.once("data", (d) => { s.destroy(); d.toString().startsWith("SSH-") ? res() : rej(new Error(`port ${port}: not an SSH server`)); });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > deadline) rej(new Error(`lab sshd on port ${port} did not start within ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+function ensureClientKey(dir: string): { keyPath: string; passphrase: string; pub: string } {
+  const keyPath = join(dir, "client_key");
+  const passFile = join(dir, "client_key.passphrase");
+  if (!existsSync(keyPath)) {
+    const passphrase = execFileSync("openssl", ["rand", "-hex", "16"], { encoding: "utf8" }).trim();
+    write(passFile, passphrase, 0o600);
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "pulumi-sev-lab", "-f", keyPath]);
+  }
+  return { keyPath, passphrase: readFileSync(passFile, "utf8").trim(), pub: readFileSync(`${keyPath}.pub`, "utf8") };
+}
+
+export function readInventory(dir = defaultLabDir()): Inventory {
+  const file = join(dir, "inventory.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Inventory) : { hosts: [] };
+}
+
+function saveInventory(dir: string, inv: Inventory): void {
+  write(join(dir, "inventory.json"), JSON.stringify(inv, null, 2) + "\n", 0o600);
+}
+
+/** Starts one lab host per profile folder; hosts already up under the same name are kept. */
+export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promise<Inventory> {
+  mkdirSync(join(dir, "hosts"), { recursive: true });
+  const client = ensureClientKey(dir);
+  const inv = readInventory(dir);
+  for (const profileDir of profileDirs.map((p) => resolve(p))) {
+    const name = basename(profileDir);
+    if (inv.hosts.some((h) => h.name === name)) continue;
+    const profile = loadProfile(profileDir);
+    const folder = join(dir, "hosts", name);
+    rmSync(folder, { recursive: true, force: true });
+    const port = await freePort();
+    renderHost(folder, profileDir, profile, port, client.pub);
+    const child = spawn(hostUpScript, [folder], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
+    child.unref();
+    await waitForSsh(port, 15000);
+    inv.hosts.push({
+      name, profile: profileDir, address: "127.0.0.1", port, user: "root",
+      privateKeyPath: client.keyPath, passphrase: client.passphrase,
+      hostKeyFingerprint: fingerprintOf(join(folder, "ssh", "host_key.pub")),
+      sshdLog: join(folder, "run", "sshd.log"), folder,
+    });
+    saveInventory(dir, inv);
+  }
+  return inv;
+}
+
+function pidsOf(folder: string): number[] {
+  const run = join(folder, "run");
+  if (!existsSync(run)) return [];
+  return readdirSync(run).filter((f) => f.endsWith(".pid")).map((f) => Number(readFileSync(join(run, f), "utf8").trim())).filter((n) => n > 1);
+}
+
+/** Stops every process the lab started, by process id, and removes its folder. */
+export function labDown(dir = defaultLabDir()): number {
+  const inv = readInventory(dir);
+  let stopped = 0;
+  for (const h of inv.hosts) {
+    for (const pid of pidsOf(h.folder)) {
+      try { process.kill(pid, "SIGTERM"); stopped++; } catch { /* already gone */ }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return stopped;
+}

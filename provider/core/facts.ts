@@ -1,0 +1,97 @@
+/** Everything the provider knows about a hypervisor, as parsed from one probe. */
+
+export type SevModel = "sev" | "sev-es" | "sev-snp";
+
+export interface CmdlineFacts {
+  /** Value of mem_encrypt= on the kernel command line, null when absent. */
+  memEncrypt: string | null;
+  /** Value of kvm_amd.sev= on the kernel command line, null when absent. */
+  kvmAmdSev: string | null;
+}
+
+export interface KvmAmdFacts {
+  /** The kvm_amd module is loaded (its parameters folder exists). */
+  loaded: boolean;
+  /** Parameter value as a boolean; null when the parameter file is absent. */
+  sev: boolean | null;
+  sevEs: boolean | null;
+  sevSnp: boolean | null;
+}
+
+export interface CpuFacts {
+  vendor: string | null;
+  sev: boolean;
+  sevEs: boolean;
+  sevSnp: boolean;
+  sme: boolean;
+}
+
+export interface SevDomainCaps {
+  supported: boolean;
+  cbitpos: number | null;
+  reducedPhysBits: number | null;
+  /** null when libvirt (before 8.0) does not report it. */
+  maxGuests: number | null;
+  maxESGuests: number | null;
+}
+
+export interface DomainCapabilities {
+  domainType: string | null;
+  arch: string | null;
+  machine: string | null;
+  sev: SevDomainCaps;
+  /** launchSecurity sectype values, empty when the element is absent or unsupported. */
+  launchSecurityTypes: string[];
+  /** Machine types named in the document (the <machine> element). */
+  machines: string[];
+  /** OVMF/firmware loader paths offered under os/loader. */
+  loaders: string[];
+}
+
+/** One line of a misc cgroup file ("sev 509"). */
+export interface MiscPool {
+  capacity: number | null;
+  current: number | null;
+}
+
+export interface MiscCgroupFacts {
+  sev: MiscPool;
+  sevEs: MiscPool;
+}
+
+export interface SevDomainFact {
+  name: string;
+  uuid: string;
+  running: boolean;
+  model: SevModel;
+  /** Ownership metadata written by this provider, when present. */
+  owner: { project: string; stack: string; urn: string } | null;
+}
+
+/** A systemd memory property: bytes, or null for "infinity" (no limit). */
+export type MemoryValue = number | null;
+
+export interface SliceFacts {
+  /** False when systemctl is missing or does not know machine.slice. */
+  available: boolean;
+  memoryMax: MemoryValue;
+  memoryHigh: MemoryValue;
+}
+
+export interface HostFacts {
+  kernelRelease: string | null;
+  cmdline: CmdlineFacts;
+  kvmAmd: KvmAmdFacts;
+  devices: { sev: boolean; kvm: boolean };
+  cpu: CpuFacts;
+  memTotalBytes: number | null;
+  libvirtVersion: string | null;
+  qemuVersion: string | null;
+  domcaps: DomainCapabilities | null;
+  /** virsh's error text when domcapabilities could not be read. */
+  domcapsError: string | null;
+  /** null when the kernel has no misc cgroup controller (before 5.13). */
+  misc: MiscCgroupFacts | null;
+  sevDomains: SevDomainFact[];
+  slice: SliceFacts;
+}

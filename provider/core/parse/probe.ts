@@ -1,0 +1,58 @@
+/** Composes HostFacts from the output of provider/effects/probe.sh. */
+import { HostFacts, SevDomainFact } from "../facts";
+import { parseCmdline } from "./cmdline";
+import { parseCpuinfo } from "./cpuinfo";
+import { parseDevices } from "./devices";
+import { parseDomcapsSection } from "./domcaps";
+import { parseSevDomain } from "./domain";
+import { parseKvmAmd } from "./kvm-amd";
+import { parseMemTotal } from "./meminfo";
+import { parseMiscCgroup } from "./misc-cgroup";
+import { parseOsRelease } from "./osrelease";
+import { bodyOf, ProbeSection, splitSections } from "./sections";
+import { parseSystemctlShow } from "./systemctl";
+import { parseVersions } from "./versions-output";
+
+/** A "domain UUID STATE…" section; an unreadable XML names the domain in the error. */
+function sevDomainOf(section: ProbeSection): SevDomainFact | null {
+  const [uuid = "", ...state] = section.args;
+  try {
+    return parseSevDomain(section.body, state.join(" "), uuid);
+  } catch (err) {
+    throw new Error(`probe: domain ${uuid}: ${(err as Error).message}`);
+  }
+}
+
+export function sevDomainsOf(sections: ProbeSection[]): SevDomainFact[] {
+  return sections
+    .filter((s) => s.name === "domain")
+    .map(sevDomainOf)
+    .filter((d): d is SevDomainFact => d !== null);
+}
+
+export function parseProbe(stdout: string): HostFacts {
+  const sections = splitSections(stdout);
+  if (!sections.some((s) => s.name === "end")) {
+    throw new Error(
+      `probe output is incomplete: no "@@probe end@@" marker (the probe was cut short; last section: ${sections.at(-1)?.name ?? "none"})`,
+    );
+  }
+  const body = (name: string) => bodyOf(sections, name);
+  const versions = parseVersions(body("virsh-version"), body("qemu-version"));
+  const domcaps = parseDomcapsSection(body("domcapabilities"));
+  return {
+    kernelRelease: parseOsRelease(body("osrelease")),
+    cmdline: parseCmdline(body("cmdline")),
+    kvmAmd: parseKvmAmd(body("kvm_amd")),
+    devices: parseDevices(body("devices")),
+    cpu: parseCpuinfo(body("cpuinfo")),
+    memTotalBytes: parseMemTotal(body("meminfo")),
+    libvirtVersion: versions.libvirt,
+    qemuVersion: versions.qemu,
+    domcaps: domcaps.domcaps,
+    domcapsError: domcaps.error,
+    misc: parseMiscCgroup(body("misc.capacity"), body("misc.current")),
+    sevDomains: sevDomainsOf(sections),
+    slice: parseSystemctlShow(body("slice")),
+  };
+}

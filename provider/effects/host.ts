@@ -1,0 +1,24 @@
+/** Effects on a hypervisor: the probe and machine.slice. Everything goes through exec(). */
+import { readFileSync } from "fs";
+import { join } from "path";
+import { exec, SshTarget } from "./ssh";
+
+const probeScript = readFileSync(join(__dirname, "probe.sh"), "utf8");
+
+/** The whole probe in one exec channel; the URI is an argument, the script comes on stdin. */
+export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string> {
+  const r = await exec(t, ["sh", "-s", "--", libvirtUri], { stdin: probeScript });
+  return r.stdout;
+}
+
+export type SliceProperty = "MemoryMax" | "MemoryHigh";
+
+/** Sets a machine.slice memory property; null means no limit ("infinity"). */
+export async function setSliceProperty(t: SshTarget, property: SliceProperty, bytes: number | null): Promise<void> {
+  await exec(t, ["systemctl", "set-property", "machine.slice", `${property}=${bytes === null ? "infinity" : String(bytes)}`]);
+}
+
+export async function readSlice(t: SshTarget): Promise<string> {
+  const r = await exec(t, ["systemctl", "show", "machine.slice", "-p", "MemoryMax", "-p", "MemoryHigh"]);
+  return r.stdout;
+}

@@ -1,0 +1,32 @@
+# One round trip collects every host fact. Sent on stdin to `sh -s -- URI`; prints sections
+# "@@probe NAME@@" that provider/core/parse/probe.ts reads. Keep it POSIX sh.
+uri=$1
+sec() { printf '\n@@probe %s@@\n' "$*"; }
+v() { virsh -c "$uri" "$@"; }
+
+sec osrelease; cat /proc/sys/kernel/osrelease 2>/dev/null
+sec cmdline; cat /proc/cmdline 2>/dev/null
+sec kvm_amd
+if [ -d /sys/module/kvm_amd/parameters ]; then
+  echo loaded
+  for p in sev sev_es sev_snp; do
+    f=/sys/module/kvm_amd/parameters/$p
+    [ -r "$f" ] && printf '%s=%s\n' "$p" "$(cat "$f")"
+  done
+fi
+sec devices; for d in sev kvm; do [ -e "/dev/$d" ] && echo "$d"; done
+sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
+sec meminfo; grep '^MemTotal:' /proc/meminfo
+sec virsh-version; v version --daemon 2>&1
+sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1
+sec domcapabilities; v domcapabilities 2>&1
+sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
+sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
+sec slice; systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"
+for u in $(v list --all --uuid 2>/dev/null); do
+  xml=$(v dumpxml "$u" 2>/dev/null) || continue
+  case $xml in
+    *"<launchSecurity"*) sec domain "$u" "$(v domstate "$u" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" ;;
+  esac
+done
+sec end

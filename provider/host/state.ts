@@ -1,0 +1,27 @@
+import { SevHostInputs } from "../generated/sev-host";
+import { HostFacts } from "../core/facts";
+import { Check } from "../core/checks";
+import { SlotCapacity } from "../core/capacity";
+import { SliceProperty } from "../effects/host";
+
+export interface SliceState {
+  property: SliceProperty;
+  /** What this resource keeps machine.slice at. */
+  limitBytes: number;
+  /** The value before this resource first set it (null: infinity); restored on delete. */
+  previous: number | null;
+  /** What the host reported at the last probe; differs from limitBytes after an out-of-band change. */
+  current: number | null;
+}
+
+/** SevHost outputs: the inputs (credentials stay secret) plus what the host showed. */
+export interface SevHostOutputs extends SevHostInputs {
+  hostKeySeen: string;
+  facts: HostFacts;
+  checks: Check[];
+  ready: boolean;
+  capacity: SlotCapacity;
+  slice: SliceState | null;
+  /** Out-of-band changes found by the last refresh; the next update repairs what it owns. */
+  drift: string[];
+}

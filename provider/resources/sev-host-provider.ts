@@ -1,0 +1,67 @@
+/**
+ * The SevHost dynamic provider. Loaded by absolute path from the serialized provider closure, so it
+ * may import anything; it holds no state between calls but the per-process SSH connection pool.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { SevHostInputs } from "../generated/sev-host";
+import { checkHostInputs } from "../host/inputs";
+import { applySlice, assertReady, inspect, observedSlice, outputsOf, restoreSlice } from "../host/operations";
+import { SevHostOutputs } from "../host/state";
+import { DEFAULTS } from "../host/target";
+import schema from "../../schema/sev-host.schema.json";
+
+const inputKeys = Object.keys(schema.properties) as (keyof SevHostInputs)[];
+/** A different machine: replace. Everything else updates in place. */
+const replaceKeys: (keyof SevHostInputs)[] = ["address", "port"];
+
+function idOf(i: SevHostInputs): string {
+  return `${i.address}:${i.port ?? DEFAULTS.port}`;
+}
+
+function inputsOf(o: SevHostInputs): SevHostInputs {
+  const picked: Record<string, unknown> = {};
+  for (const k of inputKeys) if (o[k] !== undefined) picked[k] = o[k];
+  return picked as unknown as SevHostInputs;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> {
+    const { inputs, problems } = checkHostInputs(news);
+    return { inputs, failures: problems.map((p) => ({ property: p.property, reason: p.reason })) };
+  },
+
+  async diff(_id: string, olds: SevHostOutputs, news: SevHostInputs): Promise<pulumi.dynamic.DiffResult> {
+    const changed = inputKeys.filter((k) => !same(olds[k], news[k]));
+    const replaces = changed.filter((k) => replaceKeys.includes(k));
+    const drifted = (olds.drift ?? []).length > 0 || olds.ready === false;
+    return { changes: changed.length > 0 || drifted, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs: SevHostInputs): Promise<pulumi.dynamic.CreateResult> {
+    const inspection = await inspect(inputs);
+    assertReady(inputs, inspection);
+    const slice = await applySlice(inputs, inspection, null);
+    return { id: idOf(inputs), outs: outputsOf(inputs, inspection, slice) };
+  },
+
+  async read(id: string, props: SevHostOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const inputs = inputsOf(props);
+    const inspection = await inspect(inputs);
+    return { id, props: outputsOf(inputs, inspection, observedSlice(props.slice ?? null, inspection.facts)) };
+  },
+
+  async update(_id: string, olds: SevHostOutputs, news: SevHostInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const inspection = await inspect(news);
+    assertReady(news, inspection);
+    const slice = await applySlice(news, inspection, observedSlice(olds.slice ?? null, inspection.facts));
+    return { outs: outputsOf(news, inspection, slice) };
+  },
+
+  async delete(_id: string, props: SevHostOutputs): Promise<void> {
+    await restoreSlice(inputsOf(props), props.slice ?? null);
+  },
+};

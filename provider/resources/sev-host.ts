@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { SevHostInputs } from "../generated/sev-host";
+import { Check } from "../core/checks";
+import { HostFacts } from "../core/facts";
+import { SlotCapacity } from "../core/capacity";
+import { SliceState } from "../host/state";
+import { delegatingProvider } from "./delegate";
+
+/** Every input may be a Pulumi output. */
+export type SevHostArgs = { [K in keyof SevHostInputs]: pulumi.Input<SevHostInputs[K]> };
+
+const SECRET_INPUTS = ["privateKey", "privateKeyPassphrase"] as const;
+const provider = delegatingProvider(require.resolve("./sev-host-provider"), "sevHostProvider");
+
+/** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
+export class SevHost extends pulumi.dynamic.Resource {
+  declare readonly address: pulumi.Output<string>;
+  declare readonly hostKeySeen: pulumi.Output<string>;
+  declare readonly facts: pulumi.Output<HostFacts>;
+  declare readonly checks: pulumi.Output<Check[]>;
+  declare readonly ready: pulumi.Output<boolean>;
+  declare readonly capacity: pulumi.Output<SlotCapacity>;
+  declare readonly slice: pulumi.Output<SliceState | null>;
+  declare readonly drift: pulumi.Output<string[]>;
+
+  constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
+    const secretArgs: Record<string, unknown> = { ...args };
+    for (const k of SECRET_INPUTS) if (args[k] !== undefined) secretArgs[k] = pulumi.secret(args[k]);
+    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, slice: undefined, drift: undefined };
+    super(provider, name, { ...secretArgs, ...outputs }, {
+      ...opts,
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS],
+    }, "sev", "SevHost");
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# npm start: the main job on the embedded lab. Starts the lab hosts, runs `pulumi up` of the root
+# program (examples/quickstart) against them with local state, and prints readiness and capacity.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+PULUMI_BIN=$(bash scripts/install-pulumi.sh | tail -n 1)
+export PATH="$PULUMI_BIN:$PATH"
+npm run -s build
+node dist/lab/cli.js up
+
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-pulumi-sev-lab}"
+export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
+mkdir -p .pulumi-state
+stack=${SEV_STACK:-lab}
+pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
+pulumi up --yes --skip-preview=false
+echo
+node dist/lab/readiness.js "$(pulumi stack output readiness --json)"

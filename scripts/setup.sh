@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the lab and the tests need, only when missing: Debian packages, npm packages,
+# and the Pulumi CLI (scripts/install-pulumi.sh). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have sshd || need+=(openssh-server)
+have ssh-keygen || need+=(openssh-client)
+have libvirtd || need+=(libvirt-daemon libvirt-daemon-driver-qemu)
+have virsh || need+=(libvirt-clients)
+have xmllint || need+=(libxml2-utils)
+have virt-xml-validate || need+=(libvirt-clients)
+have unshare || need+=(util-linux)
+have openssl || need+=(openssl)
+[ -d /usr/share/OVMF ] || need+=(ovmf)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2
+  apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+fi
+
+if [ ! -d node_modules/@pulumi/pulumi ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# npm test: install what is missing, build, run every ava test (unit, lab over SSH, Pulumi engine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run -s build
+mkdir -p .lab
+set +e
+npx ava --tap "$@" 2>&1 | tee .lab/ava.tap
+status=${PIPESTATUS[0]}
+set -e
+pass=$(sed -n 's/^# pass *\([0-9]*\)$/\1/p' .lab/ava.tap | tail -n 1)
+fail=$(sed -n 's/^# fail *\([0-9]*\)$/\1/p' .lab/ava.tap | tail -n 1)
+skip=$(sed -n 's/^# skip *\([0-9]*\)$/\1/p' .lab/ava.tap | tail -n 1)
+echo "ava: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+exit "$status"

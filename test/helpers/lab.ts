@@ -1,0 +1,49 @@
+/** A lab of its own for each test file: real sshd + libvirtd per host, stopped when the file ends. */
+import { readFileSync } from "fs";
+import { basename, join } from "path";
+import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../../lab/lab";
+import { SevHostInputs } from "../../provider/generated/sev-host";
+import { exec, closeAll, SshTarget } from "../../provider/effects/ssh";
+
+export interface TestLab {
+  dir: string;
+  inventory: Inventory;
+  host(name: string): LabHost;
+  inputs(name: string, extra?: Partial<SevHostInputs>): SevHostInputs;
+  /** Runs a command on a lab host as an operator would (out of band for the provider under test). */
+  sh(name: string, argv: string[]): Promise<string>;
+  /** Lines of the host's sshd log (connections, sessions). */
+  sshdLog(name: string): string[];
+  stop(): void;
+}
+
+export async function startLab(testFile: string, profiles: string[]): Promise<TestLab> {
+  const dir = join(repoRoot, ".lab", `test-${basename(testFile, ".js")}-${process.pid}`);
+  const inventory = await labUp(profiles.map((p) => join(builtinProfiles, p)), dir);
+  const host = (name: string) => {
+    const h = inventory.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`no lab host ${name}`);
+    return h;
+  };
+  const inputs = (name: string, extra: Partial<SevHostInputs> = {}): SevHostInputs => {
+    const h = host(name);
+    return {
+      address: h.address, port: h.port, user: h.user,
+      privateKey: readFileSync(h.privateKeyPath, "utf8"), privateKeyPassphrase: h.passphrase,
+      hostKeyFingerprint: h.hostKeyFingerprint, ...extra,
+    };
+  };
+  const target = (name: string): SshTarget => {
+    const h = host(name);
+    return {
+      host: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), passphrase: h.passphrase,
+      hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 10000, commandTimeoutMs: 30000,
+    };
+  };
+  return {
+    dir, inventory, host, inputs,
+    sh: async (name, argv) => (await exec(target(name), argv)).stdout,
+    sshdLog: (name) => readFileSync(host(name).sshdLog, "utf8").split("\n"),
+    stop: () => { closeAll(); labDown(dir); },
+  };
+}

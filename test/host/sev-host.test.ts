@@ -1,0 +1,205 @@
+/** SevHost's provider against real lab hosts over real SSH: verdicts, slice limit, host keys, inputs. */
+import anyTest, { TestFn } from "ava";
+import { sevHostProvider as p } from "../../provider/resources/sev-host-provider";
+import { SevHostOutputs } from "../../provider/host/state";
+import { SevHostInputs } from "../../provider/generated/sev-host";
+import { startLab, TestLab } from "../helpers/lab";
+
+const test = anyTest as TestFn<{ lab: TestLab }>;
+const PROFILES = ["rome", "genoa", "naples", "rome-es-pool-empty", "rome-sev-disabled", "kernel-4.15", "qemu-2.11-libvirt-4.4", "intel"];
+const GiB = 1024 ** 3;
+
+test.before(async (t) => {
+  t.context.lab = await startLab(__filename, PROFILES);
+});
+test.after.always((t) => t.context.lab?.stop());
+
+async function create(inputs: SevHostInputs): Promise<SevHostOutputs> {
+  const checked = await p.check!({}, inputs);
+  if (checked.failures?.length) throw new Error(checked.failures.map((f) => f.reason).join("; "));
+  return (await p.create(checked.inputs)).outs as SevHostOutputs;
+}
+
+const verdicts = (o: SevHostOutputs) => Object.fromEntries(o.checks.map((c) => [c.id, c.verdict]));
+
+test("a Rome host is ready, with SEV and SEV-ES slots from domcapabilities", async (t) => {
+  const out = await create(t.context.lab.inputs("rome"));
+  t.true(out.ready);
+  t.deepEqual(out.checks.filter((c) => c.verdict !== "pass"), []);
+  t.is(out.capacity.sev.total, 59);
+  t.is(out.capacity.sevEs.total, 450);
+  t.is(out.facts.kernelRelease, "5.14.0-362.8.1.el9_3.x86_64");
+  t.is(out.facts.libvirtVersion, "9.5.0");
+  t.is(out.facts.qemuVersion, "8.0.0");
+  t.is(out.hostKeySeen, t.context.lab.host("rome").hostKeyFingerprint);
+});
+
+test("a Genoa host is ready and offers sev-snp launch security", async (t) => {
+  const out = await create(t.context.lab.inputs("genoa"));
+  t.true(out.ready);
+  t.true(out.facts.cpu.sevSnp);
+  t.deepEqual([...out.facts.domcaps!.launchSecurityTypes].sort(), ["sev", "sev-snp"]);
+});
+
+test("a Naples host without maxGuests has an unknown slot count unless the operator gives it", async (t) => {
+  const unknown = await create(t.context.lab.inputs("naples"));
+  t.true(unknown.ready);
+  t.is(unknown.capacity.sev.total, null);
+  t.is(unknown.capacity.sev.source, "unknown");
+  const given = await create(t.context.lab.inputs("naples", { maxGuests: { sev: 15 } }));
+  t.is(given.capacity.sev.total, 15);
+  t.is(given.capacity.sev.source, "override");
+});
+
+test("an override above the detected slot count is refused", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("rome", { maxGuests: { sev: 100 } })));
+  t.regex(err!.message, /100.*59/);
+});
+
+test("an empty SEV-ES pool is a warning naming the BIOS cause, not a failure", async (t) => {
+  const out = await create(t.context.lab.inputs("rome-es-pool-empty"));
+  t.true(out.ready);
+  const es = out.checks.find((c) => c.id === "sev-es-pool")!;
+  t.is(es.verdict, "warn");
+  t.regex(es.found + es.remedy, /ASID/);
+  t.is(out.capacity.sevEs.total, 0);
+});
+
+test("a host with SEV disabled fails once, listing every failed check with its remedy", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("rome-sev-disabled")));
+  const msg = err!.message;
+  t.true(msg.includes(t.context.lab.inputs("rome-sev-disabled").address));
+  for (const id of ["kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev"]) t.true(msg.includes(`[${id}]`), `${id} listed`);
+  t.regex(msg, /kvm_amd\.sev=1|modprobe/);
+  t.regex(msg, /mem_encrypt=on/);
+  t.regex(msg, /capabilities/);
+  t.false(msg.includes("[kernel-version]"));
+});
+
+test("kernel 4.15 fails the kernel check only", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("kernel-4.15")));
+  t.true(err!.message.includes("[kernel-version]"));
+  t.regex(err!.message, /4\.15\.0-213-generic/);
+  t.false(err!.message.includes("[qemu-version]"));
+});
+
+test("QEMU 2.11 and libvirt 4.4 both fail, with libvirt's missing <sev> element", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("qemu-2.11-libvirt-4.4")));
+  for (const id of ["qemu-version", "libvirt-version", "domcaps-sev"]) t.true(err!.message.includes(`[${id}]`), id);
+  t.regex(err!.message, /2\.11/);
+  t.regex(err!.message, /4\.4/);
+});
+
+test("an Intel host fails the CPU check among others", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("intel")));
+  for (const id of ["cpu-sev", "kvm-amd-sev", "dev-sev", "domcaps-sev"]) t.true(err!.message.includes(`[${id}]`), id);
+});
+
+test("refresh of every profile reports the verdicts without failing", async (t) => {
+  const expectReady: Record<string, boolean> = {
+    rome: true, genoa: true, naples: true, "rome-es-pool-empty": true,
+    "rome-sev-disabled": false, "kernel-4.15": false, "qemu-2.11-libvirt-4.4": false, intel: false,
+  };
+  for (const name of PROFILES) {
+    const inputs = t.context.lab.inputs(name);
+    const read = await p.read!("x", { ...inputs, slice: null } as SevHostOutputs);
+    const out = read.props as SevHostOutputs;
+    t.is(out.ready, expectReady[name], name);
+    t.is(Object.keys(verdicts(out)).length, out.checks.length);
+  }
+});
+
+test("a host key that does not match the pin is refused, showing the key seen", async (t) => {
+  const real = t.context.lab.host("rome").hostKeyFingerprint;
+  const wrong = "SHA256:" + "A".repeat(43);
+  const err = await t.throwsAsync(create(t.context.lab.inputs("rome", { hostKeyFingerprint: wrong })));
+  t.true(err!.message.includes(real));
+  t.regex(err!.message, /does not match/);
+});
+
+test("an unknown host key is refused unless trusted explicitly; a known_hosts line pins it", async (t) => {
+  const h = t.context.lab.host("genoa");
+  const base = t.context.lab.inputs("genoa", { hostKeyFingerprint: undefined, knownHosts: `[other.example]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake` });
+  const err = await t.throwsAsync(create(base));
+  t.regex(err!.message, /unknown/);
+  t.true(err!.message.includes(h.hostKeyFingerprint));
+  const trusted = await create({ ...base, trustUnknownHostKey: true });
+  t.is(trusted.hostKeySeen, h.hostKeyFingerprint);
+  const pub = (await t.context.lab.sh("genoa", ["cat", `${h.folder}/ssh/host_key.pub`])).trim().split(" ");
+  const pinned = await create({ ...base, knownHosts: `[${h.address}]:${h.port} ${pub[0]} ${pub[1]}` });
+  t.true(pinned.ready);
+  const changed = await t.throwsAsync(create({ ...base, knownHosts: `[${h.address}]:${h.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherOtherOtherOtherOtherOtherOtherOtherOtherOth`, trustUnknownHostKey: true }));
+  t.regex(changed!.message, /CHANGED/);
+});
+
+async function sliceOnHost(t: { context: { lab: TestLab } }, name: string): Promise<Record<string, string>> {
+  const out = await t.context.lab.sh(name, ["systemctl", "show", "machine.slice", "-p", "MemoryMax", "-p", "MemoryHigh"]);
+  return Object.fromEntries(out.trim().split("\n").map((l) => l.split("=")));
+}
+
+test.serial("machine.slice: applied from a reservation, drift seen on refresh and repaired, restored on delete", async (t) => {
+  const inputs = t.context.lab.inputs("rome", { memoryLimit: { reserve: "16G" } });
+  t.is((await sliceOnHost(t, "rome")).MemoryMax, "infinity");
+  const out = await create(inputs);
+  const expected = 256 * GiB - 16 * GiB;
+  t.is(out.slice!.limitBytes, expected);
+  t.is(out.slice!.previous, null);
+  t.is((await sliceOnHost(t, "rome")).MemoryMax, String(expected));
+
+  // No change: a second run finds nothing to do.
+  t.false((await p.diff!("id", out, inputs)).changes);
+
+  await t.context.lab.sh("rome", ["systemctl", "set-property", "machine.slice", "MemoryMax=8G"]);
+  const refreshed = (await p.read!("id", out)).props as SevHostOutputs;
+  t.is(refreshed.slice!.current, 8 * GiB);
+  t.is(refreshed.drift.length, 1);
+  t.regex(refreshed.drift[0], /MemoryMax/);
+  const d = await p.diff!("id", refreshed, inputs);
+  t.true(d.changes);
+  t.deepEqual(d.replaces, []);
+
+  const repaired = (await p.update!("id", refreshed, inputs)).outs as SevHostOutputs;
+  t.deepEqual(repaired.drift, []);
+  t.is((await sliceOnHost(t, "rome")).MemoryMax, String(expected));
+  t.is(repaired.slice!.previous, null, "the value from before the resource is kept");
+
+  await p.delete!("id", repaired);
+  t.is((await sliceOnHost(t, "rome")).MemoryMax, "infinity");
+});
+
+test.serial("machine.slice: a new limit updates in place; switching to MemoryHigh restores MemoryMax", async (t) => {
+  await t.context.lab.sh("genoa", ["systemctl", "set-property", "machine.slice", "MemoryMax=300G"]);
+  const first = await create(t.context.lab.inputs("genoa", { memoryLimit: { limit: "200G" } }));
+  t.is(first.slice!.previous, 300 * GiB);
+  const next = t.context.lab.inputs("genoa", { memoryLimit: { limit: "190G", property: "MemoryHigh" } });
+  const d = await p.diff!("id", first, next);
+  t.true(d.changes);
+  t.deepEqual(d.replaces, []);
+  const updated = (await p.update!("id", first, next)).outs as SevHostOutputs;
+  const now = await sliceOnHost(t, "genoa");
+  t.is(now.MemoryMax, String(300 * GiB));
+  t.is(now.MemoryHigh, String(190 * GiB));
+  await p.delete!("id", updated);
+  t.is((await sliceOnHost(t, "genoa")).MemoryHigh, "infinity");
+});
+
+test("a new address replaces the host", async (t) => {
+  const a = t.context.lab.inputs("rome");
+  const d = await p.diff!("id", { ...a } as SevHostOutputs, { ...a, address: "127.0.0.2" });
+  t.deepEqual(d.replaces, ["address"]);
+});
+
+test.serial("bad inputs are rejected at check with every problem listed, before any connection", async (t) => {
+  const before = t.context.lab.sshdLog("rome").length;
+  const r = await p.check!({}, {
+    address: "", port: 70000, user: "Root User", hostKeyFingerprint: "md5:00",
+    memoryLimit: { limit: "lots", reserve: "1G" }, maxGuests: { sev: -1 }, colour: "blue",
+  });
+  const props = r.failures!.map((f) => f.property);
+  for (const prop of ["address", "port", "user", "hostKeyFingerprint", "memoryLimit.limit", "maxGuests.sev", "colour"]) {
+    t.true(props.includes(prop), `${prop} in ${props.join(",")}`);
+  }
+  t.is(t.context.lab.sshdLog("rome").length, before);
+  const cross = await p.check!({}, { address: "h", memoryLimit: { limit: "1G", reserve: "1G" } });
+  t.deepEqual(cross.failures!.map((f) => f.property).sort(), ["memoryLimit", "privateKey"]);
+});
