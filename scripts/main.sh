@@ -15,6 +15,6 @@ export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 mkdir -p .pulumi-state
 stack=${SEV_STACK:-lab}
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
-pulumi up --yes --skip-preview=false
+pulumi up --yes
 echo
 node dist/lab/readiness.js "$(pulumi stack output readiness --json)"

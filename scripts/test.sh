@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+PULUMI_BIN=$(bash scripts/install-pulumi.sh | tail -n 1)
+export PATH="$PULUMI_BIN:$PATH"
 npm run -s build
 mkdir -p .lab
 set +e

@@ -4,8 +4,8 @@
  * set `sev:inventory` to an inventory file of your own (same shape as .lab/inventory.json).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "fs";
-import { resolve } from "path";
+import { existsSync, readFileSync } from "fs";
+import { dirname, resolve } from "path";
 import { SevHost } from "../../provider";
 
 interface InventoryHost {
@@ -19,8 +19,17 @@ interface InventoryHost {
 }
 
 const config = new pulumi.Config("sev");
-const inventoryFile = resolve(config.get("inventory") ?? ".lab/inventory.json");
+/** The folder of Pulumi.yaml: relative paths in config are relative to it, whatever the cwd. */
+function projectRoot(dir = process.cwd()): string {
+  if (existsSync(resolve(dir, "Pulumi.yaml")) || dirname(dir) === dir) return dir;
+  return projectRoot(dirname(dir));
+}
+
+const inventoryFile = resolve(projectRoot(), config.get("inventory") ?? ".lab/inventory.json");
 const wanted = config.getObject<string[]>("hosts") ?? ["rome", "genoa", "naples"];
+const reserve = config.get("memoryReserve") ?? "16G";
+/** Slot counts for hosts whose libvirt does not report them (Nova's num_memory_encrypted_guests). */
+const maxGuests = config.getObject<Record<string, { sev?: number; sevEs?: number }>>("maxGuests") ?? { naples: { sev: 15 } };
 const inventory: InventoryHost[] = JSON.parse(readFileSync(inventoryFile, "utf8")).hosts;
 
 const hosts = wanted.map((name) => {
@@ -33,8 +42,8 @@ const hosts = wanted.map((name) => {
     privateKey: pulumi.secret(readFileSync(h.privateKeyPath, "utf8")),
     privateKeyPassphrase: h.passphrase === undefined ? undefined : pulumi.secret(h.passphrase),
     hostKeyFingerprint: h.hostKeyFingerprint,
-    memoryLimit: { reserve: "16G" },
-    maxGuests: name === "naples" ? { sev: 15 } : undefined,
+    memoryLimit: { reserve },
+    maxGuests: maxGuests[name],
   });
 });
 

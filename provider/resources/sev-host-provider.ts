@@ -24,13 +24,18 @@ function inputsOf(o: SevHostInputs): SevHostInputs {
   return picked as unknown as SevHostInputs;
 }
 
+/** The engine adds its own keys (the serialized provider, "__provider"): they are not user input. */
+function userInputs(news: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> {
-    const { inputs, problems } = checkHostInputs(news);
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    const { inputs, problems } = checkHostInputs(userInputs(news));
     return { inputs, failures: problems.map((p) => ({ property: p.property, reason: p.reason })) };
   },
 

@@ -1,0 +1,112 @@
+/**
+ * Runs a Pulumi program through the real engine (the pulumi CLI on PATH) on a temporary stack with
+ * local state: preview, up, refresh, destroy, outputs and the exported state.
+ */
+import { execFile } from "child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { join } from "path";
+import { repoRoot } from "../../lab/lab";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, for assertions on what a user sees. */
+  text: string;
+}
+
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  diffReasons?: string[];
+  replaceReasons?: string[];
+}
+
+export class EngineStack {
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  /** program: a compiled program under dist/ (e.g. "dist/examples/quickstart/index.js"). */
+  constructor(readonly program: string, readonly stack = "test") {
+    this.dir = mkdtempSync(join(repoRoot, ".lab", "engine-"));
+    mkdirSync(join(this.dir, "state"));
+    writeFileSync(join(this.dir, "Pulumi.yaml"),
+      `name: sev-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${join(repoRoot, program)}\n`);
+    symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
+    writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "sev-test", private: true }));
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${join(this.dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_HOME: join(this.dir, "pulumi-home"),
+      NO_COLOR: "1",
+    };
+  }
+
+  run(args: string[], timeoutMs = 600_000): Promise<RunResult> {
+    return new Promise((resolve) => {
+      execFile("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+          resolve({ code, stdout, stderr, text: `${stdout}\n${stderr}` });
+        });
+    });
+  }
+
+  private async must(args: string[]): Promise<RunResult> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.text}`);
+    return r;
+  }
+
+  async init(config: Record<string, string | object>, secrets: Record<string, string> = {}): Promise<void> {
+    await this.must(["stack", "init", this.stack]);
+    for (const [k, v] of Object.entries(config)) await this.must(["config", "set", k, typeof v === "string" ? v : JSON.stringify(v)]);
+    for (const [k, v] of Object.entries(secrets)) await this.must(["config", "set", "--secret", k, v]);
+  }
+
+  setConfig(key: string, value: string | object): Promise<RunResult> {
+    return this.must(["config", "set", key, typeof value === "string" ? value : JSON.stringify(value)]);
+  }
+
+  /** The plan as the engine computed it (`pulumi preview --json`). */
+  async preview(): Promise<RunResult & { steps: PreviewStep[] }> {
+    const r = await this.run(["preview", "--json", "--diff"]);
+    let steps: PreviewStep[] = [];
+    try { steps = (JSON.parse(r.stdout).steps ?? []) as PreviewStep[]; } catch { /* failed previews print no JSON */ }
+    return { ...r, steps };
+  }
+
+  up(extra: string[] = []): Promise<RunResult> {
+    return this.run(["up", "--yes", "--skip-preview", "--diff", ...extra]);
+  }
+
+  refresh(): Promise<RunResult> {
+    return this.run(["refresh", "--yes", "--skip-preview", "--diff"]);
+  }
+
+  /** Non-zero exit when the engine sees any change. */
+  expectNoChanges(): Promise<RunResult> {
+    return this.run(["preview", "--expect-no-changes", "--diff"]);
+  }
+
+  destroy(): Promise<RunResult> {
+    return this.run(["destroy", "--yes", "--skip-preview"]);
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.must(["stack", "output", "--json"])).stdout);
+  }
+
+  /** The raw state file contents as stored by the backend (secrets encrypted). */
+  async exportState(): Promise<string> {
+    return (await this.must(["stack", "export"])).stdout;
+  }
+
+  async dispose(): Promise<void> {
+    await this.run(["stack", "rm", "--yes", "--force", this.stack]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
