@@ -38,7 +38,7 @@ while read -r name major minor; do
 done < "$f/devices"
 
 # libvirt: private state, only the built-in test driver (no qemu driver module loaded).
-for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+for d in /run/libvirt /run/lock /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
   mkdir -p "$d"; mount -t tmpfs -o mode=755 lab-libvirt "$d"
 done
 mkdir -p "$host/run/no-drivers"

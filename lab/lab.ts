@@ -80,6 +80,14 @@ const virshShim = (host: string) => `#!/bin/sh
 # Lab shim, never on a real host: the libvirt test driver answers neither domcapabilities nor
 # a QEMU version, so those come from the profile; every other command goes to this host's libvirtd.
 . ${sq(join(host, "root", "versions"))}
+real() { /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
+# The ASID pool a domain XML draws from: sev, sev_es (ES policy bit 0x4, or SNP), or nothing.
+sev_pool() {
+  case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
+  case $1 in *"type='sev-snp'"*|*'type="sev-snp"'*) echo sev_es; return 0 ;; esac
+  policy=$(echo "$1" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)
+  if [ $(( \${policy:-0} & 4 )) -ne 0 ]; then echo sev_es; else echo sev; fi
+}
 while [ $# -gt 0 ]; do
   case $1 in
     -c|--connect) shift 2 ;;
@@ -93,6 +101,23 @@ case $1 in
     printf 'Compiled against library: libvirt %s\\nUsing library: libvirt %s\\nUsing API: QEMU %s\\nRunning hypervisor: QEMU %s\\n' "$LIBVIRT" "$LIBVIRT" "$LIBVIRT" "$QEMU"
     [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
     exit 0 ;;
+  start)
+    # Simulated SEV hardware: QEMU fails to start a guest whose ASID pool (misc.capacity) is full.
+    dom=$(for a in "$@"; do case $a in start|--*) ;; *) echo "$a" ;; esac; done | tail -n 1)
+    pool=$(sev_pool "$(real dumpxml "$dom" 2>/dev/null)")
+    cap=$(sed -n "s/^$pool //p" ${sq(join(host, "root", "cgroup", "misc.capacity"))} 2>/dev/null)
+    if [ -n "$pool" ] && [ -n "$cap" ]; then
+      used=0
+      for u in $(real list --uuid); do [ "$(sev_pool "$(real dumpxml "$u")")" = "$pool" ] && used=$((used + 1)); done
+      if [ "$used" -ge "$cap" ]; then
+        echo "error: Failed to start domain '$dom'" >&2
+        echo "error: internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: sev_guest_init: failed to initialize ret=-16 fw_error=0 ''" >&2
+        exit 1
+      fi
+    fi ;;
+  undefine)
+    # The test driver rejects --nvram (it keeps no UEFI variable stores): drop the flag.
+    shift; set -- undefine $(for a in "$@"; do [ "$a" = --nvram ] || echo "$a"; done) ;;
 esac
 exec /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
 `;

@@ -7,10 +7,15 @@ import { join, dirname } from "path";
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const out = join(root, "provider", "generated");
 mkdirSync(out, { recursive: true });
+// Inputs that embed another resource's inputs name that type with "tsType".
+const imports = {
+  "sev-guest.schema.json":
+    'import type { SevHostInputs } from "./sev-host";\nimport type { SevFlavorInputs } from "./sev-flavor";\nimport type { ImageProperties } from "./image-properties";',
+};
 for (const file of readdirSync(join(root, "schema")).filter((f) => f.endsWith(".schema.json"))) {
   const ts = await compileFromFile(join(root, "schema", file), {
     cwd: join(root, "schema"),
-    bannerComment: `/* Generated from schema/${file} by scripts/gen-types.mjs: edit the schema, not this file. */`,
+    bannerComment: `/* Generated from schema/${file} by scripts/gen-types.mjs: edit the schema, not this file. */\n${imports[file] ?? ""}`,
     additionalProperties: false,
   });
   writeFileSync(join(out, file.replace(".schema.json", ".ts")), ts);

@@ -18,3 +18,5 @@ pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
 pulumi up --yes
 echo
 node dist/lab/readiness.js "$(pulumi stack output readiness --json)"
+echo
+pulumi stack output guestStates

@@ -1,58 +1,36 @@
 /**
- * Quickstart: SEV hypervisors verified over SSH, each with a machine.slice limit that keeps 16 GiB
- * for the host OS. By default the hosts are those of the embedded lab (`npm run lab -- up`);
- * set `sev:inventory` to an inventory file of your own (same shape as .lab/inventory.json).
+ * Quickstart: one SEV host, one flavor, two encrypted guests. The host is a lab host by default
+ * (`npm run lab -- up`); config `sev:host` picks another inventory entry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readFileSync } from "fs";
-import { dirname, resolve } from "path";
-import { SevHost } from "../../provider";
-
-interface InventoryHost {
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  privateKeyPath: string;
-  passphrase?: string;
-  hostKeyFingerprint: string;
-}
+import { SevFlavor, SevGuest, SevHost } from "../../provider";
+import { inventoryHost } from "../lab-inventory";
 
 const config = new pulumi.Config("sev");
-/** The folder of Pulumi.yaml: relative paths in config are relative to it, whatever the cwd. */
-function projectRoot(dir = process.cwd()): string {
-  if (existsSync(resolve(dir, "Pulumi.yaml")) || dirname(dir) === dir) return dir;
-  return projectRoot(dirname(dir));
-}
+const hostName = config.get("host") ?? "rome";
 
-const inventoryFile = resolve(projectRoot(), config.get("inventory") ?? ".lab/inventory.json");
-const wanted = config.getObject<string[]>("hosts") ?? ["rome", "genoa", "naples"];
-const reserve = config.get("memoryReserve") ?? "16G";
-/** Slot counts for hosts whose libvirt does not report them (Nova's num_memory_encrypted_guests). */
-const maxGuests = config.getObject<Record<string, { sev?: number; sevEs?: number }>>("maxGuests") ?? { naples: { sev: 15 } };
-const inventory: InventoryHost[] = JSON.parse(readFileSync(inventoryFile, "utf8")).hosts;
+const host = new SevHost(hostName, { ...inventoryHost(hostName), memoryLimit: { reserve: "16G" } });
 
-const hosts = wanted.map((name) => {
-  const h = inventory.find((x) => x.name === name);
-  if (!h) throw new Error(`host ${name} is not in ${inventoryFile}`);
-  return new SevHost(name, {
-    address: h.address,
-    port: h.port,
-    user: h.user,
-    privateKey: pulumi.secret(readFileSync(h.privateKeyPath, "utf8")),
-    privateKeyPassphrase: h.passphrase === undefined ? undefined : pulumi.secret(h.passphrase),
-    hostKeyFingerprint: h.hostKeyFingerprint,
-    memoryLimit: { reserve },
-    maxGuests: maxGuests[name],
-  });
+const small = new SevFlavor("sev.small", {
+  name: "sev.small",
+  vcpus: 2,
+  memory: "4G",
+  disk: 20,
+  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev", "hw:machine_type": "q35", "hw:disk_bus": "scsi" },
 });
 
-export const readiness = pulumi.all(hosts.map((h) => pulumi.all([h.urn, h.ready, h.capacity, h.checks, h.slice])
-  .apply(([urn, ready, capacity, checks, slice]) => ({
-    host: urn.split("::").pop(),
-    ready,
-    sevSlots: capacity.sev.total,
-    sevEsSlots: capacity.sevEs.total,
-    warnings: checks.filter((c) => c.verdict === "warn").map((c) => c.id),
-    machineSliceLimit: slice ? `${slice.property}=${slice.limitBytes}` : null,
-  }))));
+const guests = ["web-1", "web-2"].map((name) => new SevGuest(name, {
+  host,
+  flavor: small,
+  bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` },
+}));
+
+export const readiness = pulumi.all([host.ready, host.capacity, host.checks, host.slice]).apply(([ready, capacity, checks, slice]) => ({
+  host: hostName,
+  ready,
+  sevSlots: capacity.sev.total,
+  sevEsSlots: capacity.sevEs.total,
+  warnings: checks.filter((c) => c.verdict === "warn").map((c) => c.id),
+  machineSliceLimit: slice ? `${slice.property}=${slice.limitBytes}` : null,
+}));
+export const guestStates = pulumi.all(guests.map((g) => pulumi.all([g.name, g.state, g.model, g.policy]).apply(([name, state, model, policy]) => ({ name, state, model, policy }))));

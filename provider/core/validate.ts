@@ -1,6 +1,8 @@
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+/** json-schema-to-typescript's annotation for a property typed by another schema. */
+ajv.addKeyword({ keyword: "tsType", schemaType: "string" });
 
 export interface InputProblem {
   /** Property path, e.g. "sliceLimit.reserve" ("" for the whole object). */

@@ -186,3 +186,41 @@ export async function scanHostKey(e: SshEndpoint, timeoutMs: number): Promise<st
 export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
   return presented.get(await connection(t)) ?? "unknown";
 }
+
+/**
+ * Runs argv and keeps its channel open until release() is called: with flock, the lock is held for
+ * exactly that long, and is let go by the host if this process or its connection dies.
+ */
+export async function holdWhileOpen(t: SshTarget, argv: readonly string[], readyLine: string, timeoutMs: number): Promise<() => Promise<void>> {
+  const client = await connection(t);
+  const full = t.user !== "root" ? ["sudo", "-n", "--", ...argv] : [...argv];
+  return new Promise((resolve, reject) => {
+    client.exec(commandLine(full), (err, stream) => {
+      if (err) return reject(new SshError(`${label(t)}: cannot open a channel: ${err.message}`));
+      let out = "";
+      let errText = "";
+      let ready = false;
+      const timer = setTimeout(() => {
+        stream.close();
+        reject(new SshError(`${label(t)}: ${argv[0]} did not get ready within ${Math.round(timeoutMs / 1000)}s`));
+      }, timeoutMs);
+      const closed = new Promise<void>((done) => stream.on("close", () => done()));
+      stream.stderr.on("data", (d: Buffer) => (errText += d.toString()));
+      stream.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (!ready && out.split("\n").includes(readyLine)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(async () => {
+            stream.end();
+            await closed;
+          });
+        }
+      });
+      stream.on("close", (code: number | null) => {
+        clearTimeout(timer);
+        if (!ready) reject(new SshError(`${label(t)}: ${argv.slice(0, 4).join(" ")} ended (exit ${code}) before getting ready: ${errText.trim()}`));
+      });
+    });
+  });
+}

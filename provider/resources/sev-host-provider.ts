@@ -8,6 +8,7 @@ import { checkHostInputs } from "../host/inputs";
 import { applySlice, assertReady, inspect, observedSlice, outputsOf, restoreSlice } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
 import { DEFAULTS } from "../host/target";
+import { changedKeys, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
 const inputKeys = Object.keys(schema.properties) as (keyof SevHostInputs)[];
@@ -19,18 +20,7 @@ function idOf(i: SevHostInputs): string {
 }
 
 function inputsOf(o: SevHostInputs): SevHostInputs {
-  const picked: Record<string, unknown> = {};
-  for (const k of inputKeys) if (o[k] !== undefined) picked[k] = o[k];
-  return picked as unknown as SevHostInputs;
-}
-
-/** The engine adds its own keys (the serialized provider, "__provider"): they are not user input. */
-function userInputs(news: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return pick(inputKeys, o);
 }
 
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
@@ -40,7 +30,7 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: SevHostOutputs, news: SevHostInputs): Promise<pulumi.dynamic.DiffResult> {
-    const changed = inputKeys.filter((k) => !same(olds[k], news[k]));
+    const changed = changedKeys(inputKeys, olds as SevHostInputs, news);
     const replaces = changed.filter((k) => replaceKeys.includes(k));
     const drifted = (olds.drift ?? []).length > 0 || olds.ready === false;
     return { changes: changed.length > 0 || drifted, replaces, deleteBeforeReplace: false };

@@ -22,6 +22,8 @@ export class SevHost extends pulumi.dynamic.Resource {
   declare readonly capacity: pulumi.Output<SlotCapacity>;
   declare readonly slice: pulumi.Output<SliceState | null>;
   declare readonly drift: pulumi.Output<string[]>;
+  /** The inputs a guest needs to reach this host (credentials stay secret). */
+  readonly connection: pulumi.Output<SevHostInputs>;
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs: Record<string, unknown> = { ...args };
@@ -31,5 +33,6 @@ export class SevHost extends pulumi.dynamic.Resource {
       ...opts,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS],
     }, "sev", "SevHost");
+    this.connection = pulumi.output(secretArgs as SevHostArgs) as pulumi.Output<SevHostInputs>;
   }
 }

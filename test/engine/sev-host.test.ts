@@ -7,7 +7,7 @@ import { EngineStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const GiB = 1024 ** 3;
-const QUICKSTART = "dist/examples/quickstart/index.js";
+const FLEET = "dist/examples/fleet/index.js";
 
 test.before(async (t) => {
   t.context.lab = await startLab(__filename, ["rome", "genoa", "intel"]);
@@ -15,7 +15,7 @@ test.before(async (t) => {
 test.after.always((t) => t.context.lab?.stop());
 
 async function stackOn(lab: TestLab, hosts: string[]): Promise<EngineStack> {
-  const s = new EngineStack(QUICKSTART);
+  const s = new EngineStack(FLEET);
   await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts, "sev:memoryReserve": "16G" });
   return s;
 }

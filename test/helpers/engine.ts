@@ -50,7 +50,8 @@ export class EngineStack {
       execFile("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-          resolve({ code, stdout, stderr, text: `${stdout}\n${stderr}` });
+          const why = err && !stdout && !stderr ? err.message : "";
+          resolve({ code, stdout, stderr, text: `${stdout}\n${stderr}${why}` });
         });
     });
   }

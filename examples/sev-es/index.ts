@@ -1,0 +1,20 @@
+/** SEV-ES: encrypted register state too. Needs a host whose SEV-ES pool is not empty (genoa in the lab). */
+import * as pulumi from "@pulumi/pulumi";
+import { SevFlavor, SevGuest, SevHost } from "../../provider";
+import { inventoryHost } from "../lab-inventory";
+
+const hostName = new pulumi.Config("sev").get("host") ?? "genoa";
+const host = new SevHost(hostName, inventoryHost(hostName));
+
+const esFlavor = new SevFlavor("sev-es.medium", {
+  name: "sev-es.medium",
+  vcpus: 4,
+  memory: "8G",
+  disk: 40,
+  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es", "hw:disk_bus": "sata" },
+});
+
+const vault = new SevGuest("vault-1", { host, flavor: esFlavor, bootDisk: { path: "/var/lib/libvirt/images/vault-1.qcow2", format: "raw" } });
+
+export const guest = pulumi.all([vault.name, vault.model, vault.policy, vault.state]).apply(([name, model, policy, state]) => ({ name, model, policy, state }));
+export const sevEsSlots = host.capacity.apply((c) => c.sevEs);

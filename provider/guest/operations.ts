@@ -1,0 +1,133 @@
+/** SevGuest orchestration: render from flavor + fresh host facts, define under the host lock, observe. */
+import { SevGuestInputs } from "../generated/sev-guest";
+import { SevHostInputs } from "../generated/sev-host";
+import { resolveFlavor, ResolvedFlavor } from "../core/flavor";
+import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
+import { guestDrift, viewOfDomain } from "../core/parse/guest";
+import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
+import { withHostLock } from "../effects/lock";
+import { assertReady, inspect, Inspection } from "../host/operations";
+import { DEFAULTS, hostLabel, targetOf } from "../host/target";
+
+export interface SevGuestOutputs extends SevGuestInputs {
+  uuid: string;
+  /** The domain XML as this resource rendered it. */
+  xml: string;
+  state: string;
+  model: string;
+  policy: string;
+  drift: string[];
+}
+
+const LOCK_WAIT_SECONDS = 120;
+const DEFAULT_SHUTDOWN_SECONDS = 60;
+
+export function libvirtOf(host: SevHostInputs): Libvirt {
+  return { target: targetOf(host), uri: host.libvirtUri ?? DEFAULTS.libvirtUri };
+}
+
+export function flavorOf(inputs: SevGuestInputs): ResolvedFlavor {
+  return resolveFlavor(inputs.flavor, inputs.image);
+}
+
+function networkOf(inputs: SevGuestInputs): GuestNetwork | undefined {
+  const n = inputs.network;
+  if (!n) return undefined;
+  if (n.bridge) return { bridge: n.bridge, mac: n.mac };
+  if (n.network) return { network: n.network, mac: n.mac };
+  return undefined;
+}
+
+export function uuidOf(inputs: SevGuestInputs): string {
+  return stableUuid(inputs.owner.urn);
+}
+
+export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Inspection, uuid: string): string {
+  if (!host.facts.domcaps) throw new Error(`${hostLabel(inputs.host)}: no domain capabilities (${host.facts.domcapsError ?? "unknown error"})`);
+  return renderDomainXml({
+    name: inputs.name,
+    uuid,
+    flavor,
+    host: host.facts.domcaps,
+    libvirtVersion: host.facts.libvirtVersion,
+    bootDisk: { path: inputs.bootDisk.path, format: inputs.bootDisk.format ?? "qcow2" },
+    network: networkOf(inputs),
+    configDrive: inputs.configDrive,
+    owner: inputs.owner,
+    domainType: inputs.domainType,
+  });
+}
+
+async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string): Promise<SevGuestOutputs | null> {
+  const actual = await dumpXml(l, uuid);
+  if (actual === null) return null;
+  const wanted = viewOfDomain(xml);
+  const seen = viewOfDomain(actual);
+  return {
+    ...inputs,
+    uuid,
+    xml,
+    state: (await domainState(l, uuid)) ?? "unknown",
+    model: seen.model ?? "none",
+    policy: seen.policy === null ? "none" : `0x${seen.policy.toString(16).padStart(4, "0")}`,
+    drift: guestDrift(wanted, seen),
+  };
+}
+
+/** Defines (and starts) a new guest. A failed start leaves nothing defined. */
+export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
+  const flavor = flavorOf(inputs);
+  const host = await inspect(inputs.host);
+  assertReady(inputs.host, host);
+  const uuid = uuidOf(inputs);
+  const xml = render(inputs, flavor, host, uuid);
+  const l = libvirtOf(inputs.host);
+  await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
+    for (const id of [uuid, inputs.name]) {
+      if ((await dumpXml(l, id)) !== null) {
+        throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined; import it (pulumi import) or choose another name`);
+      }
+    }
+    await defineDomain(l, xml);
+    if (inputs.start ?? true) await startOrUndo(inputs, l, uuid);
+  });
+  return (await observe(inputs, l, uuid, xml))!;
+}
+
+async function startOrUndo(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
+  try {
+    await startDomain(l, uuid);
+  } catch (err) {
+    await undefineDomain(l, uuid).catch(() => undefined);
+    throw new Error(`${hostLabel(inputs.host)}: guest ${inputs.name} did not start and was removed again: ${(err as Error).message}`);
+  }
+}
+
+/** The guest as the host has it now; null when it was undefined out of band. */
+export async function readGuest(id: string, props: SevGuestOutputs): Promise<SevGuestOutputs | null> {
+  const l = libvirtOf(props.host);
+  const current = await dumpXml(l, id);
+  if (current === null) return null;
+  const uuid = viewOfDomain(current).uuid ?? id;
+  const xml = props.xml ?? render(props, flavorOf(props), await inspect(props.host), uuid);
+  return observe(props, l, uuid, xml);
+}
+
+/** Redefines the domain in place (same UUID); a running guest picks the change up at its next boot. */
+export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): Promise<SevGuestOutputs> {
+  const flavor = flavorOf(news);
+  const host = await inspect(news.host);
+  assertReady(news.host, host);
+  const xml = render(news, flavor, host, olds.uuid);
+  const l = libvirtOf(news.host);
+  await withHostLock(l.target, LOCK_WAIT_SECONDS, () => defineDomain(l, xml));
+  if ((news.start ?? true) && (await domainState(l, olds.uuid)) === "shut off") await startDomain(l, olds.uuid);
+  return (await observe(news, l, olds.uuid, xml))!;
+}
+
+export async function deleteGuest(props: SevGuestOutputs): Promise<void> {
+  const l = libvirtOf(props.host);
+  if ((await dumpXml(l, props.uuid)) === null) return;
+  await stopDomain(l, props.uuid, (props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_SECONDS) * 1000);
+  await undefineDomain(l, props.uuid);
+}

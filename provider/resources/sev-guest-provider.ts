@@ -1,0 +1,67 @@
+/** The SevGuest dynamic provider (loaded by path from the serialized closure, see delegate.ts). */
+import type * as pulumi from "@pulumi/pulumi";
+import { SevGuestInputs } from "../generated/sev-guest";
+import { schemaChecker, InputProblem } from "../core/validate";
+import { validateFlavor } from "../core/flavor";
+import { checkHostInputs } from "../host/inputs";
+import { createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
+import { changedKeys, same, userInputs } from "./inputs";
+import schema from "../../schema/sev-guest.schema.json";
+
+const checkSchema = schemaChecker<SevGuestInputs>(schema);
+const inputKeys = Object.keys(schema.properties) as (keyof SevGuestInputs)[];
+
+function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
+  return problems.map((p) => ({ property: p.property ? `${prefix}.${p.property}` : prefix, reason: `${prefix}: ${p.reason}` }));
+}
+
+export function guestProblems(value: Record<string, unknown>): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const schemaResult = checkSchema(value);
+  if (!schemaResult.ok) problems.push(...schemaResult.problems);
+  if (value.host && typeof value.host === "object") problems.push(...prefixed(checkHostInputs(value.host).problems, "host"));
+  if (value.flavor && typeof value.flavor === "object") {
+    const flavor = validateFlavor(value.flavor, value.image);
+    if (!flavor.ok) problems.push(...prefixed(flavor.problems, "flavor"));
+  }
+  return problems;
+}
+
+/** Another machine or another domain name is another guest. */
+function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
+  const r: string[] = [];
+  if (!same(olds.host?.address, news.host?.address) || !same(olds.host?.port, news.host?.port)) r.push("host");
+  if (olds.name !== news.name) r.push("name");
+  return r;
+}
+
+export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    const inputs = userInputs(news);
+    return { inputs, failures: guestProblems(inputs).map((p) => ({ property: p.property, reason: p.reason })) };
+  },
+
+  async diff(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.DiffResult> {
+    const changed = changedKeys(inputKeys, olds as SevGuestInputs, news);
+    const drifted = (olds.drift ?? []).length > 0;
+    return { changes: changed.length > 0 || drifted, replaces: replacements(olds, news), deleteBeforeReplace: false };
+  },
+
+  async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {
+    const outs = await createGuest(inputs);
+    return { id: outs.uuid, outs };
+  },
+
+  async read(id: string, props: SevGuestOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const outs = await readGuest(id, props);
+    return outs ? { id: outs.uuid, props: outs } : {};
+  },
+
+  async update(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: await updateGuest(olds, news) };
+  },
+
+  async delete(_id: string, props: SevGuestOutputs): Promise<void> {
+    await deleteGuest(props);
+  },
+};

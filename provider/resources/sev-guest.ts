@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import { SevGuestInputs } from "../generated/sev-guest";
+import { delegatingProvider } from "./delegate";
+import { SevHost } from "./sev-host";
+import { SevFlavor } from "./sev-flavor";
+
+type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
+
+export type SevGuestArgs = { [K in keyof GuestOwnInputs]: pulumi.Input<GuestOwnInputs[K]> } & {
+  host: SevHost;
+  flavor: SevFlavor;
+  /** libvirt domain name (default: the resource name). */
+  name?: pulumi.Input<string>;
+};
+
+export const SEV_GUEST_TYPE = "pulumi-nodejs:dynamic/sev:SevGuest";
+const provider = delegatingProvider(require.resolve("./sev-guest-provider"), "sevGuestProvider");
+
+/** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
+export class SevGuest extends pulumi.dynamic.Resource {
+  /** The libvirt domain name. */
+  declare readonly name: pulumi.Output<string>;
+  declare readonly uuid: pulumi.Output<string>;
+  declare readonly xml: pulumi.Output<string>;
+  declare readonly state: pulumi.Output<string>;
+  declare readonly model: pulumi.Output<string>;
+  declare readonly policy: pulumi.Output<string>;
+  declare readonly drift: pulumi.Output<string[]>;
+
+  constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
+    const { host, flavor, ...own } = args;
+    const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
+    const props = {
+      ...own,
+      name: args.name ?? name,
+      host: host.connection,
+      flavor: flavor.spec,
+      owner,
+      uuid: undefined, xml: undefined, state: undefined, model: undefined, policy: undefined, drift: undefined,
+    };
+    super(provider, name, props, { ...opts, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+  }
+}
+
+function dependsOnList(opts?: pulumi.CustomResourceOptions): pulumi.Resource[] {
+  const d = opts?.dependsOn;
+  if (!d) return [];
+  return (Array.isArray(d) ? d : [d]) as pulumi.Resource[];
+}

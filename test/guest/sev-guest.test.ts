@@ -1,0 +1,138 @@
+/** SevGuest's provider against lab hosts: the libvirt test driver really stores and returns the domains. */
+import anyTest, { TestFn } from "ava";
+import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
+import { SevGuestOutputs } from "../../provider/guest/operations";
+import { SevGuestInputs } from "../../provider/generated/sev-guest";
+import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
+import { exec } from "../../provider/effects/ssh";
+import { targetOf } from "../../provider/host/target";
+import { startLab, TestLab } from "../helpers/lab";
+
+const test = anyTest as TestFn<{ lab: TestLab }>;
+
+test.before(async (t) => {
+  t.context.lab = await startLab(__filename, ["rome", "genoa", "rome-es-pool-empty"]);
+});
+test.after.always((t) => t.context.lab?.stop());
+
+const SEV: SevFlavorInputs = { name: "sev.small", vcpus: 2, memory: "4G", disk: 20, extraSpecs: { "hw:mem_encryption": true } };
+const SEV_ES: SevFlavorInputs = { ...SEV, name: "sev-es.small", extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" } };
+
+function guest(lab: TestLab, host: string, name: string, flavor = SEV, extra: Partial<SevGuestInputs> = {}): SevGuestInputs {
+  return {
+    host: lab.inputs(host), flavor, name,
+    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
+    owner: { project: "test", stack: "dev", urn: `urn:pulumi:dev::test::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
+    ...extra,
+  };
+}
+
+async function create(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
+  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
+  if (checked.failures?.length) throw new Error(checked.failures.map((f) => f.reason).join("\n"));
+  return (await p.create(checked.inputs)).outs as SevGuestOutputs;
+}
+
+const virsh = (lab: TestLab, host: string, ...args: string[]) => lab.sh(host, ["virsh", ...args]);
+
+test.serial("create defines and starts an SEV domain that libvirt stores; delete removes it", async (t) => {
+  const { lab } = t.context;
+  const out = await create(guest(lab, "rome", "web-1"));
+  t.is(out.state, "running");
+  t.is(out.model, "sev");
+  t.is(out.policy, "0x0033");
+  t.deepEqual(out.drift, []);
+  const xml = await virsh(lab, "rome", "dumpxml", "web-1");
+  t.regex(xml, /<launchSecurity type='sev'>/);
+  t.regex(xml, /<cbitpos>47<\/cbitpos>/);
+  t.regex(xml, /<locked\/>/);
+  t.regex(xml, new RegExp(out.uuid));
+  t.regex(xml, /pulumi-sev\.dev\/xmlns\/owner/);
+
+  const read = await p.read!(out.uuid, out);
+  t.is(read.id, out.uuid);
+  t.deepEqual((read.props as SevGuestOutputs).drift, []);
+
+  await p.delete!(out.uuid, out);
+  t.notRegex(await virsh(lab, "rome", "list", "--all", "--name"), /web-1/);
+});
+
+test.serial("out-of-band edits show as drift on refresh and an update repairs them", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome", "db-1");
+  const out = await create(inputs);
+  const edited = out.xml
+    .replace(/<launchSecurity[\s\S]*?<\/launchSecurity>/, "")
+    .replace(/<memory unit=.KiB.>\d+<\/memory>/, "<memory unit='KiB'>2097152</memory>")
+    .replace(/<currentMemory unit=.KiB.>\d+<\/currentMemory>/, "<currentMemory unit='KiB'>2097152</currentMemory>");
+  t.notRegex(edited, /launchSecurity|4194304/, "the edit took");
+  await exec(targetOf(inputs.host), ["virsh", "define", "/dev/stdin"], { stdin: edited });
+  const refreshed = (await p.read!(out.uuid, out)).props as SevGuestOutputs;
+  t.true(refreshed.drift.some((d) => /launchSecurity was removed/.test(d)), refreshed.drift.join("; "));
+  t.true(refreshed.drift.some((d) => /memory is 2097152 KiB, expected 4194304 KiB/.test(d)), refreshed.drift.join("; "));
+  t.true((await p.diff!(out.uuid, refreshed, inputs)).changes);
+  const repaired = (await p.update!(out.uuid, refreshed, inputs)).outs as SevGuestOutputs;
+  t.deepEqual(repaired.drift, []);
+  t.regex(await virsh(lab, "rome", "dumpxml", "--inactive", "db-1"), /<launchSecurity type='sev'>/);
+  await p.delete!(out.uuid, repaired);
+});
+
+test.serial("a domain undefined out of band disappears on refresh", async (t) => {
+  const { lab } = t.context;
+  const out = await create(guest(lab, "rome", "gone-1", SEV, { start: false }));
+  t.is(out.state, "shut off");
+  await virsh(lab, "rome", "undefine", out.uuid);
+  t.deepEqual(await p.read!(out.uuid, out), {});
+});
+
+test.serial("an SEV-ES flavor renders the ES policy; a new flavor updates in place", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "genoa", "es-1", SEV_ES);
+  const out = await create(inputs);
+  t.is(out.model, "sev-es");
+  t.is(out.policy, "0x0037");
+  const bigger = { ...inputs, flavor: { ...SEV_ES, memory: "8G" } };
+  const d = await p.diff!(out.uuid, out, bigger);
+  t.true(d.changes);
+  t.deepEqual(d.replaces, []);
+  const updated = (await p.update!(out.uuid, out, bigger)).outs as SevGuestOutputs;
+  t.is(updated.uuid, out.uuid);
+  t.regex(await virsh(lab, "genoa", "dumpxml", "--inactive", "es-1"), /<memory unit='KiB'>8388608<\/memory>/);
+  t.deepEqual((await p.diff!(out.uuid, out, { ...inputs, name: "es-2" })).replaces, ["name"]);
+  await p.delete!(out.uuid, updated);
+});
+
+test.serial("a guest whose start fails (empty SEV-ES pool) leaves nothing defined", async (t) => {
+  const { lab } = t.context;
+  const err = await t.throwsAsync(create(guest(lab, "rome-es-pool-empty", "es-nopool", SEV_ES)));
+  t.regex(err!.message, /did not start and was removed again/);
+  t.regex(err!.message, /sev_guest_init: failed to initialize ret=-16/);
+  t.notRegex(await virsh(lab, "rome-es-pool-empty", "list", "--all", "--name"), /es-nopool/);
+});
+
+test.serial("an existing domain is imported by name or UUID", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome", "legacy-1");
+  const made = await create(inputs);
+  for (const id of ["legacy-1", made.uuid]) {
+    const imported = await p.read!(id, inputs as SevGuestOutputs);
+    t.is(imported.id, made.uuid);
+    t.is((imported.props as SevGuestOutputs).model, "sev");
+    t.deepEqual((imported.props as SevGuestOutputs).drift, []);
+  }
+  await p.delete!(made.uuid, made);
+});
+
+test.serial("a bad flavor is one error listing every problem, and nothing is defined", async (t) => {
+  const { lab } = t.context;
+  const before = await virsh(lab, "rome", "list", "--all", "--name");
+  const bad = guest(lab, "rome", "bad-1", {
+    name: "bad", vcpus: 0, memory: "4G", disk: 20,
+    extraSpecs: { "hw:mem_encryption": true, "hw:disk_bus": "virtio", "hw:machine_type": "pc-i440fx-8.2", "hw:firmware_type": "bios" },
+  });
+  const r = await p.check!({}, bad as unknown as Record<string, unknown>);
+  const reasons = r.failures!.map((f) => f.reason).join("\n");
+  for (const re of [/vcpus/, /virtio/, /q35/, /UEFI|uefi/]) t.regex(reasons, re);
+  await t.throwsAsync(p.create(bad));
+  t.is(await virsh(lab, "rome", "list", "--all", "--name"), before);
+});
