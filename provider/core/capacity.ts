@@ -25,12 +25,12 @@ export interface CapacityOverride {
   sevEs?: number;
 }
 
-type PoolKey = keyof SlotCapacity;
+export type PoolKey = keyof SlotCapacity;
 
-const POOL_NAMES: Record<PoolKey, string> = { sev: "sev", sevEs: "sev-es" };
+export const POOL_NAMES: Record<PoolKey, string> = { sev: "sev", sevEs: "sev-es" };
 
 /** SEV-SNP guests take their ASIDs from the SEV-ES range. */
-const POOL_OF_MODEL: Record<SevModel, PoolKey> = { sev: "sev", "sev-es": "sevEs", "sev-snp": "sevEs" };
+export const POOL_OF_MODEL: Record<SevModel, PoolKey> = { sev: "sev", "sev-es": "sevEs", "sev-snp": "sevEs" };
 
 function detected(facts: HostFacts, pool: PoolKey): { total: number | null; source: PoolSource } {
   const caps = facts.domcaps?.sev;

@@ -1,7 +1,9 @@
 /** SevGuest orchestration: render from flavor + fresh host facts, define under the host lock, observe. */
 import { SevGuestInputs } from "../generated/sev-guest";
 import { SevHostInputs } from "../generated/sev-host";
-import { resolveFlavor, ResolvedFlavor } from "../core/flavor";
+import { ResolvedFlavor } from "../core/flavor";
+import { flavorOf } from "./flavor";
+import { createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, viewOfDomain } from "../core/parse/guest";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
@@ -26,10 +28,6 @@ export function libvirtOf(host: SevHostInputs): Libvirt {
   return { target: targetOf(host), uri: host.libvirtUri ?? DEFAULTS.libvirtUri };
 }
 
-export function flavorOf(inputs: SevGuestInputs): ResolvedFlavor {
-  return resolveFlavor(inputs.flavor, inputs.image);
-}
-
 function networkOf(inputs: SevGuestInputs): GuestNetwork | undefined {
   const n = inputs.network;
   if (!n) return undefined;
@@ -38,8 +36,9 @@ function networkOf(inputs: SevGuestInputs): GuestNetwork | undefined {
   return undefined;
 }
 
+/** Stable for a resource on one host under one name; a replacement (new host or name) gets a new one. */
 export function uuidOf(inputs: SevGuestInputs): string {
-  return stableUuid(inputs.owner.urn);
+  return stableUuid(`${inputs.owner.urn}|${hostLabel(inputs.host)}|${inputs.name}`);
 }
 
 export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Inspection, uuid: string): string {
@@ -74,22 +73,29 @@ async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: st
   };
 }
 
-/** Defines (and starts) a new guest. A failed start leaves nothing defined. */
+/**
+ * Defines (and starts) a new guest. Under the host lock: probe, judge readiness and slots, define.
+ * Two stacks racing for the last slot are serialized; the loser gets the slot error and defines
+ * nothing. A failed start leaves nothing defined.
+ */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
   const flavor = flavorOf(inputs);
-  const host = await inspect(inputs.host);
-  assertReady(inputs.host, host);
   const uuid = uuidOf(inputs);
-  const xml = render(inputs, flavor, host, uuid);
   const l = libvirtOf(inputs.host);
-  await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
+  const xml = await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
+    const host = await inspect(inputs.host);
+    assertReady(inputs.host, host);
+    const full = createVerdict(inputs, host);
+    if (full) throw new Error(full);
+    const rendered = render(inputs, flavor, host, uuid);
     for (const id of [uuid, inputs.name]) {
       if ((await dumpXml(l, id)) !== null) {
         throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined; import it (pulumi import) or choose another name`);
       }
     }
-    await defineDomain(l, xml);
+    await defineDomain(l, rendered);
     if (inputs.start ?? true) await startOrUndo(inputs, l, uuid);
+    return rendered;
   });
   return (await observe(inputs, l, uuid, xml))!;
 }

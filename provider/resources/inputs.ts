@@ -19,3 +19,13 @@ export function pick<T extends object>(keys: readonly (keyof T)[], o: T): T {
   for (const k of keys) if (o[k] !== undefined) picked[k] = o[k];
   return picked as T;
 }
+
+/**
+ * Check failures as the engine wants them. The engine prints the value of the property a failure
+ * names, so a failure never names a property that holds or contains credentials: its reason says
+ * which input it is about instead.
+ */
+export function checkFailures(problems: { property: string; reason: string }[]): { property: string; reason: string }[] {
+  const holdsSecrets = /(^|\.)(host|jumpHost|privateKey|privateKeyPassphrase)(\.|$)/;
+  return problems.map((p) => ({ property: holdsSecrets.test(p.property) ? "" : p.property, reason: p.reason }));
+}

@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { resolveFlavor, validateFlavor } from "../core/flavor";
-import { changedKeys, userInputs } from "./inputs";
+import { changedKeys, checkFailures, userInputs } from "./inputs";
 import schema from "../../schema/sev-flavor.schema.json";
 
 const inputKeys = Object.keys(schema.properties) as (keyof SevFlavorInputs)[];
@@ -16,7 +16,7 @@ export const sevFlavorProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
     const result = validateFlavor(inputs);
-    return { inputs, failures: result.ok ? [] : result.problems.map((p) => ({ property: p.property, reason: p.reason })) };
+    return { inputs, failures: result.ok ? [] : checkFailures(result.problems) };
   },
   async diff(_id: string, olds: SevFlavorInputs, news: SevFlavorInputs): Promise<pulumi.dynamic.DiffResult> {
     return { changes: changedKeys(inputKeys, olds, news).length > 0, replaces: [] };

@@ -5,11 +5,14 @@ import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
 import { checkHostInputs } from "../host/inputs";
 import { createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
-import { changedKeys, same, userInputs } from "./inputs";
+import { inspectRecent, previewVerdict, replacementVerdict } from "../guest/admission";
+import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
 
 const checkSchema = schemaChecker<SevGuestInputs>(schema);
-const inputKeys = Object.keys(schema.properties) as (keyof SevGuestInputs)[];
+/** slotPlan and deleteBeforeReplace only inform the slot judgement: alone they change nothing. */
+const ACCOUNTING_ONLY: (keyof SevGuestInputs)[] = ["slotPlan", "deleteBeforeReplace"];
+const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !ACCOUNTING_ONLY.includes(k));
 
 function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
   return problems.map((p) => ({ property: p.property ? `${prefix}.${p.property}` : prefix, reason: `${prefix}: ${p.reason}` }));
@@ -38,13 +41,24 @@ function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
 export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
-    return { inputs, failures: guestProblems(inputs).map((p) => ({ property: p.property, reason: p.reason })) };
+    const problems = guestProblems(inputs);
+    if (problems.length === 0) {
+      const guest = inputs as unknown as SevGuestInputs;
+      const verdict = previewVerdict(guest, await inspectRecent(guest.host));
+      if (verdict) problems.push({ property: "host", reason: verdict });
+    }
+    return { inputs, failures: checkFailures(problems) };
   },
 
   async diff(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.DiffResult> {
     const changed = changedKeys(inputKeys, olds as SevGuestInputs, news);
     const drifted = (olds.drift ?? []).length > 0;
-    return { changes: changed.length > 0 || drifted, replaces: replacements(olds, news), deleteBeforeReplace: false };
+    const replaces = replacements(olds, news);
+    if (replaces.length > 0) {
+      const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));
+      if (verdict) throw new Error(verdict);
+    }
+    return { changes: changed.length > 0 || drifted, replaces, deleteBeforeReplace: news.deleteBeforeReplace ?? false };
   },
 
   async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {

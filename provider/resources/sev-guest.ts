@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SevGuestInputs } from "../generated/sev-guest";
+import { SevGuestInputs, PlannedGuest } from "../generated/sev-guest";
+import { SevFlavorInputs } from "../generated/sev-flavor";
+import { ImageProperties } from "../generated/image-properties";
+import { validateFlavor } from "../core/flavor";
 import { delegatingProvider } from "./delegate";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
@@ -30,7 +33,10 @@ export class SevGuest extends pulumi.dynamic.Resource {
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
     const { host, flavor, ...own } = args;
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
+    const slotPlan = planFor(host, { name: args.name ?? name, urn: owner.urn, flavor: flavor.spec, image: args.image });
     const props = {
+      slotPlan,
+      deleteBeforeReplace: opts?.deleteBeforeReplace ?? false,
       ...own,
       name: args.name ?? name,
       host: host.connection,
@@ -46,4 +52,32 @@ function dependsOnList(opts?: pulumi.CustomResourceOptions): pulumi.Resource[] {
   const d = opts?.dependsOn;
   if (!d) return [];
   return (Array.isArray(d) ? d : [d]) as pulumi.Resource[];
+}
+
+interface Declared {
+  name: pulumi.Input<string>;
+  urn: pulumi.Output<string>;
+  flavor: pulumi.Output<SevFlavorInputs>;
+  image?: pulumi.Input<ImageProperties | undefined>;
+}
+
+/** The guests this program declares, per host, in declaration order. */
+const declared = new WeakMap<SevHost, Declared[]>();
+
+/**
+ * Every guest on the host, resolved after the program has declared them all (outputs resolve
+ * asynchronously, after the synchronous declarations), so guests are counted together at preview.
+ */
+function planFor(host: SevHost, guest: Declared): pulumi.Output<{ requests: PlannedGuest[] }> {
+  const list = declared.get(host) ?? [];
+  list.push(guest);
+  declared.set(host, list);
+  return host.urn.apply(() =>
+    pulumi.all(list.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image]))).apply((rows) => ({
+      requests: rows.flatMap(([name, urn, flavor, image]) => {
+        const resolved = validateFlavor(flavor, image);
+        return resolved.ok ? [{ name, urn, model: resolved.resolved.model }] : [];
+      }),
+    })),
+  );
 }

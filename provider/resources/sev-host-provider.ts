@@ -8,7 +8,7 @@ import { checkHostInputs } from "../host/inputs";
 import { applySlice, assertReady, inspect, observedSlice, outputsOf, restoreSlice } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
 import { DEFAULTS } from "../host/target";
-import { changedKeys, pick, userInputs } from "./inputs";
+import { changedKeys, checkFailures, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
 const inputKeys = Object.keys(schema.properties) as (keyof SevHostInputs)[];
@@ -26,7 +26,7 @@ function inputsOf(o: SevHostInputs): SevHostInputs {
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const { inputs, problems } = checkHostInputs(userInputs(news));
-    return { inputs, failures: problems.map((p) => ({ property: p.property, reason: p.reason })) };
+    return { inputs, failures: checkFailures(problems) };
   },
 
   async diff(_id: string, olds: SevHostOutputs, news: SevHostInputs): Promise<pulumi.dynamic.DiffResult> {

@@ -113,6 +113,7 @@ test.serial("bad input is refused at preview with every problem, before any host
     t.regex(preview.text, /memoryLimit\.reserve/);
     t.regex(preview.text, /maxGuests\.sev/);
     t.is(lab.sshdLog("rome").length, before, "no SSH connection for invalid input");
+    t.false(preview.text.includes("PRIVATE KEY") || preview.text.includes(lab.host("rome").passphrase), "no credentials in the errors");
   } finally {
     await s.dispose();
   }

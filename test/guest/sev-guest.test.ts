@@ -1,5 +1,7 @@
 /** SevGuest's provider against lab hosts: the libvirt test driver really stores and returns the domains. */
 import anyTest, { TestFn } from "ava";
+import { readFileSync, writeFileSync } from "fs";
+import { join } from "path";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
 import { SevGuestOutputs } from "../../provider/guest/operations";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
@@ -102,12 +104,32 @@ test.serial("an SEV-ES flavor renders the ES policy; a new flavor updates in pla
   await p.delete!(out.uuid, updated);
 });
 
-test.serial("a guest whose start fails (empty SEV-ES pool) leaves nothing defined", async (t) => {
+test.serial("a guest whose start fails leaves nothing defined", async (t) => {
   const { lab } = t.context;
-  const err = await t.throwsAsync(create(guest(lab, "rome-es-pool-empty", "es-nopool", SEV_ES)));
-  t.regex(err!.message, /did not start and was removed again/);
-  t.regex(err!.message, /sev_guest_init: failed to initialize ret=-16/);
-  t.notRegex(await virsh(lab, "rome-es-pool-empty", "list", "--all", "--name"), /es-nopool/);
+  // libvirt's cached capabilities still say 450 SEV-ES slots, but the kernel now has none (say, after
+  // a BIOS change): the provider's count passes and QEMU fails at start, as it would on real hardware.
+  const misc = join(lab.host("genoa").folder, "root", "cgroup", "misc.capacity");
+  const before = readFileSync(misc, "utf8");
+  writeFileSync(misc, "sev 59\nsev_es 0\n");
+  try {
+    const err = await t.throwsAsync(create(guest(lab, "genoa", "es-nopool", SEV_ES)));
+    t.regex(err!.message, /did not start and was removed again/);
+    t.regex(err!.message, /sev_guest_init: failed to initialize ret=-16/);
+    t.notRegex(await virsh(lab, "genoa", "list", "--all", "--name"), /es-nopool/);
+  } finally {
+    writeFileSync(misc, before);
+  }
+});
+
+test.serial("an empty SEV-ES pool refuses the guest before anything is defined", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome-es-pool-empty", "es-1", SEV_ES);
+  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
+  t.is(checked.failures!.length, 1);
+  t.regex(checked.failures![0].reason, /sev-es slot pool cannot hold 1 new guest: total 0 \(domcapabilities\)/);
+  const err = await t.throwsAsync(p.create(inputs));
+  t.regex(err!.message, /Guests that do not fit: es-1/);
+  t.notRegex(await virsh(lab, "rome-es-pool-empty", "list", "--all", "--name"), /es-1/);
 });
 
 test.serial("an existing domain is imported by name or UUID", async (t) => {

@@ -1,0 +1,114 @@
+/**
+ * SEV slot (ASID) accounting for one host: who holds slots, what a program asks for, what fits.
+ * Pure: facts come from one probe, requests from the program. Nova's rule for unknown totals: no
+ * limit is imposed, and the report says so.
+ */
+import { SevDomainFact, SevModel } from "./facts";
+import { POOL_NAMES, POOL_OF_MODEL, PoolKey, SlotCapacity } from "./capacity";
+
+export type CountMode = "defined" | "running";
+
+export interface StackId {
+  project: string;
+  stack: string;
+}
+
+/** A guest the program declares on this host. */
+export interface SlotRequest {
+  name: string;
+  urn: string;
+  model: SevModel;
+}
+
+export interface PoolAccount {
+  pool: PoolKey;
+  total: number | null;
+  source: string;
+  usedByOthers: number;
+  usedByThisStack: number;
+  /** Guests of this program that do not exist on the host yet. */
+  requested: SlotRequest[];
+  /** Slots left after what is used and what is requested; null when the total is unknown. */
+  free: number | null;
+  /** Requested guests beyond the free slots, in declaration order. */
+  overflow: SlotRequest[];
+  /** The kernel's own count of ASIDs in use (misc cgroup), when it reports one. */
+  miscCurrent: number | null;
+}
+
+export interface HostAccount {
+  host: string;
+  pools: Record<PoolKey, PoolAccount>;
+}
+
+export function poolOfModel(model: SevModel): PoolKey {
+  return POOL_OF_MODEL[model];
+}
+
+function holdsSlot(d: SevDomainFact, mode: CountMode): boolean {
+  return mode === "defined" || d.running;
+}
+
+function ownedBy(d: SevDomainFact, stack: StackId): boolean {
+  return d.owner !== null && d.owner.project === stack.project && d.owner.stack === stack.stack;
+}
+
+function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode): PoolAccount {
+  const holders = domains.filter((d) => poolOfModel(d.model) === pool && holdsSlot(d, mode));
+  const existingUrns = new Set(domains.filter((d) => ownedBy(d, stack)).map((d) => d.owner!.urn));
+  const requested = requests.filter((r) => poolOfModel(r.model) === pool && !existingUrns.has(r.urn));
+  const usedByThisStack = holders.filter((d) => ownedBy(d, stack)).length;
+  const usedByOthers = holders.length - usedByThisStack;
+  const { total, source, miscCurrent } = capacity[pool];
+  const room = total === null ? null : Math.max(0, total - usedByOthers - usedByThisStack);
+  return {
+    pool, total, source, usedByOthers, usedByThisStack, requested,
+    free: room === null ? null : room - Math.min(room, requested.length),
+    overflow: room === null ? [] : requested.slice(room),
+    miscCurrent,
+  };
+}
+
+export function accountHost(host: string, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode = "defined"): HostAccount {
+  return {
+    host,
+    pools: {
+      sev: accountPool("sev", capacity, domains, stack, requests, mode),
+      sevEs: accountPool("sevEs", capacity, domains, stack, requests, mode),
+    },
+  };
+}
+
+export function overcommitted(a: HostAccount): PoolAccount[] {
+  return [a.pools.sev, a.pools.sevEs].filter((p) => p.overflow.length > 0);
+}
+
+/** The one error for a host whose pool cannot hold the program's guests. */
+export function formatOvercommit(a: HostAccount, p: PoolAccount): string {
+  const fits = p.requested.length - p.overflow.length;
+  return (
+    `host ${a.host}: the ${POOL_NAMES[p.pool]} slot pool cannot hold ${p.requested.length} new guest${p.requested.length === 1 ? "" : "s"}: ` +
+    `total ${p.total} (${p.source}), used by others ${p.usedByOthers}, used by this stack ${p.usedByThisStack}, ` +
+    `requested ${p.requested.length}, free before this change ${fits}. ` +
+    `Guests that do not fit: ${p.overflow.map((r) => r.name).join(", ")}. ` +
+    `QEMU would fail to start them ("sev_guest_init: failed to initialize ret=-16"). ` +
+    `Fix: place them on another host, remove guests, or raise the host's ${p.pool === "sev" ? "SEV" : "SEV-ES"} ASID count.`
+  );
+}
+
+/** A replacement is created before the original is deleted: it needs a free slot for a while. */
+export function formatReplacementNeedsSlot(a: HostAccount, p: PoolAccount, guest: string): string {
+  return (
+    `host ${a.host}: replacing guest ${guest} needs a second ${POOL_NAMES[p.pool]} slot while the original still exists ` +
+    `(Pulumi creates the replacement before deleting the original), and the pool is full: ` +
+    `total ${p.total} (${p.source}), used by others ${p.usedByOthers}, used by this stack ${p.usedByThisStack}. ` +
+    `Fix: set deleteBeforeReplace: true on ${guest} (it is down between the delete and the create), or free a slot.`
+  );
+}
+
+/** Nova imposes no limit when the total is unknown; the report says so. */
+export function unknownTotals(a: HostAccount): string[] {
+  return [a.pools.sev, a.pools.sevEs]
+    .filter((p) => p.total === null && p.requested.length > 0)
+    .map((p) => `host ${a.host}: the ${POOL_NAMES[p.pool]} slot count is unknown (libvirt before 8.0 and no misc cgroup); no limit is imposed. Set maxGuests on the SevHost to enforce one.`);
+}

@@ -1,0 +1,64 @@
+import test from "ava";
+import { accountHost, formatOvercommit, overcommitted, unknownTotals, SlotRequest } from "../../provider/core/slots";
+import { SlotCapacity, Pool } from "../../provider/core/capacity";
+import { SevDomainFact, SevModel } from "../../provider/core/facts";
+
+const pool = (total: number | null, source = "domcapabilities"): Pool => ({ total, source: source as Pool["source"], used: 0, running: 0, miscCurrent: null });
+const caps = (sev: number | null, sevEs: number | null): SlotCapacity => ({ sev: pool(sev), sevEs: pool(sevEs) });
+const me = { project: "p", stack: "dev" };
+const dom = (name: string, model: SevModel, owner: { stack: string; urn?: string } | null, running = true): SevDomainFact => ({
+  name, uuid: name, running, model, owner: owner ? { project: "p", stack: owner.stack, urn: owner.urn ?? `urn:${owner.stack}::${name}` } : null,
+});
+const req = (name: string, model: SevModel = "sev"): SlotRequest => ({ name, urn: `urn:dev::${name}`, model });
+
+test("others, this stack and requests are counted per pool; SNP draws from the SEV-ES pool", (t) => {
+  const domains = [dom("a", "sev", null), dom("b", "sev", { stack: "prod" }), dom("c", "sev", { stack: "dev" }), dom("d", "sev-snp", null)];
+  const a = accountHost("h", caps(5, 3), domains, me, [req("x"), req("y", "sev-es"), req("z", "sev-snp")]);
+  t.like(a.pools.sev, { total: 5, usedByOthers: 2, usedByThisStack: 1, free: 1 });
+  t.deepEqual(a.pools.sev.requested.map((r) => r.name), ["x"]);
+  t.like(a.pools.sevEs, { total: 3, usedByOthers: 1, usedByThisStack: 0, free: 0 });
+  t.deepEqual(a.pools.sevEs.requested.map((r) => r.name), ["y", "z"]);
+  t.deepEqual(overcommitted(a), []);
+});
+
+test("guests declared together are counted together: only those past the free slots overflow", (t) => {
+  const a = accountHost("h", caps(3, 0), [dom("a", "sev", null)], me, [req("g1"), req("g2"), req("g3")]);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g3"]);
+  t.is(a.pools.sev.free, 0);
+  const msg = formatOvercommit(a, a.pools.sev);
+  t.regex(msg, /host h: the sev slot pool cannot hold 3 new guests: total 3 \(domcapabilities\), used by others 1, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
+});
+
+test("a guest of this stack that already exists is not requested again", (t) => {
+  const existing = dom("g1", "sev", { stack: "dev", urn: "urn:dev::g1" });
+  const a = accountHost("h", caps(1, 0), [existing], me, [req("g1")]);
+  t.is(a.pools.sev.requested.length, 0);
+  t.is(a.pools.sev.usedByThisStack, 1);
+  t.deepEqual(overcommitted(a), []);
+});
+
+test("an unknown total imposes no limit and says so", (t) => {
+  const a = accountHost("h", caps(null, null), [dom("a", "sev", null)], me, [req("g1"), req("g2")]);
+  t.is(a.pools.sev.free, null);
+  t.deepEqual(overcommitted(a), []);
+  t.is(unknownTotals(a).length, 1);
+  t.regex(unknownTotals(a)[0], /no limit is imposed/);
+});
+
+test("an override total is what is counted against", (t) => {
+  const capacity: SlotCapacity = { sev: pool(1, "override"), sevEs: pool(450) };
+  const a = accountHost("h", capacity, [], me, [req("g1"), req("g2")]);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g2"]);
+  t.regex(formatOvercommit(a, a.pools.sev), /total 1 \(override\)/);
+});
+
+test("running mode counts only running domains", (t) => {
+  const domains = [dom("a", "sev", null, false), dom("b", "sev", null, true)];
+  t.is(accountHost("h", caps(2, 0), domains, me, [req("g")], "defined").pools.sev.overflow.length, 1);
+  t.is(accountHost("h", caps(2, 0), domains, me, [req("g")], "running").pools.sev.overflow.length, 0);
+});
+
+test("an empty SEV-ES pool refuses the first SEV-ES guest", (t) => {
+  const a = accountHost("h", caps(59, 0), [], me, [req("es", "sev-es")]);
+  t.deepEqual(overcommitted(a).map((p) => p.pool), ["sevEs"]);
+});

@@ -1,0 +1,92 @@
+/** Slot accounting on lab hosts: the create-time lock, and refusal at `pulumi preview` through the engine. */
+import anyTest, { TestFn } from "ava";
+import { join } from "path";
+import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
+import { SevGuestInputs } from "../../provider/generated/sev-guest";
+import { startLab, TestLab } from "../helpers/lab";
+import { EngineStack } from "../helpers/engine";
+
+const test = anyTest as TestFn<{ lab: TestLab }>;
+
+test.before(async (t) => {
+  t.context.lab = await startLab(__filename, ["naples", "rome"]);
+});
+test.after.always((t) => t.context.lab?.stop());
+
+const domains = async (lab: TestLab, host: string) =>
+  (await lab.sh(host, ["virsh", "list", "--all", "--name"])).split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort();
+
+function guest(lab: TestLab, name: string, stack: string): SevGuestInputs {
+  return {
+    host: lab.inputs("naples", { maxGuests: { sev: 1 } }),
+    flavor: { name: "sev.tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": true } },
+    name,
+    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` },
+    owner: { project: "race", stack, urn: `urn:pulumi:${stack}::race::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
+  };
+}
+
+test.serial("two stacks racing for the last slot: exactly one wins, the loser defines nothing", async (t) => {
+  const { lab } = t.context;
+  const results = await Promise.allSettled([p.create(guest(lab, "race-a", "one")), p.create(guest(lab, "race-b", "two"))]);
+  const won = results.filter((r) => r.status === "fulfilled");
+  const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  t.is(won.length, 1);
+  t.is(lost.length, 1);
+  t.regex(lost[0].reason.message, /the sev slot pool cannot hold 1 new guest: total 1 \(override\), used by others 1/);
+  t.is((await domains(lab, "naples")).length, 1);
+  for (const name of await domains(lab, "naples")) {
+    await lab.sh("naples", ["virsh", "destroy", name]);
+    await lab.sh("naples", ["virsh", "undefine", name]);
+  }
+});
+
+async function slotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string }[]): Promise<EngineStack> {
+  const s = new EngineStack("dist/test/programs/slots/index.js");
+  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests });
+  return s;
+}
+
+test.serial("more guests than free slots fail at preview with one message, and nothing changes", async (t) => {
+  const { lab } = t.context;
+  const s = await slotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3" }]);
+  try {
+    const preview = await s.preview();
+    t.not(preview.code, 0);
+    t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
+    t.notRegex(preview.text, /\+\s+pulumi-nodejs:dynamic\/sev:SevGuest (g1|g2) create(d)?\s*$/m, "no guest of the over-committed pool goes ahead");
+    t.deepEqual(await domains(lab, "rome"), [], "preview changes nothing");
+    t.false(preview.text.includes("PRIVATE KEY") || preview.text.includes(lab.host("rome").passphrase), "no credentials in the error");
+    const up = await s.up();
+    t.not(up.code, 0, "up refuses too, even without its preview");
+    t.deepEqual(await domains(lab, "rome"), [], "and defines nothing");
+  } finally {
+    await s.destroy();
+    await s.dispose();
+  }
+});
+
+test.serial("a replacement on a full host needs a second slot: refused at preview unless deleteBeforeReplace", async (t) => {
+  const { lab } = t.context;
+  const s = await slotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }]);
+  try {
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    t.deepEqual(await domains(lab, "rome"), ["g1", "g2"]);
+    t.is((await s.expectNoChanges()).code, 0);
+
+    await s.setConfig("sev:guests", [{ resource: "g1" }, { resource: "g2", name: "g2-renamed" }]);
+    const preview = await s.preview();
+    t.not(preview.code, 0);
+    t.regex(preview.text, /replacing guest g2-renamed needs a second sev slot while the original still exists/);
+    t.regex(preview.text, /deleteBeforeReplace: true/);
+
+    await s.setConfig("sev:deleteBeforeReplace", "true");
+    const replaced = await s.up();
+    t.is(replaced.code, 0, replaced.text);
+    t.deepEqual(await domains(lab, "rome"), ["g1", "g2-renamed"]);
+  } finally {
+    await s.destroy();
+    await s.dispose();
+  }
+});
