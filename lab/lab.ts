@@ -194,7 +194,8 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
   write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\n`);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-${basename(folder)}`, "-f", join(folder, "ssh", "host_key")]);
-  write(join(folder, "ssh", "authorized_keys"), clientPub, 0o600);
+  // Read by sshd as the logging-in user, who may not be root.
+  write(join(folder, "ssh", "authorized_keys"), clientPub, 0o644);
   write(join(folder, "sshd_config"), [
     `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${join(folder, "ssh", "host_key")}`,
     `AuthorizedKeysFile ${join(folder, "ssh", "authorized_keys")}`, "PasswordAuthentication no",
@@ -234,6 +235,18 @@ function ensureClientKey(dir: string): { keyPath: string; passphrase: string; pu
   return { keyPath, passphrase: readFileSync(passFile, "utf8").trim(), pub: readFileSync(`${keyPath}.pub`, "utf8") };
 }
 
+/** A host from an earlier run counts only while its sshd still runs (not after a reboot). */
+function isRunning(h: LabHost): boolean {
+  const pidFile = join(h.folder, "run", "sshd.pid");
+  if (!existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidFile, "utf8").trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readInventory(dir = defaultLabDir()): Inventory {
   const file = join(dir, "inventory.json");
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Inventory) : { hosts: [] };
@@ -248,6 +261,7 @@ export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promi
   mkdirSync(join(dir, "hosts"), { recursive: true });
   const client = ensureClientKey(dir);
   const inv = readInventory(dir);
+  inv.hosts = inv.hosts.filter(isRunning);
   for (const profileDir of profileDirs.map((p) => resolve(p))) {
     const name = basename(profileDir);
     if (inv.hosts.some((h) => h.name === name)) continue;

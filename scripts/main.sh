@@ -14,9 +14,22 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-pulumi-sev-lab}"
 export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 mkdir -p .pulumi-state
 stack=${SEV_STACK:-lab}
+# Lab hosts are ephemeral: a restarted lab has new ports and host keys, and the stack's old hosts
+# are gone with the old processes. Start that stack afresh rather than fail deleting ghosts.
+lab_id=$(sha256sum .lab/inventory.json | cut -d' ' -f1)
+if [ "$(cat ".pulumi-state/$stack.lab-id" 2>/dev/null)" != "$lab_id" ]; then
+  node dist/lab/cli.js down
+  node dist/lab/cli.js up
+  lab_id=$(sha256sum .lab/inventory.json | cut -d' ' -f1)
+  pulumi stack rm --yes --force "$stack" >/dev/null 2>&1 || true
+fi
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
+echo "$lab_id" > ".pulumi-state/$stack.lab-id"
 pulumi up --yes
 echo
 node dist/lab/readiness.js "$(pulumi stack output readiness --json)"
 echo
 pulumi stack output guestStates
+echo
+echo "Every lab host, as a CI job would check them (sev-capacity):"
+node bin/sev-capacity --inventory .lab/inventory.json --quiet || true

@@ -14,6 +14,8 @@ have xmllint || need+=(libxml2-utils)
 have virt-xml-validate || need+=(libvirt-clients)
 have unshare || need+=(util-linux)
 have openssl || need+=(openssl)
+have sudo || need+=(sudo)
+have flock || need+=(util-linux)
 [ -d /usr/share/OVMF ] || need+=(ovmf)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}" >&2
@@ -26,3 +28,4 @@ if [ ! -d node_modules/@pulumi/pulumi ] || [ package.json -nt node_modules/.pack
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund >&2
 fi
+[ -d policy/node_modules/@pulumi/policy ] && [ ! policy/package-lock.json -nt policy/node_modules/.package-lock.json ] || { echo "setup: npm ci --prefix policy" >&2; npm ci --prefix policy --no-audit --no-fund >&2; }

@@ -88,16 +88,27 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
     const full = createVerdict(inputs, host);
     if (full) throw new Error(full);
     const rendered = render(inputs, flavor, host, uuid);
-    for (const id of [uuid, inputs.name]) {
-      if ((await dumpXml(l, id)) !== null) {
-        throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined; import it (pulumi import) or choose another name`);
-      }
-    }
+    await refuseForeignDomain(inputs, l, uuid);
     await defineDomain(l, rendered);
-    if (inputs.start ?? true) await startOrUndo(inputs, l, uuid);
+    if ((inputs.start ?? true) && (await domainState(l, uuid)) !== "running") await startOrUndo(inputs, l, uuid);
     return rendered;
   });
   return (await observe(inputs, l, uuid, xml))!;
+}
+
+/**
+ * A domain already defined under this guest's UUID and carrying this resource's URN is this
+ * guest, left by a run that was interrupted after define: it is taken over. Anything else with the
+ * same UUID or name belongs to someone else.
+ */
+async function refuseForeignDomain(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
+  for (const id of [uuid, inputs.name]) {
+    const xml = await dumpXml(l, id);
+    if (xml === null) continue;
+    const view = viewOfDomain(xml);
+    if (view.uuid === uuid && view.ownerUrn === inputs.owner.urn) continue;
+    throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined and is not this guest's; import it (pulumi import) or choose another name`);
+  }
 }
 
 async function startOrUndo(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {

@@ -145,6 +145,19 @@ test.serial("an existing domain is imported by name or UUID", async (t) => {
   await p.delete!(made.uuid, made);
 });
 
+test.serial("a guest left defined by an interrupted run is taken over; another's domain of the same name is refused", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome", "twice-1");
+  const first = await create(inputs);
+  const again = await create(inputs);
+  t.is(again.uuid, first.uuid);
+  t.deepEqual(await virsh(lab, "rome", "list", "--all", "--name").then((o) => o.split("\n").filter((l) => l.trim() === "twice-1")), ["twice-1"]);
+  const foreign = { ...inputs, owner: { ...inputs.owner, urn: inputs.owner.urn.replace("::twice-1", "::other") } };
+  const err = await t.throwsAsync(create(foreign));
+  t.regex(err!.message, /a domain twice-1 is already defined and is not this guest's/);
+  await p.delete!(first.uuid, first);
+});
+
 test.serial("a bad flavor is one error listing every problem, and nothing is defined", async (t) => {
   const { lab } = t.context;
   const before = await virsh(lab, "rome", "list", "--all", "--name");

@@ -12,7 +12,8 @@ export interface GuestView {
   memoryKiB: number | null;
   vcpus: number | null;
   memoryLocked: boolean;
-  owned: boolean;
+  /** The URN in this provider's ownership metadata, null when the domain carries none. */
+  ownerUrn: string | null;
 }
 
 const KIB: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, m: 1024, mib: 1024, g: 1024 ** 2, gib: 1024 ** 2 };
@@ -34,7 +35,7 @@ export function viewOfDomain(xml: string): GuestView {
     memoryKiB: memoryKiB(d["memory"]),
     vcpus: integerOf(d["vcpu"]),
     memoryLocked: asNode(d["memoryBacking"])["locked"] !== undefined,
-    owned: ownerOf(d) !== null,
+    ownerUrn: ownerOf(d)?.urn ?? null,
   };
 }
 

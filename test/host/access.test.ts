@@ -1,0 +1,61 @@
+/** How SevHost reaches a host: non-root users through sudo -n, and a jump host. */
+import anyTest, { TestFn } from "ava";
+import { execFileSync } from "child_process";
+import { writeFileSync } from "fs";
+import { sevHostProvider as p } from "../../provider/resources/sev-host-provider";
+import { SevHostOutputs } from "../../provider/host/state";
+import { startLab, TestLab } from "../helpers/lab";
+
+const test = anyTest as TestFn<{ lab: TestLab }>;
+const OPERATOR = "sevlab-ops";
+const NO_SUDO = "sevlab-nopw";
+
+/** Two local accounts that log in with the lab key: one with passwordless sudo, one without. */
+function ensureAccounts(): void {
+  for (const user of [OPERATOR, NO_SUDO]) {
+    try {
+      execFileSync("id", [user], { stdio: "ignore" });
+    } catch {
+      execFileSync("useradd", ["--create-home", "--shell", "/bin/sh", user]);
+    }
+    execFileSync("usermod", ["-p", "*", user]); // no password, but not a locked account for sshd
+  }
+  writeFileSync("/etc/sudoers.d/pulumi-sev-lab", `${OPERATOR} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+}
+
+test.before(async (t) => {
+  ensureAccounts();
+  t.context.lab = await startLab(__filename, ["rome", "genoa"]);
+});
+test.after.always((t) => t.context.lab?.stop());
+
+test("a non-root user runs the probe through sudo -n and sees root's view", async (t) => {
+  const out = (await p.create(t.context.lab.inputs("rome", { user: OPERATOR }))).outs as SevHostOutputs;
+  t.true(out.ready);
+  t.is(out.facts.domcaps?.sev.maxGuests, 59, "virsh ran (as root, through sudo)");
+  t.true(t.context.lab.sshdLog("rome").some((l) => l.includes(`Accepted publickey for ${OPERATOR}`)));
+});
+
+test("a user whose sudo wants a password gets one clear error naming the fix", async (t) => {
+  const err = await t.throwsAsync(p.create(t.context.lab.inputs("rome", { user: NO_SUDO })));
+  t.regex(err!.message, new RegExp(`user ${NO_SUDO} needs passwordless sudo \\(NOPASSWD\\)`));
+  t.regex(err!.message, /sudoers\.d/);
+});
+
+test.serial("a jump host forwards the connection; both host keys are pinned", async (t) => {
+  const { lab } = t.context;
+  const logins = () => lab.sshdLog("rome").filter((l) => l.includes("Accepted publickey")).length;
+  const before = logins();
+  const jump = lab.host("rome");
+  const inputs = lab.inputs("genoa", {
+    jumpHost: { address: jump.address, port: jump.port, user: jump.user, hostKeyFingerprint: jump.hostKeyFingerprint },
+  });
+  const out = (await p.create(inputs)).outs as SevHostOutputs;
+  t.is(out.facts.kernelRelease, "6.8.0-45-generic", "genoa's facts, through rome");
+  t.is(logins(), before + 1, "one login on the jump host carried the session");
+  const wrongJump = lab.inputs("genoa", {
+    jumpHost: { address: jump.address, port: jump.port, user: jump.user, hostKeyFingerprint: "SHA256:" + "B".repeat(43) },
+  });
+  const err = await t.throwsAsync(p.create(wrongJump));
+  t.true(err!.message.includes(jump.hostKeyFingerprint), "the jump host's key is checked too");
+});
