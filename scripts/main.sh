@@ -3,10 +3,7 @@
 # program (examples/quickstart) against them with local state, and prints readiness and capacity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-PULUMI_BIN=$(bash scripts/install-pulumi.sh | tail -n 1)
-export PATH="$PULUMI_BIN:$PATH"
-npm run -s build
+. scripts/prepare.sh
 node dist/lab/cli.js up
 
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

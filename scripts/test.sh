@@ -2,10 +2,7 @@
 # npm test: install what is missing, build, run every ava test (unit, lab over SSH, Pulumi engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-PULUMI_BIN=$(bash scripts/install-pulumi.sh | tail -n 1)
-export PATH="$PULUMI_BIN:$PATH"
-npm run -s build
+. scripts/prepare.sh
 mkdir -p .lab
 set +e
 npx ava --tap "$@" 2>&1 | tee .lab/ava.tap

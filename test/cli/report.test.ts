@@ -1,13 +1,13 @@
 /** sev-capacity against lab hosts over real SSH, run as a child process: table, JSON, Markdown, exit codes. */
 import anyTest, { TestFn } from "ava";
-import { spawn } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { LabHost, repoRoot } from "../../lab/lab";
+import { LabHost } from "../../lab/lab";
 import { startLab, TestLab } from "../helpers/lab";
+import { CliRun, runCli } from "../helpers/cli";
 
 const test = anyTest as TestFn<{ lab: TestLab; dir: string }>;
 const PROFILES = ["rome", "naples", "intel", "rome-es-pool-empty"];
@@ -18,25 +18,8 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "bin", "sev-capacity"), ...args], {
-      cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 /** An operator's inventory entry for a lab host: the passphrase comes from an environment variable. */
 function entry(h: LabHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -83,7 +66,7 @@ interface JsonReport {
   hosts: JsonHost[];
 }
 
-function parse(r: Run): JsonReport {
+function parse(r: CliRun): JsonReport {
   return JSON.parse(r.stdout) as JsonReport;
 }
 
@@ -225,7 +208,7 @@ test("the passphrase from passphraseEnv never appears in any output, right or wr
   const { lab } = t.context;
   const secret = lab.host("rome").passphrase;
   const inventory = writeInventory(t, "secret.yaml", PROFILES.map((p) => entry(lab.host(p))));
-  const runs: Run[] = [];
+  const runs: CliRun[] = [];
   for (const format of [[], ["--json"], ["--markdown"]]) {
     const r = await cli(["--inventory", inventory, ...format], { SEV_LAB_KEY_PASSPHRASE: secret });
     t.is(r.code, 1, r.stderr);

@@ -1,16 +1,15 @@
 /** sev-capacity's slot attribution (--stack) and over-commitment, with SEV domains defined on a lab Rome host. */
 import anyTest, { TestFn } from "ava";
-import { spawn } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { repoRoot } from "../../lab/lab";
 import { renderDomainXml, stableUuid } from "../../provider/core/domain-xml";
 import { resolveFlavor } from "../../provider/core/flavor";
 import { defineDomain } from "../../provider/effects/libvirt";
 import { inspect } from "../../provider/host/operations";
 import { targetOf } from "../../provider/host/target";
 import { startLab, TestLab } from "../helpers/lab";
+import { CliRun, runCli } from "../helpers/cli";
 
 const test = anyTest as TestFn<{ lab: TestLab; dir: string }>;
 
@@ -37,23 +36,8 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "bin", "sev-capacity"), ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 /** The lab host as the lab wrote it (inline passphrase), with extra fields. */
 function inventory(t: { context: { lab: TestLab; dir: string } }, name: string, extra: Record<string, unknown> = {}): string {
@@ -62,7 +46,7 @@ function inventory(t: { context: { lab: TestLab; dir: string } }, name: string, 
   return file;
 }
 
-const sevPool = (r: Run) => (JSON.parse(r.stdout) as { hosts: { pools: { sev: Record<string, unknown> } }[] }).hosts[0].pools.sev;
+const sevPool = (r: CliRun) => (JSON.parse(r.stdout) as { hosts: { pools: { sev: Record<string, unknown> } }[] }).hosts[0].pools.sev;
 
 test("the libvirt domains are there, owned by p/s and p/other", async (t) => {
   const names = await t.context.lab.sh("rome", ["virsh", "list", "--all", "--name"]);

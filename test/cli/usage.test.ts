@@ -1,31 +1,13 @@
 /** sev-capacity without hosts: --help, bad flags and bad inventories (exit 2, every problem listed), the bounded pool. */
 import test from "ava";
-import { spawn } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { repoRoot } from "../../lab/lab";
 import { mapBounded } from "../../provider/cli/report";
+import { runCli } from "../helpers/cli";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "bin", "sev-capacity"), ...args], {
-      cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), "sev-capacity-usage-"));
 function file(name: string, text: string): string {
