@@ -68,7 +68,9 @@ function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): P
       if (seen.fingerprint) presented.set(client, seen.fingerprint);
       resolve(client);
     });
-    client.once("error", (err: Error & { level?: string }) => {
+    // ssh2 may emit a second error after the first (a timeout, then "Connection lost before
+    // handshake"): keep listening, so a late one is not an uncaught exception.
+    client.on("error", (err: Error & { level?: string }) => {
       client.end();
       if (seen.fingerprint && /verification failed/i.test(err.message)) reject(hostKeyError(e, seen.fingerprint));
       else reject(new SshError(`${label(e)}: cannot connect: ${err.message}`));
@@ -169,18 +171,6 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   return result;
 }
 
-/** What the target presents, for pinning: connects and records the key without trusting it. */
-export async function scanHostKey(e: SshEndpoint, timeoutMs: number): Promise<string> {
-  const seen: { fingerprint?: string } = {};
-  await new Promise<void>((resolve) => {
-    const client = new Client();
-    const done = () => { client.end(); resolve(); };
-    client.once("ready", done).once("error", done);
-    client.connect({ ...connectConfig(e, timeoutMs, seen), hostVerifier: (key: Buffer) => { seen.fingerprint = sha256Fingerprint(key); return false; } });
-  });
-  if (!seen.fingerprint) throw new SshError(`${label(e)}: no host key received`);
-  return seen.fingerprint;
-}
 
 /** The SHA256 fingerprint of the key the target presented (and that was accepted). */
 export async function hostKeyFingerprint(t: SshTarget): Promise<string> {

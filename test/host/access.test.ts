@@ -1,7 +1,10 @@
 /** How SevHost reaches a host: non-root users through sudo -n, and a jump host. */
 import anyTest, { TestFn } from "ava";
-import { execFileSync } from "child_process";
-import { writeFileSync } from "fs";
+import { execFileSync, spawn } from "child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "fs";
+import { createServer } from "net";
+import { tmpdir } from "os";
+import { join } from "path";
 import { sevHostProvider as p } from "../../provider/resources/sev-host-provider";
 import { SevHostOutputs } from "../../provider/host/state";
 import { startLab, TestLab } from "../helpers/lab";
@@ -58,4 +61,42 @@ test.serial("a jump host forwards the connection; both host keys are pinned", as
   });
   const err = await t.throwsAsync(p.create(wrongJump));
   t.true(err!.message.includes(jump.hostKeyFingerprint), "the jump host's key is checked too");
+});
+
+test.serial("ssh-agent: useAgent logs in with the agent's key, no key in the inputs", async (t) => {
+  const { lab } = t.context;
+  const dir = mkdtempSync(join(tmpdir(), "sev-agent-"));
+  const sock = join(dir, "agent.sock");
+  const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    const key = join(dir, "key");
+    execFileSync("cp", [lab.host("rome").privateKeyPath, key]);
+    execFileSync("ssh-keygen", ["-p", "-q", "-P", lab.host("rome").passphrase, "-N", "", "-f", key]);
+    execFileSync("ssh-add", ["-q", key], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+    process.env.SSH_AUTH_SOCK = sock;
+    const inputs = lab.inputs("rome", { privateKey: undefined, privateKeyPassphrase: undefined, useAgent: true });
+    const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
+    t.deepEqual(checked.failures, []);
+    const out = (await p.create(inputs)).outs as SevHostOutputs;
+    t.true(out.ready);
+    t.is(out.privateKey, undefined);
+  } finally {
+    delete process.env.SSH_AUTH_SOCK;
+    agent.kill();
+  }
+});
+
+test("a host that never answers the SSH handshake fails after connectTimeoutSeconds, naming the host", async (t) => {
+  const silent = createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const started = Date.now();
+    const err = await t.throwsAsync(p.create(t.context.lab.inputs("rome", { port, connectTimeoutSeconds: 1 })));
+    t.regex(err!.message, new RegExp(`root@127\\.0\\.0\\.1:${port}: cannot connect: .*[Tt]imed out`));
+    t.true(Date.now() - started < 10_000);
+  } finally {
+    silent.close();
+  }
 });
