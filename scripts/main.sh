@@ -12,12 +12,10 @@ export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 mkdir -p .pulumi-state
 stack=${SEV_STACK:-lab}
 # Lab hosts are ephemeral: a restarted lab has new ports and host keys, and the stack's old hosts
-# are gone with the old processes. Start that stack afresh rather than fail deleting ghosts.
+# are gone with the old processes. Start that stack afresh rather than fail deleting ghosts (guests
+# still defined on a running lab host carry this stack's URNs and are taken over).
 lab_id=$(sha256sum .lab/inventory.json | cut -d' ' -f1)
 if [ "$(cat ".pulumi-state/$stack.lab-id" 2>/dev/null)" != "$lab_id" ]; then
-  node dist/lab/cli.js down
-  node dist/lab/cli.js up
-  lab_id=$(sha256sum .lab/inventory.json | cut -d' ' -f1)
   pulumi stack rm --yes --force "$stack" >/dev/null 2>&1 || true
 fi
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
