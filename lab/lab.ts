@@ -56,7 +56,8 @@ export function listBuiltinProfiles(): string[] {
   return readdirSync(builtinProfiles, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(builtinProfiles, d.name));
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on (now). */
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once("error", rej);

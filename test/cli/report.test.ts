@@ -1,11 +1,10 @@
 /** sev-capacity against lab hosts over real SSH, run as a child process: table, JSON, Markdown, exit codes. */
 import anyTest, { TestFn } from "ava";
 import { mkdtempSync, writeFileSync } from "fs";
-import { createServer } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { LabHost } from "../../lab/lab";
+import { freePort, LabHost } from "../../lab/lab";
 import { startLab, TestLab } from "../helpers/lab";
 import { CliRun, runCli } from "../helpers/cli";
 
@@ -76,16 +75,6 @@ function byName(report: JsonReport, name: string): JsonHost {
   return h;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test("--json on the lab's own inventory.json: exact values per host and pool, stable keys, exit 1 (intel)", async (t) => {
   const r = await cli(["--inventory", labInventory(t.context.lab), "--json"]);

@@ -11,8 +11,6 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-const domains = async (lab: TestLab, host: string) =>
-  (await lab.sh(host, ["virsh", "list", "--all", "--name"])).split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort();
 
 test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefine, repair, destroy", async (t) => {
   const { lab } = t.context;
@@ -23,11 +21,11 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     t.is(preview.code, 0, preview.text);
     const planned = preview.steps.filter((x) => x.op === "create" && x.urn.includes("dynamic/sev:")).map((x) => x.urn.split("::").pop()).sort();
     t.deepEqual(planned, ["rome", "sev.small", "web-1", "web-2"]);
-    t.deepEqual(await domains(lab, "rome"), [], "preview defines nothing");
+    t.deepEqual(await lab.domains("rome"), [], "preview defines nothing");
 
     const up = await s.up();
     t.is(up.code, 0, up.text);
-    t.deepEqual(await domains(lab, "rome"), ["web-1", "web-2"]);
+    t.deepEqual(await lab.domains("rome"), ["web-1", "web-2"]);
     const xml = await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "web-1"]);
     t.regex(xml, /<launchSecurity type='sev'>/);
     t.regex(xml, /iommu='on'/);
@@ -42,11 +40,11 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     t.regex(refresh.text, /web-2[\s\S]*delete|deleted/);
     const repair = await s.up();
     t.is(repair.code, 0, repair.text);
-    t.deepEqual(await domains(lab, "rome"), ["web-1", "web-2"]);
+    t.deepEqual(await lab.domains("rome"), ["web-1", "web-2"]);
 
     const destroy = await s.destroy();
     t.is(destroy.code, 0, destroy.text);
-    t.deepEqual(await domains(lab, "rome"), []);
+    t.deepEqual(await lab.domains("rome"), []);
     t.is((await lab.sh("rome", ["systemctl", "show", "machine.slice", "-p", "MemoryMax"])).trim(), "MemoryMax=infinity");
   } finally {
     await s.dispose();
@@ -64,7 +62,7 @@ test.serial("sev-es example: the guest carries the ES policy bit", async (t) => 
     t.deepEqual([guest.model, guest.policy], ["sev-es", "0x0037"]);
     t.regex(await lab.sh("genoa", ["virsh", "dumpxml", "--inactive", "vault-1"]), /<policy>0x0037<\/policy>/);
     t.is((await s.destroy()).code, 0);
-    t.deepEqual(await domains(lab, "genoa"), []);
+    t.deepEqual(await lab.domains("genoa"), []);
   } finally {
     await s.dispose();
   }

@@ -16,7 +16,10 @@ test.after.always((t) => t.context.lab?.stop());
 
 async function stackOn(lab: TestLab, hosts: string[]): Promise<EngineStack> {
   const s = new EngineStack(FLEET);
-  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts, "sev:memoryReserve": "16G" });
+  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts, "sev:memoryReserve": "16G" }).catch(async (e) => {
+    await s.dispose();
+    throw e;
+  });
   return s;
 }
 

@@ -12,6 +12,8 @@ export interface TestLab {
   inputs(name: string, extra?: Partial<SevHostInputs>): SevHostInputs;
   /** Runs a command on a lab host as an operator would (out of band for the provider under test). */
   sh(name: string, argv: string[]): Promise<string>;
+  /** Names of the domains libvirt has defined on the host (the test driver's own "test" left out). */
+  domains(name: string): Promise<string[]>;
   /** Lines of the host's sshd log (connections, sessions). */
   sshdLog(name: string): string[];
   stop(): void;
@@ -43,6 +45,8 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
   return {
     dir, inventory, host, inputs,
     sh: async (name, argv) => (await exec(target(name), argv)).stdout,
+    domains: async (name) =>
+      (await exec(target(name), ["virsh", "list", "--all", "--name"])).stdout.split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort(),
     sshdLog: (name) => readFileSync(host(name).sshdLog, "utf8").split("\n"),
     stop: () => { closeAll(); labDown(dir); },
   };

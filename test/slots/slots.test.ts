@@ -13,8 +13,6 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-const domains = async (lab: TestLab, host: string) =>
-  (await lab.sh(host, ["virsh", "list", "--all", "--name"])).split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort();
 
 function guest(lab: TestLab, name: string, stack: string): SevGuestInputs {
   return {
@@ -34,8 +32,8 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
   t.is(won.length, 1);
   t.is(lost.length, 1);
   t.regex(lost[0].reason.message, /the sev slot pool cannot hold 1 new guest: total 1 \(override\), used by others 1/);
-  t.is((await domains(lab, "naples")).length, 1);
-  for (const name of await domains(lab, "naples")) {
+  t.is((await lab.domains("naples")).length, 1);
+  for (const name of await lab.domains("naples")) {
     await lab.sh("naples", ["virsh", "destroy", name]);
     await lab.sh("naples", ["virsh", "undefine", name]);
   }
@@ -43,7 +41,10 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
 
 async function slotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string }[]): Promise<EngineStack> {
   const s = new EngineStack("dist/test/programs/slots/index.js");
-  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests });
+  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests }).catch(async (e) => {
+    await s.dispose();
+    throw e;
+  });
   return s;
 }
 
@@ -55,11 +56,11 @@ test.serial("more guests than free slots fail at preview with one message, and n
     t.not(preview.code, 0);
     t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
     t.notRegex(preview.text, /\+\s+pulumi-nodejs:dynamic\/sev:SevGuest (g1|g2) create(d)?\s*$/m, "no guest of the over-committed pool goes ahead");
-    t.deepEqual(await domains(lab, "rome"), [], "preview changes nothing");
+    t.deepEqual(await lab.domains("rome"), [], "preview changes nothing");
     t.false(preview.text.includes("PRIVATE KEY") || preview.text.includes(lab.host("rome").passphrase), "no credentials in the error");
     const up = await s.up();
     t.not(up.code, 0, "up refuses too, even without its preview");
-    t.deepEqual(await domains(lab, "rome"), [], "and defines nothing");
+    t.deepEqual(await lab.domains("rome"), [], "and defines nothing");
   } finally {
     await s.destroy();
     await s.dispose();
@@ -72,7 +73,7 @@ test.serial("a replacement on a full host needs a second slot: refused at previe
   try {
     const up = await s.up();
     t.is(up.code, 0, up.text);
-    t.deepEqual(await domains(lab, "rome"), ["g1", "g2"]);
+    t.deepEqual(await lab.domains("rome"), ["g1", "g2"]);
     t.is((await s.expectNoChanges()).code, 0);
 
     await s.setConfig("sev:guests", [{ resource: "g1" }, { resource: "g2", name: "g2-renamed" }]);
@@ -84,7 +85,7 @@ test.serial("a replacement on a full host needs a second slot: refused at previe
     await s.setConfig("sev:deleteBeforeReplace", "true");
     const replaced = await s.up();
     t.is(replaced.code, 0, replaced.text);
-    t.deepEqual(await domains(lab, "rome"), ["g1", "g2-renamed"]);
+    t.deepEqual(await lab.domains("rome"), ["g1", "g2-renamed"]);
   } finally {
     await s.destroy();
     await s.dispose();
