@@ -12,7 +12,7 @@ export interface PoolReport {
   /** Slots (ASIDs) in the pool; null when the host does not report it (no limit is imposed). */
   total: number | null;
   source: PoolSource;
-  /** SEV domains defined on the host that draw from this pool. */
+  /** Slots in use: SEV domains defined on the host in this pool, plus ASIDs the kernel (misc.current) counts beyond libvirt's running ones. */
   used: number;
   usedByThisStack: number;
   usedByOthers: number;

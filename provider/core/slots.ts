@@ -34,6 +34,8 @@ export interface PoolAccount {
   overflow: SlotRequest[];
   /** The kernel's own count of ASIDs in use (misc cgroup), when it reports one. */
   miscCurrent: number | null;
+  /** ASIDs the kernel counts beyond the running SEV domains libvirt knows: held outside libvirt. */
+  heldOutsideLibvirt: number;
 }
 
 export interface HostAccount {
@@ -58,14 +60,18 @@ function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFa
   const existingUrns = new Set(domains.filter((d) => ownedBy(d, stack)).map((d) => d.owner!.urn));
   const requested = requests.filter((r) => poolOfModel(r.model) === pool && !existingUrns.has(r.urn));
   const usedByThisStack = holders.filter((d) => ownedBy(d, stack)).length;
-  const usedByOthers = holders.length - usedByThisStack;
   const { total, source, miscCurrent } = capacity[pool];
+  // Cross-check with the kernel: ASIDs in use that no running libvirt domain explains are taken.
+  const running = domains.filter((d) => poolOfModel(d.model) === pool && d.running).length;
+  const heldOutsideLibvirt = miscCurrent === null ? 0 : Math.max(0, miscCurrent - running);
+  const usedByOthers = holders.length - usedByThisStack + heldOutsideLibvirt;
   const room = total === null ? null : Math.max(0, total - usedByOthers - usedByThisStack);
   return {
     pool, total, source, usedByOthers, usedByThisStack, requested,
     free: room === null ? null : room - Math.min(room, requested.length),
     overflow: room === null ? [] : requested.slice(room),
     miscCurrent,
+    heldOutsideLibvirt,
   };
 }
 
@@ -90,6 +96,7 @@ export function formatOvercommit(a: HostAccount, p: PoolAccount): string {
     `host ${a.host}: the ${POOL_NAMES[p.pool]} slot pool cannot hold ${p.requested.length} new guest${p.requested.length === 1 ? "" : "s"}: ` +
     `total ${p.total} (${p.source}), used by others ${p.usedByOthers}, used by this stack ${p.usedByThisStack}, ` +
     `requested ${p.requested.length}, free before this change ${fits}. ` +
+    (p.heldOutsideLibvirt > 0 ? `(The kernel's misc cgroup counts ${p.heldOutsideLibvirt} ASID${p.heldOutsideLibvirt === 1 ? "" : "s"} in use beyond libvirt's running SEV domains; they are counted as used by others.) ` : "") +
     `Guests that do not fit: ${p.overflow.map((r) => r.name).join(", ")}. ` +
     `QEMU would fail to start them ("sev_guest_init: failed to initialize ret=-16"). ` +
     `Fix: place them on another host, remove guests, or raise the host's ${p.pool === "sev" ? "SEV" : "SEV-ES"} ASID count.`

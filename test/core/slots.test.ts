@@ -62,3 +62,15 @@ test("an empty SEV-ES pool refuses the first SEV-ES guest", (t) => {
   const a = accountHost("h", caps(59, 0), [], me, [req("es", "sev-es")]);
   t.deepEqual(overcommitted(a).map((p) => p.pool), ["sevEs"]);
 });
+
+test("ASIDs the kernel counts beyond libvirt's running SEV domains are used by others", (t) => {
+  const capacity: SlotCapacity = { sev: { ...pool(4), miscCurrent: 3 }, sevEs: pool(0) };
+  const domains = [dom("a", "sev", null, true), dom("b", "sev", { stack: "dev" }, false)];
+  const a = accountHost("h", capacity, domains, me, [req("g1"), req("g2")]);
+  t.is(a.pools.sev.heldOutsideLibvirt, 2);
+  t.is(a.pools.sev.usedByOthers, 3);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g1", "g2"]);
+  t.regex(formatOvercommit(a, a.pools.sev), /misc cgroup counts 2 ASIDs in use beyond libvirt's running SEV domains/);
+  const agrees = accountHost("h", { sev: { ...pool(4), miscCurrent: 1 }, sevEs: pool(0) }, domains, me, []);
+  t.is(agrees.pools.sev.heldOutsideLibvirt, 0);
+});
