@@ -2,7 +2,7 @@
 import anyTest, { TestFn } from "ava";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
-import { EngineStack } from "../helpers/engine";
+import { withStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -14,9 +14,7 @@ test.after.always((t) => t.context.lab?.stop());
 
 test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefine, repair, destroy", async (t) => {
   const { lab } = t.context;
-  const s = new EngineStack("dist/examples/quickstart/index.js");
-  try {
-    await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" });
+  await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const preview = await s.preview();
     t.is(preview.code, 0, preview.text);
     const planned = preview.steps.filter((x) => x.op === "create" && x.urn.includes("dynamic/sev:")).map((x) => x.urn.split("::").pop()).sort();
@@ -46,16 +44,12 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     t.is(destroy.code, 0, destroy.text);
     t.deepEqual(await lab.domains("rome"), []);
     t.is((await lab.sh("rome", ["systemctl", "show", "machine.slice", "-p", "MemoryMax"])).trim(), "MemoryMax=infinity");
-  } finally {
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("sev-es example: the guest carries the ES policy bit", async (t) => {
   const { lab } = t.context;
-  const s = new EngineStack("dist/examples/sev-es/index.js");
-  try {
-    await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" });
+  await withStack("dist/examples/sev-es/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const guest = (await s.outputs()).guest as { model: string; policy: string };
@@ -63,7 +57,5 @@ test.serial("sev-es example: the guest carries the ES policy bit", async (t) => 
     t.regex(await lab.sh("genoa", ["virsh", "dumpxml", "--inactive", "vault-1"]), /<policy>0x0037<\/policy>/);
     t.is((await s.destroy()).code, 0);
     t.deepEqual(await lab.domains("genoa"), []);
-  } finally {
-    await s.dispose();
-  }
+  });
 });

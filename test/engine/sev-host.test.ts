@@ -3,7 +3,7 @@ import anyTest, { TestFn } from "ava";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
-import { EngineStack } from "../helpers/engine";
+import { EngineStack, withStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const GiB = 1024 ** 3;
@@ -14,13 +14,8 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-async function stackOn(lab: TestLab, hosts: string[]): Promise<EngineStack> {
-  const s = new EngineStack(FLEET);
-  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts, "sev:memoryReserve": "16G" }).catch(async (e) => {
-    await s.dispose();
-    throw e;
-  });
-  return s;
+function onFleet(lab: TestLab, hosts: string[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
+  return withStack(FLEET, { "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts, "sev:memoryReserve": "16G" }, fn);
 }
 
 async function memoryMax(lab: TestLab, host: string): Promise<string> {
@@ -29,8 +24,7 @@ async function memoryMax(lab: TestLab, host: string): Promise<string> {
 
 test.serial("preview, up, no-op up, drift on refresh, repair, destroy: the whole life of a SevHost", async (t) => {
   const { lab } = t.context;
-  const s = await stackOn(lab, ["rome"]);
-  try {
+  await onFleet(lab, ["rome"], async (s) => {
     const preview = await s.preview();
     t.is(preview.code, 0, preview.text);
     const hostStep = preview.steps.find((x) => x.urn.endsWith("::rome"));
@@ -61,15 +55,12 @@ test.serial("preview, up, no-op up, drift on refresh, repair, destroy: the whole
     const destroy = await s.destroy();
     t.is(destroy.code, 0, destroy.text);
     t.is(await memoryMax(lab, "rome"), "MemoryMax=infinity", "destroy restores machine.slice");
-  } finally {
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("the private key and its passphrase are secrets in state", async (t) => {
   const { lab } = t.context;
-  const s = await stackOn(lab, ["genoa"]);
-  try {
+  await onFleet(lab, ["genoa"], async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const state = await s.exportState();
@@ -85,29 +76,23 @@ test.serial("the private key and its passphrase are secrets in state", async (t)
       t.is(host.outputs[k]["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", `output ${k} is a secret`);
     }
     t.is((await s.destroy()).code, 0);
-  } finally {
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("a host that is not SEV-ready fails the update with the full check list", async (t) => {
   const { lab } = t.context;
-  const s = await stackOn(lab, ["intel"]);
-  try {
+  await onFleet(lab, ["intel"], async (s) => {
     const up = await s.up();
     t.not(up.code, 0);
     for (const id of ["cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev"]) t.true(up.text.includes(`[${id}]`), id);
     t.regex(up.text, /not ready for AMD SEV: 5 checks failed/);
     t.is(await memoryMax(lab, "intel"), "MemoryMax=infinity", "nothing applied on a failing host");
-  } finally {
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("bad input is refused at preview with every problem, before any host is touched", async (t) => {
   const { lab } = t.context;
-  const s = await stackOn(lab, ["rome"]);
-  try {
+  await onFleet(lab, ["rome"], async (s) => {
     await s.setConfig("sev:memoryReserve", "lots");
     await s.setConfig("sev:maxGuests", { rome: { sev: -1 } });
     const before = lab.sshdLog("rome").length;
@@ -117,7 +102,5 @@ test.serial("bad input is refused at preview with every problem, before any host
     t.regex(preview.text, /maxGuests\.sev/);
     t.is(lab.sshdLog("rome").length, before, "no SSH connection for invalid input");
     t.false(preview.text.includes("PRIVATE KEY") || preview.text.includes(lab.host("rome").passphrase), "no credentials in the errors");
-  } finally {
-    await s.dispose();
-  }
+  });
 });

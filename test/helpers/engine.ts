@@ -111,3 +111,14 @@ export class EngineStack {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** A fresh stack of a program with the given config, handed to fn and removed afterwards, whatever happens. */
+export async function withStack<T>(program: string, config: Record<string, string | object>, fn: (s: EngineStack) => Promise<T>): Promise<T> {
+  const s = new EngineStack(program);
+  try {
+    await s.init(config);
+    return await fn(s);
+  } finally {
+    await s.dispose();
+  }
+}

@@ -7,7 +7,7 @@ import { writeFileSync } from "fs";
 import { join } from "path";
 import { repoRoot } from "../../lab/lab";
 import { startLab, TestLab } from "../helpers/lab";
-import { EngineStack, RunResult } from "../helpers/engine";
+import { EngineStack, RunResult, withStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const policyDir = join(repoRoot, "policy");
@@ -44,10 +44,9 @@ const RESOURCE_POLICIES: Array<[string, string, string]> = [
 
 test.serial("violations: every policy fires, with its enforcement level; the levels follow the pack config", async (t) => {
   const { lab } = t.context;
-  const s = new EngineStack("dist/test/programs/policy-violations/index.js");
-  try {
-    // The host's slot capacity is an output: put the host in the state first (without the pack).
-    await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "policytest:stage": "host" });
+  // The host's slot capacity is an output: put the host in the state first (without the pack).
+  const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "policytest:stage": "host" };
+  await withStack("dist/test/programs/policy-violations/index.js", config, async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const requireEs = packConfig(s, "require-es", { "sev-guest-encrypted-state": { requireEncryptedState: true } });
@@ -96,16 +95,12 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
     t.regex(passing.text, violation("advisory", "sev-host-slot-headroom", "SevHost", "rome"));
 
     t.is((await s.destroy()).code, 0);
-  } finally {
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("compliant: preview and up pass the pack; headroom is judged once the host's capacity is known", async (t) => {
   const { lab } = t.context;
-  const s = new EngineStack("dist/test/programs/policy-compliant/index.js");
-  try {
-    await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" });
+  await withStack("dist/test/programs/policy-compliant/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const strict = packConfig(s, "strict", {
       "sev-guest-encrypted-state": { requireEncryptedState: true },
       "sev-host-slot-headroom": { enforcementLevel: "mandatory", minFreeSlots: 1 },
@@ -139,7 +134,5 @@ test.serial("compliant: preview and up pass the pack; headroom is judged once th
     t.regex(after.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used 1 by domains defined on the host, new guests of this stack 0\)/);
 
     t.is((await s.destroy()).code, 0);
-  } finally {
-    await s.dispose();
-  }
+  });
 });

@@ -4,7 +4,7 @@ import { join } from "path";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { startLab, TestLab } from "../helpers/lab";
-import { EngineStack } from "../helpers/engine";
+import { EngineStack, withStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -39,19 +39,21 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
   }
 });
 
-async function slotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string }[]): Promise<EngineStack> {
-  const s = new EngineStack("dist/test/programs/slots/index.js");
-  await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests }).catch(async (e) => {
-    await s.dispose();
-    throw e;
+/** The slots program on rome, destroyed and removed afterwards. */
+function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
+  const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests };
+  return withStack("dist/test/programs/slots/index.js", config, async (s) => {
+    try {
+      await fn(s);
+    } finally {
+      await s.destroy();
+    }
   });
-  return s;
 }
 
 test.serial("more guests than free slots fail at preview with one message, and nothing changes", async (t) => {
   const { lab } = t.context;
-  const s = await slotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3" }]);
-  try {
+  await onSlotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3" }], async (s) => {
     const preview = await s.preview();
     t.not(preview.code, 0);
     t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
@@ -61,16 +63,12 @@ test.serial("more guests than free slots fail at preview with one message, and n
     const up = await s.up();
     t.not(up.code, 0, "up refuses too, even without its preview");
     t.deepEqual(await lab.domains("rome"), [], "and defines nothing");
-  } finally {
-    await s.destroy();
-    await s.dispose();
-  }
+  });
 });
 
 test.serial("a replacement on a full host needs a second slot: refused at preview unless deleteBeforeReplace", async (t) => {
   const { lab } = t.context;
-  const s = await slotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }]);
-  try {
+  await onSlotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }], async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     t.deepEqual(await lab.domains("rome"), ["g1", "g2"]);
@@ -86,8 +84,5 @@ test.serial("a replacement on a full host needs a second slot: refused at previe
     const replaced = await s.up();
     t.is(replaced.code, 0, replaced.text);
     t.deepEqual(await lab.domains("rome"), ["g1", "g2-renamed"]);
-  } finally {
-    await s.destroy();
-    await s.dispose();
-  }
+  });
 });
