@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "fs";
 import { dirname, resolve } from "path";
-import { SevHostArgs } from "../provider";
+import { SevHostArgs } from "pulumi-sev";
 
 interface InventoryHost {
   name: string;

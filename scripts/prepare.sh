@@ -1,4 +1,7 @@
-# Sourced by main.sh and test.sh: install what is missing, put the Pulumi CLI on PATH, build.
+# Sourced by main.sh and test.sh: a supported Node.js first (scripts/install-node.sh), then what is
+# missing (scripts/setup.sh), the Pulumi CLI on PATH, and the build.
+NODE_BIN=$(bash scripts/install-node.sh | tail -n 1)
+export PATH="$NODE_BIN:$PATH"
 bash scripts/setup.sh
 PULUMI_BIN=$(bash scripts/install-pulumi.sh | tail -n 1)
 export PATH="$PULUMI_BIN:$PATH"

@@ -4,7 +4,7 @@
  * `sev:maxGuests` (per host, for hosts whose libvirt does not report slot counts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SevHost } from "../../provider";
+import { SevHost } from "pulumi-sev";
 import { inventoryHost } from "../lab-inventory";
 
 const config = new pulumi.Config("sev");

@@ -3,7 +3,7 @@
  * (`npm run lab -- up`); config `sev:host` picks another inventory entry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SevFlavor, SevGuest, SevHost } from "../../provider";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../lab-inventory";
 
 const config = new pulumi.Config("sev");

@@ -1,6 +1,6 @@
 /** SEV-ES: encrypted register state too. Needs a host whose SEV-ES pool is not empty (genoa in the lab). */
 import * as pulumi from "@pulumi/pulumi";
-import { SevFlavor, SevGuest, SevHost } from "../../provider";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../lab-inventory";
 
 const hostName = new pulumi.Config("sev").get("host") ?? "genoa";

@@ -5,7 +5,7 @@ import { delegatingProvider } from "./delegate";
 
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
 
-const provider = delegatingProvider(require.resolve("./sev-flavor-provider"), "sevFlavorProvider");
+const provider = delegatingProvider("sevFlavorProvider");
 
 /** A validated SEV guest shape with OpenStack Nova's extra-spec semantics. Touches no host. */
 export class SevFlavor extends pulumi.dynamic.Resource {

@@ -1,4 +1,4 @@
-/** The SevGuest dynamic provider (loaded by path from the serialized closure, see delegate.ts). */
+/** The SevGuest dynamic provider (loaded by package name from the serialized provider, see delegate.ts). */
 import type * as pulumi from "@pulumi/pulumi";
 import { SevGuestInputs } from "../generated/sev-guest";
 import { schemaChecker, InputProblem } from "../core/validate";

@@ -17,7 +17,7 @@ export type SevGuestArgs = { [K in keyof GuestOwnInputs]: pulumi.Input<GuestOwnI
 };
 
 export const SEV_GUEST_TYPE = "pulumi-nodejs:dynamic/sev:SevGuest";
-const provider = delegatingProvider(require.resolve("./sev-guest-provider"), "sevGuestProvider");
+const provider = delegatingProvider("sevGuestProvider");
 
 /** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
 export class SevGuest extends pulumi.dynamic.Resource {

@@ -1,5 +1,5 @@
 /**
- * The SevHost dynamic provider. Loaded by absolute path from the serialized provider closure, so it
+ * The SevHost dynamic provider. Loaded by package name from the serialized provider (delegate.ts), so it
  * may import anything; it holds no state between calls but the per-process SSH connection pool.
  */
 import type * as pulumi from "@pulumi/pulumi";

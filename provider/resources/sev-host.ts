@@ -10,7 +10,7 @@ import { delegatingProvider } from "./delegate";
 export type SevHostArgs = { [K in keyof SevHostInputs]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_INPUTS = ["privateKey", "privateKeyPassphrase"] as const;
-const provider = delegatingProvider(require.resolve("./sev-host-provider"), "sevHostProvider");
+const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
 export class SevHost extends pulumi.dynamic.Resource {

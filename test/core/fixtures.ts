@@ -1,19 +1,9 @@
-/** Locates /work/shared/fixtures from wherever the compiled test runs (dist/test/core). */
-import { existsSync, readdirSync, readFileSync } from "fs";
+/** The fixtures kept in the repo (test/fixtures, copied from libvirt and Nova: see its SOURCES.md). */
+import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 
-function findFixtures(): string {
-  const fromEnv = process.env.SEV_FIXTURES;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "shared", "fixtures");
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new Error(`shared/fixtures not found above ${__dirname} (set SEV_FIXTURES)`);
-}
-
-export const FIXTURES = findFixtures();
+/** dist/test/core → test/fixtures in the checkout the tests were compiled from. */
+export const FIXTURES = path.resolve(__dirname, "..", "..", "..", "test", "fixtures");
 
 export function fixture(...parts: string[]): string {
   return readFileSync(path.join(FIXTURES, ...parts), "utf8");

@@ -22,32 +22,56 @@ export interface PreviewStep {
   replaceReasons?: string[];
 }
 
-export class EngineStack {
-  readonly dir: string;
-  private readonly env: NodeJS.ProcessEnv;
+const STACK_COMMANDS = /^(preview|up|refresh|destroy|config|stack (output|export|import))\b/;
 
-  /** program: a compiled program under dist/ (e.g. "dist/examples/quickstart/index.js"). */
-  constructor(readonly program: string, readonly stack = "test") {
-    this.dir = mkdtempSync(join(repoRoot, ".lab", "engine-"));
-    mkdirSync(join(this.dir, "state"));
-    writeFileSync(join(this.dir, "Pulumi.yaml"),
-      `name: sev-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${join(repoRoot, program)}\n`);
-    symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
-    writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "sev-test", private: true }));
+export interface ProjectOptions {
+  /** An existing Pulumi project folder (with its own Pulumi.yaml and node_modules), used as it is. */
+  projectDir?: string;
+  /** The state backend (default: a file backend in a folder of the stack's own). */
+  backendUrl?: string;
+  /** The secrets passphrase (default: one for the tests). */
+  passphrase?: string;
+}
+
+export class EngineStack {
+  dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly scratch: string;
+
+  /** program: a compiled program under dist/ (e.g. "dist/examples/quickstart/index.js"), or "" with opts.projectDir. */
+  constructor(readonly program: string, readonly stack = "test", opts: ProjectOptions = {}) {
+    this.scratch = mkdtempSync(join(repoRoot, ".lab", "engine-"));
+    mkdirSync(join(this.scratch, "state"));
+    if (opts.projectDir) {
+      this.dir = opts.projectDir;
+    } else {
+      this.dir = this.scratch;
+      writeFileSync(join(this.dir, "Pulumi.yaml"),
+        `name: sev-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${join(repoRoot, program)}\n`);
+      symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
+      writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "sev-test", private: true }));
+    }
     this.env = {
       ...process.env,
-      PULUMI_BACKEND_URL: `file://${join(this.dir, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+      PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${join(this.scratch, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? "engine-test-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_HOME: join(this.dir, "pulumi-home"),
+      PULUMI_HOME: join(this.scratch, "pulumi-home"),
       NO_COLOR: "1",
     };
   }
 
+  /** The project was moved (another checkout, another runner): run from there from now on. */
+  movedTo(dir: string): void {
+    this.dir = dir;
+  }
+
   run(args: string[], timeoutMs = 600_000): Promise<RunResult> {
+    // The stack is always named: the selected stack is remembered per project folder, and a project may move.
+    const named = STACK_COMMANDS.test(args.slice(0, 2).join(" ")) ? ["--stack", this.stack] : [];
     return new Promise((resolve) => {
-      execFile("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      execFile("pulumi", ["--non-interactive", "--color", "never", ...named, ...args], { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
           const why = err && !stdout && !stderr ? err.message : "";
@@ -56,16 +80,16 @@ export class EngineStack {
     });
   }
 
-  private async must(args: string[]): Promise<RunResult> {
+  async must(args: string[], shown = args.join(" ")): Promise<RunResult> {
     const r = await this.run(args);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.text}`);
+    if (r.code !== 0) throw new Error(`pulumi ${shown} failed (${r.code}):\n${r.text}`);
     return r;
   }
 
   async init(config: Record<string, string | object>, secrets: Record<string, string> = {}): Promise<void> {
     await this.must(["stack", "init", this.stack]);
     for (const [k, v] of Object.entries(config)) await this.must(["config", "set", k, typeof v === "string" ? v : JSON.stringify(v)]);
-    for (const [k, v] of Object.entries(secrets)) await this.must(["config", "set", "--secret", k, v]);
+    for (const [k, v] of Object.entries(secrets)) await this.must(["config", "set", "--secret", k, "--", v], "<secret>");
   }
 
   setConfig(key: string, value: string | object): Promise<RunResult> {
@@ -106,9 +130,16 @@ export class EngineStack {
     return (await this.must(["stack", "export"])).stdout;
   }
 
+  /** Replaces the stack's state with a (modified) export. */
+  async importState(state: string): Promise<void> {
+    const file = join(this.scratch, "import.json");
+    writeFileSync(file, state);
+    await this.must(["stack", "import", "--file", file]);
+  }
+
   async dispose(): Promise<void> {
     await this.run(["stack", "rm", "--yes", "--force", this.stack]);
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.scratch, { recursive: true, force: true });
   }
 }
 

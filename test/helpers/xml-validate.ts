@@ -1,7 +1,7 @@
 /**
  * Validates domain XML against libvirt's RelaxNG schemas, and defines it in libvirt's test driver.
  * - installed schemas (/usr/share/libvirt/schemas, libvirt 9.0 here) through `virt-xml-validate FILE domain`;
- * - libvirt 10.7 schemas copied to shared/fixtures/schemas through `xmllint --relaxng`;
+ * - libvirt 10.7 schemas copied to test/fixtures/schemas through `xmllint --relaxng`;
  * - `virsh -c test:///default "define FILE; dumpxml UUID"` in one process (the test driver keeps no state between processes).
  */
 import { spawnSync } from "child_process";
@@ -41,7 +41,7 @@ export function validateInstalled(xml: string): ToolResult {
   return withFile(xml, (file) => run("virt-xml-validate", [file, "domain"]));
 }
 
-/** `xmllint --noout --relaxng shared/fixtures/schemas/domain.rng FILE`: libvirt 10.7's schema. */
+/** `xmllint --noout --relaxng test/fixtures/schemas/domain.rng FILE`: libvirt 10.7's schema. */
 export function validate107(xml: string): ToolResult {
   return withFile(xml, (file) => run("xmllint", ["--noout", "--relaxng", SCHEMA_10_7, file]));
 }

@@ -4,7 +4,7 @@
  * (0x0037: NODBG and NOKS set). Config: sev:inventory, sev:host (the lab).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SevFlavor, SevGuest, SevHost } from "../../../provider";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../../../examples/lab-inventory";
 
 const hostName = new pulumi.Config("sev").get("host") ?? "rome";

@@ -18,7 +18,7 @@
  * first), "guests" (the valid guests only) or "all" (default).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SevFlavor, SevGuest, SevHost } from "../../../provider";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../../../examples/lab-inventory";
 
 const hostName = new pulumi.Config("sev").get("host") ?? "rome";

@@ -3,7 +3,7 @@
  * Config: sev:host, sev:maxGuests (SEV slots), sev:guests ([{ resource, name? }]), sev:deleteBeforeReplace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SevFlavor, SevGuest, SevHost } from "../../../provider";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../../../examples/lab-inventory";
 
 const config = new pulumi.Config("sev");

@@ -1,0 +1,27 @@
+/**
+ * pulumi-sev/core: the pure functions, with no SSH, no Pulumi and no I/O. The provider, the
+ * sev-capacity CLI and the policy pack all judge with these, so a rule has one implementation.
+ */
+export * from "./facts";
+export { judgeHost, failures, warnings, formatHostReport, REMEDIES, MIN_KERNEL, MIN_QEMU, MIN_LIBVIRT } from "./checks";
+export type { Check, Verdict } from "./checks";
+export { slotCapacity, POOL_NAMES, POOL_OF_MODEL } from "./capacity";
+export type { Pool, PoolKey, PoolSource, SlotCapacity, CapacityOverride } from "./capacity";
+export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals, poolOfModel } from "./slots";
+export type { CountMode, StackId, SlotRequest, PoolAccount, HostAccount } from "./slots";
+export { validateFlavor, resolveFlavor, formatFlavorProblems, DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor";
+export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize } from "./flavor";
+export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
+export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";
+export { viewOfDomain, guestDrift } from "./parse/guest";
+export type { GuestView } from "./parse/guest";
+export { parseSevDomain, ownerOf, sevModelOfXml } from "./parse/domain";
+export { domcapsFromXml } from "./parse/domcaps";
+export { parseProbe } from "./parse/probe";
+export { parseSize, sliceLimit } from "./memory";
+export { schemaChecker, formatProblems } from "./validate";
+export type { InputProblem } from "./validate";
+export type { SevFlavorInputs } from "../generated/sev-flavor";
+export type { ImageProperties } from "../generated/image-properties";
+export type { SevGuestInputs } from "../generated/sev-guest";
+export type { SevHostInputs } from "../generated/sev-host";

@@ -1,0 +1,12 @@
+/**
+ * `pulumi-sev/dynamic`: the provider implementations the serialized providers in the state load by
+ * package name (delegate.ts). Not an API for programs; its export names are part of the state format.
+ */
+import { sevHostProvider as host } from "./sev-host-provider";
+import { sevFlavorProvider as flavor } from "./sev-flavor-provider";
+import { sevGuestProvider as guest } from "./sev-guest-provider";
+import { migrating } from "./migrate";
+
+export const sevHostProvider = migrating(host);
+export const sevFlavorProvider = migrating(flavor);
+export const sevGuestProvider = migrating(guest);
