@@ -201,7 +201,8 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
     `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${join(folder, "ssh", "host_key")}`,
     `AuthorizedKeysFile ${join(folder, "ssh", "authorized_keys")}`, "PasswordAuthentication no",
     "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no",
-    `PidFile ${join(folder, "run", "sshd.pid")}`, "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 64", "",
+    // MaxSessions as OpenSSH ships it: the provider must fit a default server.
+    `PidFile ${join(folder, "run", "sshd.pid")}`, "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 10", "",
   ].join("\n"));
 }
 

@@ -1,6 +1,8 @@
-import { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { AgentAuthMethod, Client, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from "ssh2";
 import { describeRefusal, HostKeyPolicy, sha256Fingerprint, verifyHostKey } from "./hostkeys";
 import { commandLine } from "./shell";
+import { Budget, COMMAND_CHANNELS, LOCK_CHANNELS } from "./channels";
+import { parsedKey } from "./keys";
 
 export interface SshEndpoint {
   host: string;
@@ -27,6 +29,8 @@ export interface ExecResult {
 
 export interface ExecOptions {
   stdin?: string;
+  /** What the command is for, in an operator's words (errors name it beside the command). */
+  purpose?: string;
   /** Run as root through `sudo -n` when the login user is not root (default true). */
   sudo?: boolean;
   /** A non-zero exit is returned, not thrown. */
@@ -34,6 +38,15 @@ export interface ExecOptions {
 }
 
 export class SshError extends Error {}
+
+/**
+ * A host that stops answering (frozen, powered off behind a balancer) is noticed by keepalives
+ * within about KEEPALIVE_INTERVAL_MS * (KEEPALIVE_COUNT_MAX + 1), whatever the command timeouts.
+ */
+const KEEPALIVE_INTERVAL_MS = 5_000;
+const KEEPALIVE_COUNT_MAX = 2;
+/** The host's own `timeout` stops a command at the deadline; the local timer is the backstop. */
+const LOCAL_GRACE_MS = 5_000;
 
 function label(e: SshEndpoint): string {
   return `${e.user}@${e.host}:${e.port}`;
@@ -45,14 +58,20 @@ function connectConfig(e: SshEndpoint, timeoutMs: number, seen: { fingerprint?: 
     port: e.port,
     username: e.user,
     readyTimeout: timeoutMs,
+    keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
     hostVerifier: (key: Buffer) => {
       seen.fingerprint = sha256Fingerprint(key);
       return verifyHostKey(key, e.host, e.port, e.hostKey).ok;
     },
   };
-  if (e.privateKey) config.privateKey = e.privateKey;
-  if (e.passphrase) config.passphrase = e.passphrase;
-  if (e.useAgent || !e.privateKey) config.agent = process.env.SSH_AUTH_SOCK;
+  // The key is handed over parsed (decrypted once per process, keys.ts): ssh2 takes a parsed key
+  // only through an explicit list of auth methods.
+  const methods: (PublicKeyAuthMethod | AgentAuthMethod)[] = [];
+  if (e.privateKey) methods.push({ type: "publickey", username: e.user, key: parsedKey(e.privateKey, e.passphrase, label(e)) });
+  const agent = process.env.SSH_AUTH_SOCK;
+  if ((e.useAgent || !e.privateKey) && agent) methods.push({ type: "agent", username: e.user, agent });
+  config.authHandler = methods;
   return config;
 }
 
@@ -75,6 +94,7 @@ function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): P
       if (seen.fingerprint && /verification failed/i.test(err.message)) reject(hostKeyError(e, seen.fingerprint));
       else reject(new SshError(`${label(e)}: cannot connect: ${err.message}`));
     });
+    client.on("close", () => reject(new SshError(`${label(e)}: the connection closed during the handshake`)));
     client.connect({ ...connectConfig(e, timeoutMs, seen), ...(sock ? { sock } : {}) });
   });
 }
@@ -104,6 +124,13 @@ const presented = new WeakMap<Client, string>();
 
 /** One connection per target per process, reused by every command. */
 const pool = new Map<string, Promise<Client>>();
+const budgets = new WeakMap<Client, { commands: Budget; locks: Budget }>();
+
+function budgetOf(client: Client): { commands: Budget; locks: Budget } {
+  let b = budgets.get(client);
+  if (!b) budgets.set(client, (b = { commands: new Budget(COMMAND_CHANNELS), locks: new Budget(LOCK_CHANNELS) }));
+  return b;
+}
 
 /** Same endpoint, same credentials and same host-key policy: only then is a connection shared. */
 function poolKey(t: SshTarget): string {
@@ -131,34 +158,69 @@ export function closeAll(): void {
   pool.clear();
 }
 
+/**
+ * One exec channel, bounded from the moment it is asked for: a channel that never opens (a frozen
+ * host) fails as surely as a command that never ends. A connection that dies fails it at once.
+ */
 function runChannel(client: Client, line: string, stdin: string | undefined, timeoutMs: number, what: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    client.exec(line, (err, stream) => {
-      if (err) return reject(new SshError(`${what}: cannot open a channel: ${err.message}`));
+    let stream: ClientChannel | undefined;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.off("close", lost);
+      fn();
+    };
+    const expire = () => settle(() => {
+      stream?.close();
+      reject(new SshError(`${what}: no answer within ${Math.round(timeoutMs / 1000)}s (${stream ? "the command did not finish" : "the host did not open a channel"}); the host may be frozen or overloaded`));
+    });
+    // Until the channel opens nothing on the host bounds the wait; after, the host's own timeout
+    // does, and this timer allows it a grace period to report.
+    let timer = setTimeout(expire, timeoutMs);
+    const lost = () => settle(() => reject(new SshError(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
+    client.once("close", lost);
+    client.exec(line, (err, opened) => {
+      if (err) return settle(() => reject(new SshError(`${what}: cannot open a channel: ${err.message}`)));
+      if (settled) return opened.close();
+      stream = opened;
+      clearTimeout(timer);
+      timer = setTimeout(expire, timeoutMs + LOCAL_GRACE_MS);
       const out: Buffer[] = [];
       const errs: Buffer[] = [];
-      const timer = setTimeout(() => {
-        stream.close();
-        reject(new SshError(`${what}: no answer within ${Math.round(timeoutMs / 1000)}s`));
-      }, timeoutMs);
-      stream.on("data", (d: Buffer) => out.push(d));
-      stream.stderr.on("data", (d: Buffer) => errs.push(d));
-      stream.on("close", (code: number | null) => {
-        clearTimeout(timer);
-        resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code });
-      });
-      stream.end(stdin ?? "");
+      opened.on("data", (d: Buffer) => out.push(d));
+      opened.stderr.on("data", (d: Buffer) => errs.push(d));
+      opened.on("close", (code: number | null) =>
+        settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })));
+      opened.end(stdin ?? "");
     });
   });
 }
 
+/** How an error names a command: enough to recognise it, never its stdin. */
+function describeCommand(t: SshTarget, argv: readonly string[], purpose?: string): string {
+  const shown = argv.join(" ");
+  const cut = shown.length > 120 ? `${shown.slice(0, 117)}...` : shown;
+  return `${label(t)}: \`${cut}\`${purpose ? ` (${purpose})` : ""}`;
+}
+
+/** coreutils timeout's exit status when it stopped the command. */
+const TIMED_OUT = 124;
+
 /** Runs argv on the target; arguments are quoted, data goes on stdin. */
 export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const elevate = (opts.sudo ?? true) && t.user !== "root";
-  const full = elevate ? ["sudo", "-n", "--", ...argv] : [...argv];
-  const what = `${label(t)}: ${argv.slice(0, 3).join(" ")}`;
+  const seconds = Math.max(1, Math.ceil(t.commandTimeoutMs / 1000));
+  // The host stops the command itself at the deadline, so nothing hung is left running there.
+  const bounded = ["timeout", "-k", "5", String(seconds), ...argv];
+  const full = elevate ? ["sudo", "-n", "--", ...bounded] : bounded;
+  const what = describeCommand(t, argv, opts.purpose);
   const client = await connection(t);
-  const result = await runChannel(client, commandLine(full), opts.stdin, t.commandTimeoutMs, what);
+  const release = await budgetOf(client).commands.take();
+  const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what).finally(release);
+  if (result.code === TIMED_OUT) throw new SshError(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
   if (elevate && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
     throw new SshError(
       `${label(t)}: user ${t.user} needs passwordless sudo (NOPASSWD) to run ${argv[0]}; sudo asked for a password. ` +
@@ -166,7 +228,7 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
     );
   }
   if (result.code !== 0 && !opts.allowFailure) {
-    throw new SshError(`${what} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new SshError(`${what} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim() || "no output"}`);
   }
   return result;
 }
@@ -179,37 +241,47 @@ export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
 
 /**
  * Runs argv and keeps its channel open until release() is called: with flock, the lock is held for
- * exactly that long, and is let go by the host if this process or its connection dies.
+ * exactly that long, and is let go by the host if this process or its connection dies. Bounded
+ * like any command: the channel must open and argv print readyLine within timeoutMs.
  */
 export async function holdWhileOpen(t: SshTarget, argv: readonly string[], readyLine: string, timeoutMs: number): Promise<() => Promise<void>> {
   const client = await connection(t);
   const full = t.user !== "root" ? ["sudo", "-n", "--", ...argv] : [...argv];
-  return new Promise((resolve, reject) => {
-    client.exec(commandLine(full), (err, stream) => {
-      if (err) return reject(new SshError(`${label(t)}: cannot open a channel: ${err.message}`));
+  const releaseChannel = await budgetOf(client).locks.take();
+  return new Promise<() => Promise<void>>((resolve, reject) => {
+    let stream: ClientChannel | undefined;
+    let errText = "";
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      client.off("close", lost);
+      stream?.close();
+      releaseChannel();
+      reject(new SshError(`${label(t)}: \`${argv.slice(0, 4).join(" ")}\` ${why}`));
+    };
+    const timer = setTimeout(() => fail(`did not get ready within ${Math.round(timeoutMs / 1000)}s (${stream ? `still waiting${errText.trim() ? `: ${errText.trim()}` : ""}` : "the host did not open a channel"})`), timeoutMs);
+    const lost = () => fail("lost its connection (the host stopped answering keepalives or closed the connection)");
+    client.once("close", lost);
+    client.exec(commandLine(full), (err, opened) => {
+      if (err) return fail(`could not open a channel: ${err.message}`);
+      stream = opened;
       let out = "";
-      let errText = "";
       let ready = false;
-      const timer = setTimeout(() => {
-        stream.close();
-        reject(new SshError(`${label(t)}: ${argv[0]} did not get ready within ${Math.round(timeoutMs / 1000)}s`));
-      }, timeoutMs);
-      const closed = new Promise<void>((done) => stream.on("close", () => done()));
-      stream.stderr.on("data", (d: Buffer) => (errText += d.toString()));
-      stream.on("data", (d: Buffer) => {
+      const closed = new Promise<void>((done) => opened.on("close", () => done()));
+      opened.stderr.on("data", (d: Buffer) => (errText += d.toString()));
+      opened.on("data", (d: Buffer) => {
         out += d.toString();
-        if (!ready && out.split("\n").includes(readyLine)) {
-          ready = true;
-          clearTimeout(timer);
-          resolve(async () => {
-            stream.end();
-            await closed;
-          });
-        }
-      });
-      stream.on("close", (code: number | null) => {
+        if (ready || !out.split("\n").includes(readyLine)) return;
+        ready = true;
         clearTimeout(timer);
-        if (!ready) reject(new SshError(`${label(t)}: ${argv.slice(0, 4).join(" ")} ended (exit ${code}) before getting ready: ${errText.trim()}`));
+        client.off("close", lost);
+        resolve(async () => {
+          opened.end();
+          await closed;
+          releaseChannel();
+        });
+      });
+      opened.on("close", (code: number | null) => {
+        if (!ready) fail(`ended (exit ${code}) before getting ready: ${errText.trim() || "no output"}`);
       });
     });
   });

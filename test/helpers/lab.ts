@@ -1,4 +1,5 @@
 /** A lab of its own for each test file: real sshd + libvirtd per host, stopped when the file ends. */
+import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import { basename, join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../../lab/lab";
@@ -16,6 +17,11 @@ export interface TestLab {
   domains(name: string): Promise<string[]>;
   /** Lines of the host's sshd log (connections, sessions). */
   sshdLog(name: string): string[];
+  /** Freezes the host's sshd, its listener and every session (SIGSTOP): TCP is still accepted, nothing answers. */
+  freeze(name: string): void;
+  thaw(name: string): void;
+  /** The SSH target of a lab host, for calling the effects layer directly. */
+  target(name: string, extra?: Partial<SshTarget>): SshTarget;
   stop(): void;
 }
 
@@ -35,12 +41,16 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
       hostKeyFingerprint: h.hostKeyFingerprint, ...extra,
     };
   };
-  const target = (name: string): SshTarget => {
+  const target = (name: string, extra: Partial<SshTarget> = {}): SshTarget => {
     const h = host(name);
     return {
       host: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), passphrase: h.passphrase,
-      hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 10000, commandTimeoutMs: 30000,
+      hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 10000, commandTimeoutMs: 30000, ...extra,
     };
+  };
+  const signalSshd = (name: string, signal: "STOP" | "CONT") => {
+    const listener = Number(readFileSync(join(host(name).folder, "run", "sshd.pid"), "utf8").trim());
+    for (const pid of [listener, ...descendantsOf(listener)]) execFileSync("kill", [`-${signal}`, String(pid)]);
   };
   return {
     dir, inventory, host, inputs,
@@ -48,6 +58,15 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
     domains: async (name) =>
       (await exec(target(name), ["virsh", "list", "--all", "--name"])).stdout.split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort(),
     sshdLog: (name) => readFileSync(host(name).sshdLog, "utf8").split("\n"),
+    freeze: (name) => signalSshd(name, "STOP"),
+    thaw: (name) => signalSshd(name, "CONT"),
+    target,
     stop: () => { closeAll(); labDown(dir); },
   };
+}
+
+function descendantsOf(pid: number): number[] {
+  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
+  const children = (p: number): number[] => rows.filter(([, pp]) => pp === p).flatMap(([c]) => [c, ...children(c)]);
+  return children(pid);
 }
