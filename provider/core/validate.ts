@@ -3,6 +3,8 @@ import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
 /** json-schema-to-typescript's annotation for a property typed by another schema. */
 ajv.addKeyword({ keyword: "tsType", schemaType: "string" });
+/** Marks an input as a Pulumi secret wherever it appears (core/secrets.ts reads it). */
+ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
 
 export interface InputProblem {
   /** Property path, e.g. "sliceLimit.reserve" ("" for the whole object). */

@@ -5,11 +5,14 @@ import { HostFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
+import { secretPaths } from "../core/secrets";
+import { topLevelSecrets, withSecrets } from "./secrets";
+import schema from "../../schema/sev-host.schema.json";
 
 /** Every input may be a Pulumi output. */
 export type SevHostArgs = { [K in keyof SevHostInputs]: pulumi.Input<SevHostInputs[K]> };
 
-const SECRET_INPUTS = ["privateKey", "privateKeyPassphrase"] as const;
+const SECRET_PATHS = secretPaths(schema);
 const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
@@ -26,13 +29,12 @@ export class SevHost extends pulumi.dynamic.Resource {
   readonly connection: pulumi.Output<SevHostInputs>;
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
-    const secretArgs: Record<string, unknown> = { ...args };
-    for (const k of SECRET_INPUTS) if (args[k] !== undefined) secretArgs[k] = pulumi.secret(args[k]);
+    const secretArgs = withSecrets(args, SECRET_PATHS);
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, slice: undefined, drift: undefined };
     super(provider, name, { ...secretArgs, ...outputs }, {
       ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS],
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
     }, "sev", "SevHost");
-    this.connection = pulumi.output(secretArgs as SevHostArgs) as pulumi.Output<SevHostInputs>;
+    this.connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
   }
 }
