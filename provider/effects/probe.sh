@@ -1,11 +1,14 @@
 # One round trip collects every host fact. Sent on stdin to `sh -s -- URI`; prints sections
-# "@@probe NAME@@" that provider/core/parse/probe.ts reads. Keep it POSIX sh.
+# "@@probe NAME@@" that provider/core/parse/sections.ts reads. Keep it POSIX sh.
+# Every body goes through esc: a body line starting with "@" or "\" gets a "\" in front, so no
+# data on the host (a domain's description, say) can forge a section header.
 uri=$1
 sec() { printf '\n@@probe %s@@\n' "$*"; }
+esc() { sed 's/^[@\\]/\\&/'; }
 v() { virsh -c "$uri" "$@"; }
 
-sec osrelease; cat /proc/sys/kernel/osrelease 2>/dev/null
-sec cmdline; cat /proc/cmdline 2>/dev/null
+sec osrelease; cat /proc/sys/kernel/osrelease 2>/dev/null | esc
+sec cmdline; cat /proc/cmdline 2>/dev/null | esc
 sec kvm_amd
 if [ -d /sys/module/kvm_amd/parameters ]; then
   echo loaded
@@ -17,16 +20,16 @@ fi
 sec devices; for d in sev kvm; do [ -e "/dev/$d" ] && echo "$d"; done
 sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
 sec meminfo; grep '^MemTotal:' /proc/meminfo
-sec virsh-version; v version --daemon 2>&1
-sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1
-sec domcapabilities; v domcapabilities 2>&1
+sec virsh-version; v version --daemon 2>&1 | esc
+sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
+sec domcapabilities; v domcapabilities 2>&1 | esc
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
-sec slice; systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"
+sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc
 for u in $(v list --all --uuid 2>/dev/null); do
   xml=$(v dumpxml "$u" 2>/dev/null) || continue
   case $xml in
-    *"<launchSecurity"*) sec domain "$u" "$(v domstate "$u" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" ;;
+    *"<launchSecurity"*) sec domain "$u" "$(v domstate "$u" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" | esc ;;
   esac
 done
 sec end

@@ -10,6 +10,11 @@ export interface ProbeSection {
 
 const HEADER = /^@@probe (.*)@@$/;
 
+/** probe.sh puts a backslash before every body line that starts with "@" or a backslash: no header can be forged. */
+function unescape(line: string): string {
+  return line.startsWith("\\") ? line.slice(1) : line;
+}
+
 export function splitSections(stdout: string): ProbeSection[] {
   const sections: ProbeSection[] = [];
   let current: ProbeSection | null = null;
@@ -20,7 +25,7 @@ export function splitSections(stdout: string): ProbeSection[] {
       current = { name, args, body: "" };
       sections.push(current);
     } else if (current) {
-      current.body += line + "\n";
+      current.body += unescape(line) + "\n";
     }
   }
   return sections;
