@@ -1,24 +1,11 @@
 /** Does a guest fit in its host's SEV slot pool? Judged at preview (check, diff) and again under the host lock. */
 import { SevGuestInputs } from "../generated/sev-guest";
-import { SevHostInputs } from "../generated/sev-host";
 import { accountHost, formatOvercommit, formatReplacementNeedsSlot, HostAccount, overcommitted, poolOfModel, SlotRequest } from "../core/slots";
-import { inspect, Inspection } from "../host/operations";
+import { Inspection } from "../host/operations";
 import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
 
-/** One probe per host serves every guest checked in the same preview. */
-const recent = new Map<string, { at: number; inspection: Promise<Inspection> }>();
-const PREVIEW_PROBE_MAX_AGE_MS = 30_000;
-
-export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
-  const key = JSON.stringify([host.address, host.port, host.user, host.libvirtUri, host.maxGuests]);
-  const hit = recent.get(key);
-  if (hit && Date.now() - hit.at < PREVIEW_PROBE_MAX_AGE_MS) return hit.inspection;
-  const inspection = inspect(host);
-  recent.set(key, { at: Date.now(), inspection });
-  inspection.catch(() => recent.delete(key));
-  return inspection;
-}
+export { inspectRecent } from "../host/recent";
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model };

@@ -97,6 +97,11 @@ export function sliceDrift(slice: SliceState | null): string[] {
   ];
 }
 
+/** A host that is not ready says so in its own words wherever its state is shown (refresh --diff). */
+export function readinessDrift(inputs: SevHostInputs, i: Inspection): string[] {
+  return failures(i.checks).length === 0 ? [] : formatHostReport(hostLabel(inputs), i.checks).split("\n");
+}
+
 export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceState | null): SevHostOutputs {
   return {
     ...inputs,
@@ -106,7 +111,7 @@ export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceStat
     ready: failures(i.checks).length === 0,
     capacity: i.capacity,
     slice,
-    drift: sliceDrift(slice),
+    drift: [...readinessDrift(inputs, i), ...sliceDrift(slice)],
   };
 }
 

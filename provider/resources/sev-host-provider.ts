@@ -7,13 +7,21 @@ import { SevHostInputs } from "../generated/sev-host";
 import { checkHostInputs } from "../host/inputs";
 import { applySlice, assertReady, inspect, observedSlice, outputsOf, restoreSlice } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
-import { DEFAULTS } from "../host/target";
+import { DEFAULTS, hostLabel } from "../host/target";
+import { inspectRecent } from "../host/recent";
+import { failures, formatHostReport } from "../core/checks";
 import { changedKeys, checkFailures, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
 const inputKeys = Object.keys(schema.properties) as (keyof SevHostInputs)[];
 /** A different machine: replace. Everything else updates in place. */
 const replaceKeys: (keyof SevHostInputs)[] = ["address", "port"];
+
+/** The engine's placeholder for a value not known until another resource is created. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+function hasUnknowns(inputs: unknown): boolean {
+  return JSON.stringify(inputs).includes(UNKNOWN);
+}
 
 function idOf(i: SevHostInputs): string {
   return `${i.address}:${i.port ?? DEFAULTS.port}`;
@@ -26,6 +34,12 @@ function inputsOf(o: SevHostInputs): SevHostInputs {
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const { inputs, problems } = checkHostInputs(userInputs(news));
+    if (problems.length === 0 && !hasUnknowns(inputs)) {
+      // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,
+      // with its whole report, before anything changes. The probe is shared with its guests' checks.
+      const inspection = await inspectRecent(inputs as SevHostInputs);
+      if (failures(inspection.checks).length > 0) problems.push({ property: "", reason: formatHostReport(hostLabel(inputs as SevHostInputs), inspection.checks) });
+    }
     return { inputs, failures: checkFailures(problems) };
   },
 
