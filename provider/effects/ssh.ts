@@ -214,8 +214,8 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   const elevate = (opts.sudo ?? true) && t.user !== "root";
   const seconds = Math.max(1, Math.ceil(t.commandTimeoutMs / 1000));
   // The host stops the command itself at the deadline, so nothing hung is left running there.
-  const bounded = ["timeout", "-k", "5", String(seconds), ...argv];
-  const full = elevate ? ["sudo", "-n", "--", ...bounded] : bounded;
+  // timeout runs outside sudo (sudo relays its signal), so sudoers can name the exact commands.
+  const full = ["timeout", "-k", "5", String(seconds), ...(elevate ? ["sudo", "-n", "--"] : []), ...argv];
   const what = describeCommand(t, argv, opts.purpose);
   const client = await connection(t);
   const release = await budgetOf(client).commands.take();
