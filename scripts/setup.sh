@@ -31,4 +31,4 @@ fi
 # The package's own programs (examples, test programs) and the serialized providers they write load
 # `pulumi-sev` by name, as a user's project does: the checkout is linked in as that package.
 [ "$(readlink node_modules/pulumi-sev 2>/dev/null)" = ".." ] || ln -sfn .. node_modules/pulumi-sev
-[ -d policy/node_modules/@pulumi/policy ] && [ ! policy/package-lock.json -nt policy/node_modules/.package-lock.json ] || { echo "setup: npm ci --prefix policy" >&2; npm ci --prefix policy --no-audit --no-fund >&2; }
+[ -d policy/node_modules/@pulumi/policy ] && [ -e policy/node_modules/pulumi-sev ] && [ ! policy/package-lock.json -nt policy/node_modules/.package-lock.json ] || { echo "setup: npm ci --prefix policy" >&2; npm ci --prefix policy --no-audit --no-fund >&2; }

@@ -12,7 +12,7 @@ import { ImageProperties } from "../generated/image-properties";
 import flavorSchema from "../../schema/sev-flavor.schema.json";
 import imageSchema from "../../schema/image-properties.schema.json";
 
-export { DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor/policy";
+export { DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor/policy";
 export type { SevFlavorInputs, ImageProperties };
 
 export type BootDiskBus = "scsi" | "sata";

@@ -9,7 +9,7 @@ export { slotCapacity, POOL_NAMES, POOL_OF_MODEL } from "./capacity";
 export type { Pool, PoolKey, PoolSource, SlotCapacity, CapacityOverride } from "./capacity";
 export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals, poolOfModel } from "./slots";
 export type { CountMode, StackId, SlotRequest, PoolAccount, HostAccount } from "./slots";
-export { validateFlavor, resolveFlavor, formatFlavorProblems, DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor";
+export { validateFlavor, resolveFlavor, formatFlavorProblems, DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor";
 export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize } from "./flavor";
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
 export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";

@@ -69,7 +69,7 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
     const guests = await previewWithPack(s, requireEs);
     t.not(guests.code, 0, guests.text);
     t.regex(guests.text, violation("advisory", "sev-host-slot-headroom", "SevHost", "rome"));
-    t.regex(guests.text, /SevHost rome \(127\.0\.0\.1:\d+\): found 0 free sev slots after this change \(total 2 from override, used 0 by domains defined on the host, new guests of this stack 2 \((plain-1, debug-1|debug-1, plain-1)\)\)\. Required: at least 1 free sev slot per host after the change \(minFreeSlots\)\. Fix: /);
+    t.regex(guests.text, /SevHost rome \(127\.0\.0\.1:\d+\): found 0 free sev slots after this change \(total 2 from override, used by others 0, used by this stack 0, new guests of this stack 2 \((plain-1, debug-1|debug-1, plain-1)\)\)\. Required: at least 1 free sev slot per host after the change \(minFreeSlots\)\. Fix: /);
     for (const [policy, type, resource] of RESOURCE_POLICIES.filter(([, , r]) => r !== "refused-1")) {
       t.regex(guests.text, violation("mandatory", policy, type, resource), `${policy} on ${resource}`);
     }
@@ -125,13 +125,13 @@ test.serial("compliant: preview and up pass the pack; headroom is judged once th
     const greedy = packConfig(s, "greedy", { "sev-host-slot-headroom": { enforcementLevel: "mandatory", minFreeSlots: 450 } });
     const before = await previewWithPack(s, greedy);
     t.not(before.code, 0, before.text);
-    t.regex(before.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used 0 by domains defined on the host, new guests of this stack 1 \(vault-1\)\)/);
-    // After a refresh the host lists vault-1 (with this stack's ownership): counted once, in `used`.
+    t.regex(before.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 1 \(vault-1\)\)/);
+    // After a refresh the host lists vault-1 (with this stack's ownership): counted once, as used by this stack.
     const refresh = await s.refresh();
     t.is(refresh.code, 0, refresh.text);
     const after = await previewWithPack(s, greedy);
     t.not(after.code, 0, after.text);
-    t.regex(after.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used 1 by domains defined on the host, new guests of this stack 0\)/);
+    t.regex(after.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 1, new guests of this stack 0\)/);
 
     t.is((await s.destroy()).code, 0);
   });

@@ -4,10 +4,16 @@
  * reportViolation), on one input that breaks the rule and inputs that keep it.
  */
 import test from "ava";
+import { existsSync } from "fs";
 import { join } from "path";
+import { accountHost, CapacityOverride, CountMode, HostFacts, SevDomainFact, SevModel, slotCapacity } from "pulumi-sev/core";
 import { repoRoot } from "../../lab/lab";
+import { readyHost } from "../core/ready-host";
 
-// The pack is plain CommonJS in policy/ with its own node_modules (@pulumi/policy): loaded by path.
+// The pack is its own package (policy/, with @pulumi/policy in its own node_modules), loaded from
+// its build output as the engine loads it. Its types are restated here: importing its sources would
+// compile them into this build, where @pulumi/policy does not resolve. It reaches the core as
+// "pulumi-sev/core", the same module this test imports.
 type Props = Record<string, unknown>;
 interface ResourceArgs {
   type: string; name: string; urn: string; props: Props; opts: object; stackTags: ReadonlyMap<string, string>;
@@ -29,7 +35,13 @@ interface Pack {
   notes: { note: (text: string) => void };
 }
 
-const pack = require(join(repoRoot, "policy", "policies.js")) as Pack;
+function loadPack(): Pack {
+  const file = join(repoRoot, "policy", "dist", "policies.js");
+  if (!existsSync(file)) throw new Error(`${file} is missing: build the pack with npm run -s build --prefix policy (scripts/prepare.sh does)`);
+  return require(file) as Pack;
+}
+
+const pack = loadPack();
 const proxy = require(join(repoRoot, "policy", "node_modules", "@pulumi", "policy", "proxy.js")) as {
   unknownCheckingProxy<T>(v: T): T;
   unknownObjectValue: string;
@@ -39,7 +51,8 @@ const proxy = require(join(repoRoot, "policy", "node_modules", "@pulumi", "polic
 const HOST = "pulumi-nodejs:dynamic/sev:SevHost";
 const FLAVOR = "pulumi-nodejs:dynamic/sev:SevFlavor";
 const GUEST = "pulumi-nodejs:dynamic/sev:SevGuest";
-const urnOf = (type: string, name: string) => `urn:pulumi:test::sev-test::${type}::${name}`;
+const STACK = { project: "p", stack: "s" };
+const urnOf = (type: string, name: string) => `urn:pulumi:${STACK.stack}::${STACK.project}::${type}::${name}`;
 
 class NotApplicable extends Error {}
 
@@ -103,7 +116,7 @@ function flavor(extraSpecs: Props = { "hw:mem_encryption": true }, rest: Props =
   return { name: "sev.small", vcpus: 2, memory: "4G", disk: 20, extraSpecs, ...rest };
 }
 function guest(f: Props, image?: Props, rest: Props = {}): Props {
-  return { host: hostInputs, flavor: f, name: "web-1", bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2" }, owner: { project: "p", stack: "s", urn: urnOf(GUEST, "web-1") }, ...(image ? { image } : {}), ...rest };
+  return { host: hostInputs, flavor: f, name: "web-1", bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2" }, owner: { ...STACK, urn: urnOf(GUEST, "web-1") }, ...(image ? { image } : {}), ...rest };
 }
 
 /** found …. Required: …. Fix: …. */
@@ -280,24 +293,75 @@ test("machine-slice-limit: reserve or limit passes; other types are ignored", as
 
 // 7. sev-host-slot-headroom
 
-function pool(total: number | null, used: number | null, source = "domcapabilities"): Props {
-  return { total, source: total === null ? "unknown" : source, used, running: used ?? 0, miscCurrent: null };
+/** A host as its probe shows it: the slot totals libvirt reports, its SEV domains, the kernel's count. */
+interface HostSpec {
+  sev: number | null;
+  sevEs: number | null;
+  domains?: SevDomainFact[];
+  /** misc.current per pool; without it the host has no misc cgroup. */
+  miscCurrent?: { sev: number; sevEs: number };
+  maxGuests?: CapacityOverride;
+  countGuests?: CountMode;
+  address?: string;
 }
-function host(name: string, capacity: unknown, sevDomains: Props[] = [], address = hostInputs.address): StackResource {
-  return stackResource(HOST, name, { ...hostInputs, address, memoryLimit: { reserve: "16G" }, capacity, facts: { sevDomains } });
+
+function factsOf(spec: HostSpec): HostFacts {
+  const f = readyHost();
+  if (f.domcaps) f.domcaps.sev = { ...f.domcaps.sev, maxGuests: spec.sev, maxESGuests: spec.sevEs };
+  const misc = spec.miscCurrent;
+  f.misc = misc ? { sev: { capacity: spec.sev, current: misc.sev }, sevEs: { capacity: spec.sevEs, current: misc.sevEs } } : null;
+  f.sevDomains = spec.domains ?? [];
+  return f;
 }
+
+/** A SevHost in the state: its outputs as the provider writes them (capacity by the core's slotCapacity). */
+function host(name: string, spec: HostSpec): StackResource {
+  const facts = factsOf(spec);
+  const { maxGuests, countGuests } = spec;
+  return stackResource(HOST, name, {
+    ...hostInputs, address: spec.address ?? hostInputs.address, memoryLimit: { reserve: "16G" },
+    ...(maxGuests ? { maxGuests } : {}), ...(countGuests ? { countGuests } : {}),
+    capacity: slotCapacity(facts, maxGuests), facts,
+  });
+}
+
+/** A domain on the host, owned by a stack (this one unless told) or by nobody (null). */
+function domain(name: string, model: SevModel, owner: { project: string; stack: string } | null = STACK, running = true): SevDomainFact {
+  const urn = owner ? `urn:pulumi:${owner.stack}::${owner.project}::${GUEST}::${name}` : "";
+  return { name, uuid: `uuid-${name}`, running, model, owner: owner ? { ...owner, urn } : null };
+}
+
 function stackGuest(name: string, h: StackResource, f: Props, outputs: Props = {}): StackResource {
   const hostProps = { ...hostInputs, address: (h.props as { address: string }).address };
-  return stackResource(GUEST, name, { ...guest(f), name, host: hostProps, owner: { project: "p", stack: "s", urn: urnOf(GUEST, name) }, ...outputs }, [h]);
+  return stackResource(GUEST, name, { ...guest(f), name, host: hostProps, owner: { ...STACK, urn: urnOf(GUEST, name) }, ...outputs }, [h]);
 }
 const sevEs = flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" });
 const snp = flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-snp" });
 
+/** What the core's accounting says of these guests (all SEV) on a host. */
+function coreAccount(name: string, spec: HostSpec, guests: StackResource[]) {
+  const facts = factsOf(spec);
+  const requests = guests.map((g) => ({ name: g.name, urn: g.urn, model: "sev" as const }));
+  return accountHost(name, slotCapacity(facts, spec.maxGuests), facts.sevDomains, STACK, requests, spec.countGuests).pools.sev;
+}
+
+/** The numbers a headroom message states. */
+function stated(message: string) {
+  const m = /found (\d+) free sev slots? after this change \(total (\d+) from ([\w-]+)(?:, counting running domains only \(countGuests: running\))?, used by others (\d+)(?: \([^)]*\))?, used by this stack (\d+), new guests of this stack (\d+)/.exec(message);
+  if (!m) throw new Error(`not a headroom message: ${message}`);
+  const [free, total, source, usedByOthers, usedByThisStack, requested] = m.slice(1);
+  return { free: Number(free), total: Number(total), source, usedByOthers: Number(usedByOthers), usedByThisStack: Number(usedByThisStack), requested: Number(requested) };
+}
+
+function numbersOf(p: ReturnType<typeof coreAccount>) {
+  return { free: p.free, total: p.total, source: p.source, usedByOthers: p.usedByOthers, usedByThisStack: p.usedByThisStack, requested: p.requested.length };
+}
+
 test("slot-headroom: a pool left with fewer free slots than minFreeSlots is reported on the host", async (t) => {
-  const h = host("epyc-01", { sev: pool(3, 1, "override"), sevEs: pool(450, 0) });
+  const h = host("epyc-01", { sev: 59, sevEs: 450, maxGuests: { sev: 3 }, domains: [domain("other", "sev", null)] });
   const r = await runStack([h, stackGuest("web-1", h, flavor()), stackGuest("web-2", h, flavor()), stackGuest("vault-1", h, sevEs)]);
   t.deepEqual(r.messages, [
-    "SevHost epyc-01 (10.0.0.5:22): found 0 free sev slots after this change (total 3 from override, used 1 by domains defined on the host, " +
+    "SevHost epyc-01 (10.0.0.5:22): found 0 free sev slots after this change (total 3 from override, used by others 1, used by this stack 0, " +
       "new guests of this stack 2 (web-1, web-2)). Required: at least 1 free sev slot per host after the change (minFreeSlots). " +
       "Fix: place guests on another host, remove guests, raise the host's sev slot count (maxGuests, up to what the host reports), or lower minFreeSlots in the policy pack config.",
   ]);
@@ -306,42 +370,43 @@ test("slot-headroom: a pool left with fewer free slots than minFreeSlots is repo
 });
 
 test("slot-headroom: minFreeSlots from config; SEV-SNP guests draw from the SEV-ES pool; an empty pool no guest uses is not judged", async (t) => {
-  const h = host("genoa", { sev: pool(0, 0), sevEs: pool(3, 0) });
+  const h = host("genoa", { sev: 0, sevEs: 3 });
   const guests = [stackGuest("a", h, snp), stackGuest("b", h, sevEs)];
   t.deepEqual((await runStack([h, ...guests])).messages, []);
   const strict = await runStack([h, ...guests], { minFreeSlots: 2 });
   t.is(strict.messages.length, 1);
-  t.regex(strict.messages[0], /found 1 free sev-es slot after this change \(total 3 from domcapabilities, used 0 by domains defined on the host, new guests of this stack 2 \(a, b\)\)\. Required: at least 2 free sev-es slots/);
+  t.regex(strict.messages[0], /found 1 free sev-es slot after this change \(total 3 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 2 \(a, b\)\)\. Required: at least 2 free sev-es slots/);
 });
 
 test("slot-headroom: enough room passes; guests already defined on the host are not counted twice", async (t) => {
-  const h = host("epyc-01", { sev: pool(2, 1), sevEs: pool(450, 0) }, [
-    { name: "web-1", uuid: "u-1", running: true, model: "sev", owner: { project: "p", stack: "s", urn: urnOf(GUEST, "web-1") } },
-  ]);
-  // web-1 is the domain counted in `used`: free = 2 - 1 - 0 = 1.
-  const r = await runStack([h, stackGuest("web-1", h, flavor(), { uuid: "u-1", model: "sev" })]);
-  t.deepEqual(r.messages, []);
+  const spec: HostSpec = { sev: 2, sevEs: 450, domains: [domain("web-1", "sev")] };
+  const h = host("epyc-01", spec);
+  const web1 = stackGuest("web-1", h, flavor(), { uuid: "uuid-web-1", model: "sev" });
+  t.deepEqual((await runStack([h, web1])).messages, []);
   // A second guest would take the last slot.
-  const more = await runStack([h, stackGuest("web-1", h, flavor(), { uuid: "u-1", model: "sev" }), stackGuest("web-2", h, flavor())]);
+  const web2 = stackGuest("web-2", h, flavor());
+  const more = await runStack([h, web1, web2]);
   t.is(more.messages.length, 1);
-  t.regex(more.messages[0], /found 0 free sev slots .* new guests of this stack 1 \(web-2\)\)/);
+  t.deepEqual(stated(more.messages[0]), numbersOf(coreAccount("epyc-01", spec, [web1, web2])));
+  t.regex(more.messages[0], /used by this stack 1, new guests of this stack 1 \(web-2\)\)/);
 });
 
 test("slot-headroom: guests on another host are not counted", async (t) => {
-  const h1 = host("epyc-01", { sev: pool(1, 0), sevEs: pool(0, 0) });
-  const h2 = host("epyc-02", { sev: pool(59, 0), sevEs: pool(450, 0) }, [], "10.0.0.6");
+  const h1 = host("epyc-01", { sev: 1, sevEs: 0 });
+  const h2 = host("epyc-02", { sev: 59, sevEs: 450, address: "10.0.0.6" });
   const r = await runStack([h1, h2, stackGuest("web-1", h2, flavor())]);
   t.deepEqual(r.messages, []);
 });
 
 test("slot-headroom: an unknown total (or capacity unknown during preview) is skipped with a note", async (t) => {
-  const naples = host("naples", { sev: pool(null, 0), sevEs: pool(null, 0) });
+  const naples = host("naples", { sev: null, sevEs: null });
   const r = await runStack([naples, stackGuest("web-1", naples, flavor())], { minFreeSlots: 5 });
   t.deepEqual(r.messages, []);
-  t.is(r.notes.length, 1);
-  t.regex(r.notes[0], /^SevHost naples \(10\.0\.0\.5:22\): the sev slot total is unknown \(total null, used 0, source "unknown"\); no limit is imposed and headroom is not judged for this pool/);
+  t.deepEqual(r.notes, [
+    "SevHost naples (10.0.0.5:22): the sev slot total is unknown (source unknown); no limit is imposed and headroom is not judged for this pool. Set maxGuests on the SevHost to enforce one",
+  ]);
 
-  const fresh = host("epyc-01", proxy.unknownObjectValue);
+  const fresh = stackResource(HOST, "epyc-01", { ...hostInputs, capacity: proxy.unknownObjectValue, facts: proxy.unknownObjectValue });
   const p = await runStack([fresh, stackGuest("web-1", fresh, flavor(), { model: proxy.unknownStringValue, uuid: proxy.unknownStringValue })]);
   t.deepEqual(p.messages, []);
   t.is(p.notes.length, 1);
@@ -349,8 +414,50 @@ test("slot-headroom: an unknown total (or capacity unknown during preview) is sk
 });
 
 test("slot-headroom: a guest whose model is unknown during preview is counted from its flavor", async (t) => {
-  const h = host("epyc-01", { sev: pool(1, 0), sevEs: pool(1, 0) });
+  const h = host("epyc-01", { sev: 1, sevEs: 1 });
   const r = await runStack([h, stackGuest("vault-1", h, sevEs, { model: proxy.unknownStringValue, uuid: proxy.unknownStringValue })]);
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], /found 0 free sev-es slots .* new guests of this stack 1 \(vault-1\)\)/);
+});
+
+// The headroom is the core's accountHost, the provider's own counting: these compare the message with it.
+
+test("slot-headroom counts as the core does: other stacks' and unowned domains are used by others, this stack's own are not requested again", async (t) => {
+  const prod = { project: "p", stack: "prod" };
+  const spec: HostSpec = { sev: 5, sevEs: null, domains: [domain("db-1", "sev", prod), domain("legacy", "sev", null), domain("web-1", "sev"), domain("es-1", "sev-es", prod)] };
+  const h = host("epyc-01", spec);
+  const guests = [stackGuest("web-1", h, flavor(), { model: "sev" }), stackGuest("web-2", h, flavor()), stackGuest("web-3", h, flavor())];
+  const r = await runStack([h, ...guests], { minFreeSlots: 2 });
+  const core = coreAccount("epyc-01", spec, guests);
+  t.is(r.messages.length, 1);
+  t.deepEqual(stated(r.messages[0]), numbersOf(core));
+  // Here the plain arithmetic (total - domains defined - new guests) says the same.
+  const capacity = slotCapacity(factsOf(spec));
+  t.is(core.free, (capacity.sev.total ?? 0) - (capacity.sev.used ?? 0) - 2);
+  t.deepEqual(r.notes, [], "the unknown SEV-ES total concerns no guest of this stack");
+});
+
+test("slot-headroom counts as the core does: ASIDs the kernel holds outside libvirt (misc cgroup) are used by others", async (t) => {
+  // One running SEV domain, but the kernel counts three ASIDs in use: two are held outside libvirt.
+  const spec: HostSpec = { sev: 4, sevEs: 0, domains: [domain("legacy", "sev", null)], miscCurrent: { sev: 3, sevEs: 0 } };
+  const h = host("epyc-01", spec);
+  const guests = [stackGuest("web-1", h, flavor())];
+  const r = await runStack([h, ...guests]);
+  const core = coreAccount("epyc-01", spec, guests);
+  t.true(core.heldOutsideLibvirt > 0);
+  t.is(r.messages.length, 1, "total - domains defined - new guests would leave a free slot; the core does not");
+  t.deepEqual(stated(r.messages[0]), numbersOf(core));
+  t.regex(r.messages[0], new RegExp(`used by others ${core.usedByOthers} \\(${core.heldOutsideLibvirt} of them ASIDs the kernel's misc cgroup counts beyond libvirt's running SEV domains\\)`));
+});
+
+test("slot-headroom counts as the core does: with countGuests running, stopped domains hold no slot; requests past the free slots do not fit", async (t) => {
+  const spec: HostSpec = { sev: 3, sevEs: 0, countGuests: "running", domains: [domain("a", "sev", null, false), domain("b", "sev", null, false), domain("c", "sev", null)] };
+  const h = host("epyc-01", spec);
+  const guests = ["web-1", "web-2", "web-3"].map((name) => stackGuest(name, h, flavor()));
+  t.deepEqual((await runStack([h, guests[0]])).messages, []);
+  const r = await runStack([h, ...guests], { minFreeSlots: 0 });
+  const core = coreAccount("epyc-01", spec, guests);
+  t.is(r.messages.length, 1, "minFreeSlots 0 still reports guests that do not fit");
+  t.deepEqual(stated(r.messages[0]), numbersOf(core));
+  t.regex(r.messages[0], new RegExp(`counting running domains only \\(countGuests: running\\).*; ${core.overflow.length} of them (does|do) not fit: ${core.overflow.map((g) => g.name).join(", ")}\\)`));
 });

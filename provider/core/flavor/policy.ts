@@ -107,7 +107,8 @@ function plural(bits: number[]): string {
   return bits.length === 1 ? `bit ${bits[0]}` : `bits ${bits.join(", ")}`;
 }
 
-const MODEL_NAME: Record<SevModel, string> = { sev: "amd-sev", "sev-es": "amd-sev-es", "sev-snp": "amd-sev-snp" };
+/** The hw:mem_encryption_model value of each model. */
+export const MODEL_NAME: Record<SevModel, string> = { sev: "amd-sev", "sev-es": "amd-sev-es", "sev-snp": "amd-sev-snp" };
 
 /** Every reason the policy does not fit the model (empty when it does). */
 export function policyProblems(policy: bigint, model: SevModel, allowDebug: boolean): string[] {

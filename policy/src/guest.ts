@@ -1,0 +1,67 @@
+/**
+ * A SevGuest as the guest policies see it, and what the core says about the settings a policy is
+ * about. Nova's rules (how a flavor extra spec and an image property merge, the defaults, what is
+ * refused) are the core's `validateFlavor`, the code the provider's own check runs.
+ */
+import { FlavorResult, validateFlavor } from "pulumi-sev/core";
+import { Obj, TYPES, isObject, known, plain, show } from "./common";
+
+export interface Guest {
+  /** "SevGuest web-1 (flavor sev.small)" */
+  label: string;
+  /** The SevFlavor's inputs. */
+  flavor: Obj;
+  /** The guest's image properties ({} when none). */
+  image: Obj;
+  flavorName: string;
+  hasImage: boolean;
+}
+
+export function isGuest(args: { type: string }): boolean {
+  return args.type === TYPES.guest;
+}
+
+export function guestOf(r: { name: string; props: Obj }): Guest {
+  // Only the fields read here: other props (outputs such as uuid) may be unknown during preview.
+  const flavorProp = plain(r.props.flavor);
+  const imageProp = plain(r.props.image);
+  const flavor = isObject(flavorProp) ? flavorProp : {};
+  const image = isObject(imageProp) ? imageProp : {};
+  const flavorName = typeof flavor.name === "string" ? flavor.name : "(unnamed)";
+  const domainName = known(() => r.props.name);
+  const domain = domainName.known && typeof domainName.value === "string" && domainName.value !== r.name ? `, domain ${domainName.value}` : "";
+  return { label: `SevGuest ${r.name} (flavor ${flavorName}${domain})`, flavor, image, flavorName, hasImage: isObject(imageProp) };
+}
+
+export function specsOf(g: Guest): Obj {
+  return isObject(g.flavor.extraSpecs) ? g.flavor.extraSpecs : {};
+}
+
+/**
+ * Asks the core to resolve only some of a guest's settings ("a probe"): a minimal valid flavor
+ * carrying the given extra specs and image properties as they are, so one bad setting does not hide another policy's verdict. Memory encryption is requested in the
+ * probe unless it is one of the settings asked about.
+ * @param keys Nova names without the prefix: "disk_bus" means hw:disk_bus and hw_disk_bus
+ */
+export function probe(g: Guest, keys: string[]): FlavorResult {
+  const specs = specsOf(g);
+  const probeSpecs: Obj = keys.includes("mem_encryption") ? {} : { "hw:mem_encryption": true };
+  const probeImage: Obj = {};
+  for (const k of keys) {
+    if (specs[`hw:${k}`] !== undefined) probeSpecs[`hw:${k}`] = specs[`hw:${k}`];
+    if (g.image[`hw_${k}`] !== undefined) probeImage[`hw_${k}`] = g.image[`hw_${k}`];
+  }
+  const flavor = { name: "policy-probe", vcpus: 1, memory: 1024, disk: 1, extraSpecs: probeSpecs };
+  return validateFlavor(flavor, Object.keys(probeImage).length > 0 ? probeImage : undefined);
+}
+
+/** What the core said, in one sentence. */
+export function coreSays(r: FlavorResult): string {
+  return r.ok ? "" : r.problems.map((p) => p.reason).join("; ");
+}
+
+/** The flavor's and image's values of one Nova setting, e.g. `flavor sev.small hw:disk_bus "virtio", image hw_disk_bus not set`. */
+export function settingOf(g: Guest, key: string): string {
+  const f = `flavor ${g.flavorName} hw:${key} ${show(specsOf(g)[`hw:${key}`])}`;
+  return g.hasImage || g.image[`hw_${key}`] !== undefined ? `${f}, image hw_${key} ${show(g.image[`hw_${key}`])}` : f;
+}

@@ -1,0 +1,26 @@
+/** sev-guest-no-virtio-blk-boot */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { NAMES, message } from "./common";
+import { coreSays, Guest, guestOf, isGuest, probe, settingOf, specsOf } from "./guest";
+
+function asksVirtio(g: Guest): boolean {
+  return specsOf(g)["hw:disk_bus"] === "virtio" || g.image.hw_disk_bus === "virtio";
+}
+
+export const noVirtioBlkBoot: ResourceValidationPolicy = {
+  name: NAMES.noVirtioBlkBoot,
+  description: "The boot disk of an SEV guest must not be virtio-blk (hw:disk_bus virtio): use scsi (on virtio-scsi) or sata.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, report) => {
+    if (!isGuest(args)) return;
+    const g = guestOf(args);
+    const r = probe(g, ["disk_bus"]);
+    // The core resolves the bus by Nova's rules and refuses virtio; other refused buses (ide, usb,
+    // fdc) are the provider check's business, not this policy's.
+    if (r.ok || !asksVirtio(g)) return;
+    report(message(g.label, `${settingOf(g, "disk_bus")}: a virtio-blk boot disk (${coreSays(r)})`,
+      "a boot disk bus of scsi (on a virtio-scsi controller, the default) or sata; virtio-blk is refused for the boot disk of an SEV guest",
+      `set extraSpecs["hw:disk_bus"] to scsi (or sata) on flavor ${g.flavorName} and remove hw_disk_bus virtio from the guest's image properties`));
+  },
+};

@@ -1,0 +1,21 @@
+/** sev-guest-q35-uefi */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { NAMES, message } from "./common";
+import { coreSays, guestOf, isGuest, probe, settingOf } from "./guest";
+
+export const q35Uefi: ResourceValidationPolicy = {
+  name: NAMES.q35Uefi,
+  description: "SEV guests must use a q35 machine (virtio 1.0 on PCIe, for iommu_platform) and UEFI firmware (OVMF).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, report) => {
+    if (!isGuest(args)) return;
+    const g = guestOf(args);
+    const r = probe(g, ["machine_type", "firmware_type"]);
+    if (r.ok && /q35/i.test(r.resolved.machineType) && r.resolved.firmware === "uefi") return;
+    const resolved = r.ok ? `resolved to machine ${r.resolved.machineType}, firmware ${r.resolved.firmware}` : coreSays(r);
+    report(message(g.label, `${settingOf(g, "machine_type")}; ${settingOf(g, "firmware_type")} (${resolved})`,
+      "a q35 machine (q35 or a versioned pc-q35-*; the default when unset) and UEFI firmware (uefi; the default when unset)",
+      `set extraSpecs["hw:machine_type"] to q35 and extraSpecs["hw:firmware_type"] to uefi on flavor ${g.flavorName} (or remove them), and remove non-q35 or bios values from the guest's image properties`));
+  },
+};
