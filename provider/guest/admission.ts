@@ -21,7 +21,7 @@ export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
 }
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
-  return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model };
+  return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
 }
 
 export function account(inputs: SevGuestInputs, host: Inspection, requests: SlotRequest[]): HostAccount {
