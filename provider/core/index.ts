@@ -14,7 +14,8 @@ export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize } from "./flav
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
 export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";
 export { viewOfDomain, guestDrift } from "./parse/guest";
-export type { GuestView } from "./parse/guest";
+export type { GuestView, DiskView, InterfaceView } from "./parse/guest";
+export { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "./adopt";
 export { parseSevDomain, ownerOf, sevModelOfXml } from "./parse/domain";
 export { domcapsFromXml } from "./parse/domcaps";
 export { parseProbe } from "./parse/probe";

@@ -18,6 +18,8 @@ export interface SlotRequest {
   name: string;
   urn: string;
   model: SevModel;
+  /** The guest takes over the existing domain of its name (SevGuest adopt), which already holds its slot. */
+  adopt?: boolean;
 }
 
 export interface PoolAccount {
@@ -26,7 +28,7 @@ export interface PoolAccount {
   source: string;
   usedByOthers: number;
   usedByThisStack: number;
-  /** Guests of this program that do not exist on the host yet. */
+  /** Guests of this program that do not exist on the host yet (an adopted domain exists). */
   requested: SlotRequest[];
   /** Slots left after what is used and what is requested; null when the total is unknown. */
   free: number | null;
@@ -55,11 +57,20 @@ function ownedBy(d: SevDomainFact, stack: StackId): boolean {
   return d.owner !== null && d.owner.project === stack.project && d.owner.stack === stack.stack;
 }
 
+/** Domains (by name) that guests of this program adopt: they exist, and unless another stack owns them they are this stack's. */
+function adoptedNames(requests: SlotRequest[]): Set<string> {
+  return new Set(requests.filter((r) => r.adopt).map((r) => r.name));
+}
+
 function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode): PoolAccount {
+  const adopted = adoptedNames(requests);
+  const isThisStacks = (d: SevDomainFact) => ownedBy(d, stack) || (d.owner === null && adopted.has(d.name));
   const holders = domains.filter((d) => poolOfModel(d.model) === pool && holdsSlot(d, mode));
   const existingUrns = new Set(domains.filter((d) => ownedBy(d, stack)).map((d) => d.owner!.urn));
-  const requested = requests.filter((r) => poolOfModel(r.model) === pool && !existingUrns.has(r.urn));
-  const usedByThisStack = holders.filter((d) => ownedBy(d, stack)).length;
+  const existingNames = new Set(domains.map((d) => d.name));
+  const exists = (r: SlotRequest) => existingUrns.has(r.urn) || (r.adopt === true && existingNames.has(r.name));
+  const requested = requests.filter((r) => poolOfModel(r.model) === pool && !exists(r));
+  const usedByThisStack = holders.filter(isThisStacks).length;
   const { total, source, miscCurrent } = capacity[pool];
   // Cross-check with the kernel: ASIDs in use that no running libvirt domain explains are taken.
   const running = domains.filter((d) => poolOfModel(d.model) === pool && d.running).length;

@@ -8,7 +8,7 @@ import { flavorOf } from "./flavor";
 export { inspectRecent } from "../host/recent";
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
-  return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model };
+  return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
 }
 
 export function account(inputs: SevGuestInputs, host: Inspection, requests: SlotRequest[]): HostAccount {

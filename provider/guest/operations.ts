@@ -6,6 +6,7 @@ import { flavorOf } from "./flavor";
 import { createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, viewOfDomain } from "../core/parse/guest";
+import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
 import { assertReady, inspect, Inspection } from "../host/operations";
@@ -74,26 +75,51 @@ async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: st
 }
 
 /**
- * Defines (and starts) a new guest. Under the host lock: probe, judge readiness and slots, define.
- * Two stacks racing for the last slot are serialized; the loser gets the slot error and defines
- * nothing. A failed start leaves nothing defined.
+ * Defines (and starts) a new guest, or adopts the existing domain of its name (adopt). Under the
+ * host lock: probe, judge readiness, adoption and slots, define. Two stacks racing for the last
+ * slot are serialized; the loser gets the slot error and defines nothing. A failed start of a new
+ * guest leaves nothing defined.
  */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
-  const flavor = flavorOf(inputs);
-  const uuid = uuidOf(inputs);
   const l = libvirtOf(inputs.host);
-  const xml = await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
+  const { uuid, xml } = await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
     const host = await inspect(inputs.host);
     assertReady(inputs.host, host);
+    const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
+    if (adoption && !adoption.ok) throw new Error(adoption.refusal);
     const full = createVerdict(inputs, host);
     if (full) throw new Error(full);
-    const rendered = render(inputs, flavor, host, uuid);
+    if (adoption) {
+      await defineDomain(l, adoption.xml);
+      if ((inputs.start ?? true) && (await domainState(l, adoption.uuid)) === "shut off") await startAdopted(inputs, l, adoption.uuid);
+      return adoption;
+    }
+    const uuid = uuidOf(inputs);
+    const rendered = render(inputs, flavorOf(inputs), host, uuid);
     await refuseForeignDomain(inputs, l, uuid);
     await defineDomain(l, rendered);
     if ((inputs.start ?? true) && (await domainState(l, uuid)) !== "running") await startOrUndo(inputs, l, uuid);
-    return rendered;
+    return { uuid, xml: rendered };
   });
   return (await observe(inputs, l, uuid, xml))!;
+}
+
+export type Adoption = { ok: true; uuid: string; xml: string } | { ok: false; refusal: string };
+
+/**
+ * Adopting the domain named inputs.name: the XML it is redefined from (rendered with its own UUID,
+ * so libvirt keeps the same domain, and with this stack's ownership metadata), or why it cannot be
+ * adopted. Reads the host and changes nothing; judged at preview and again under the host lock.
+ */
+export async function adoptionOf(inputs: SevGuestInputs, host: Inspection, l: Libvirt = libvirtOf(inputs.host)): Promise<Adoption> {
+  const label = hostLabel(inputs.host);
+  const existing = await dumpXml(l, inputs.name);
+  if (existing === null) return { ok: false, refusal: formatNothingToAdopt(label, inputs.name) };
+  const seen = viewOfDomain(existing);
+  if (seen.uuid === null) throw new Error(`${label}: virsh dumpxml ${inputs.name} shows no <uuid>`);
+  const xml = render(inputs, flavorOf(inputs), host, seen.uuid);
+  const differences = adoptionDifferences(viewOfDomain(xml), seen, inputs.owner);
+  return differences.length > 0 ? { ok: false, refusal: formatAdoptionRefusal(label, inputs.name, differences) } : { ok: true, uuid: seen.uuid, xml };
 }
 
 /**
@@ -106,8 +132,17 @@ async function refuseForeignDomain(inputs: SevGuestInputs, l: Libvirt, uuid: str
     const xml = await dumpXml(l, id);
     if (xml === null) continue;
     const view = viewOfDomain(xml);
-    if (view.uuid === uuid && view.ownerUrn === inputs.owner.urn) continue;
-    throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined and is not this guest's; import it (pulumi import) or choose another name`);
+    if (view.uuid === uuid && view.owner?.urn === inputs.owner.urn) continue;
+    throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`);
+  }
+}
+
+/** An adopted guest that does not start stays defined: it was there before, and it is this stack's now. */
+async function startAdopted(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
+  try {
+    await startDomain(l, uuid);
+  } catch (err) {
+    throw new Error(`${hostLabel(inputs.host)}: guest ${inputs.name} was adopted (its definition now carries this stack's ownership) but did not start: ${(err as Error).message}`);
   }
 }
 

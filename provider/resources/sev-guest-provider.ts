@@ -4,15 +4,18 @@ import { SevGuestInputs } from "../generated/sev-guest";
 import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
 import { checkHostInputs } from "../host/inputs";
-import { createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
+import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
 import { inspectRecent, previewVerdict, replacementVerdict } from "../guest/admission";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
 
 const checkSchema = schemaChecker<SevGuestInputs>(schema);
-/** slotPlan and deleteBeforeReplace only inform the slot judgement: alone they change nothing. */
-const ACCOUNTING_ONLY: (keyof SevGuestInputs)[] = ["slotPlan", "deleteBeforeReplace"];
-const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !ACCOUNTING_ONLY.includes(k));
+/**
+ * slotPlan and deleteBeforeReplace only inform the slot judgement, and adopt only how the guest
+ * comes to exist (it is judged at create): alone they change nothing.
+ */
+const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["slotPlan", "deleteBeforeReplace", "adopt"];
+const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !NOTHING_ALONE.includes(k));
 
 function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
   return problems.map((p) => ({ property: p.property ? `${prefix}.${p.property}` : prefix, reason: `${prefix}: ${p.reason}` }));
@@ -39,13 +42,22 @@ function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
 }
 
 export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
     const problems = guestProblems(inputs);
     if (problems.length === 0) {
       const guest = inputs as unknown as SevGuestInputs;
-      const verdict = previewVerdict(guest, await inspectRecent(guest.host));
-      if (verdict) problems.push({ property: "host", reason: verdict });
+      const host = await inspectRecent(guest.host);
+      // Adoption is judged whenever this run would create the domain (a new resource, or a replacement).
+      const creates = replacements(userInputs(olds ?? {}) as unknown as SevGuestOutputs, guest).length > 0;
+      const adoption = guest.adopt && creates ? await adoptionOf(guest, host) : null;
+      if (adoption && !adoption.ok) {
+        // The whole story: a slot count would rest on a domain that is not taken over.
+        problems.push({ property: "adopt", reason: adoption.refusal });
+      } else {
+        const verdict = previewVerdict(guest, host);
+        if (verdict) problems.push({ property: "host", reason: verdict });
+      }
     }
     return { inputs, failures: checkFailures(problems) };
   },

@@ -33,7 +33,7 @@ export class SevGuest extends pulumi.dynamic.Resource {
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
     const { host, flavor, ...own } = args;
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
-    const slotPlan = planFor(host, { name: args.name ?? name, urn: owner.urn, flavor: flavor.spec, image: args.image });
+    const slotPlan = planFor(host, { name: args.name ?? name, urn: owner.urn, flavor: flavor.spec, image: args.image, adopt: args.adopt });
     const props = {
       slotPlan,
       deleteBeforeReplace: opts?.deleteBeforeReplace ?? false,
@@ -59,6 +59,7 @@ interface Declared {
   urn: pulumi.Output<string>;
   flavor: pulumi.Output<SevFlavorInputs>;
   image?: pulumi.Input<ImageProperties | undefined>;
+  adopt?: pulumi.Input<boolean | undefined>;
 }
 
 /** The guests this program declares, per host, in declaration order. */
@@ -73,10 +74,10 @@ function planFor(host: SevHost, guest: Declared): pulumi.Output<{ requests: Plan
   list.push(guest);
   declared.set(host, list);
   return host.urn.apply(() =>
-    pulumi.all(list.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image]))).apply((rows) => ({
-      requests: rows.flatMap(([name, urn, flavor, image]) => {
+    pulumi.all(list.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) => ({
+      requests: rows.flatMap(([name, urn, flavor, image, adopt]) => {
         const resolved = validateFlavor(flavor, image);
-        return resolved.ok ? [{ name, urn, model: resolved.resolved.model }] : [];
+        return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}) }] : [];
       }),
     })),
   );

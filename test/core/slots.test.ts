@@ -74,3 +74,31 @@ test("ASIDs the kernel counts beyond libvirt's running SEV domains are used by o
   const agrees = accountHost("h", { sev: { ...pool(4), miscCurrent: 1 }, sevEs: pool(0) }, domains, me, []);
   t.is(agrees.pools.sev.heldOutsideLibvirt, 0);
 });
+
+test("an adopted domain already holds its slot: on a full pool it is this stack's and not requested again", (t) => {
+  const legacy = dom("legacy-1", "sev", null);
+  const adopt = { ...req("legacy-1"), adopt: true };
+  const a = accountHost("h", caps(2, 0), [legacy, dom("other", "sev", { stack: "prod" })], me, [adopt]);
+  t.like(a.pools.sev, { usedByOthers: 1, usedByThisStack: 1, free: 0 });
+  t.deepEqual(a.pools.sev.requested, []);
+  t.deepEqual(overcommitted(a), []);
+  const notAdopting = accountHost("h", caps(2, 0), [legacy, dom("other", "sev", { stack: "prod" })], me, [req("legacy-1")]);
+  t.like(notAdopting.pools.sev, { usedByOthers: 2, usedByThisStack: 0 });
+  t.deepEqual(notAdopting.pools.sev.overflow.map((r) => r.name), ["legacy-1"], "without adopt the same name is a new guest");
+});
+
+test("adopt counts only a domain of that name: a missing one is requested, another stack's stays theirs", (t) => {
+  const a = accountHost("h", caps(1, 0), [dom("x", "sev", null)], me, [{ ...req("ghost"), adopt: true }]);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["ghost"]);
+  t.like(a.pools.sev, { usedByOthers: 1, usedByThisStack: 0 });
+  const theirs = accountHost("h", caps(1, 0), [dom("x", "sev", { stack: "prod" })], me, [{ ...req("x"), adopt: true }]);
+  t.like(theirs.pools.sev, { usedByOthers: 1, usedByThisStack: 0 });
+  t.deepEqual(theirs.pools.sev.requested, []);
+});
+
+test("guests declared together with an adoption on a full pool: only the new ones need slots", (t) => {
+  const a = accountHost("h", caps(2, 0), [dom("legacy-1", "sev", null)], me, [req("g1"), { ...req("legacy-1"), adopt: true }, req("g2")]);
+  t.deepEqual(a.pools.sev.requested.map((r) => r.name), ["g1", "g2"]);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g2"]);
+  t.like(a.pools.sev, { usedByOthers: 0, usedByThisStack: 1 });
+});

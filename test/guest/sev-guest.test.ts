@@ -8,6 +8,7 @@ import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
 import { exec } from "../../provider/effects/ssh";
 import { targetOf } from "../../provider/host/target";
+import { viewOfDomain } from "../../provider/core/parse/guest";
 import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
@@ -70,7 +71,7 @@ test.serial("out-of-band edits show as drift on refresh and an update repairs th
   t.notRegex(edited, /launchSecurity|4194304/, "the edit took");
   await exec(targetOf(inputs.host), ["virsh", "define", "/dev/stdin"], { stdin: edited });
   const refreshed = (await p.read!(out.uuid, out)).props as SevGuestOutputs;
-  t.true(refreshed.drift.some((d) => /launchSecurity was removed/.test(d)), refreshed.drift.join("; "));
+  t.true(refreshed.drift.some((d) => /not SEV-encrypted: no launchSecurity/.test(d)), refreshed.drift.join("; "));
   t.true(refreshed.drift.some((d) => /memory is 2097152 KiB, expected 4194304 KiB/.test(d)), refreshed.drift.join("; "));
   t.true((await p.diff!(out.uuid, refreshed, inputs)).changes);
   const repaired = (await p.update!(out.uuid, refreshed, inputs)).outs as SevGuestOutputs;
@@ -132,7 +133,7 @@ test.serial("an empty SEV-ES pool refuses the guest before anything is defined",
   t.notRegex(await virsh(lab, "rome-es-pool-empty", "list", "--all", "--name"), /es-1/);
 });
 
-test.serial("an existing domain is imported by name or UUID", async (t) => {
+test.serial("read finds an existing domain by name or by UUID", async (t) => {
   const { lab } = t.context;
   const inputs = guest(lab, "rome", "legacy-1");
   const made = await create(inputs);
@@ -154,7 +155,7 @@ test.serial("a guest left defined by an interrupted run is taken over; another's
   t.deepEqual(await virsh(lab, "rome", "list", "--all", "--name").then((o) => o.split("\n").filter((l) => l.trim() === "twice-1")), ["twice-1"]);
   const foreign = { ...inputs, owner: { ...inputs.owner, urn: inputs.owner.urn.replace("::twice-1", "::other") } };
   const err = await t.throwsAsync(create(foreign));
-  t.regex(err!.message, /a domain twice-1 is already defined and is not this guest's/);
+  t.regex(err!.message, /a domain twice-1 is already defined and is not this guest's; adopt it \(adopt: true/);
   await p.delete!(first.uuid, first);
 });
 
@@ -170,4 +171,36 @@ test.serial("a bad flavor is one error listing every problem, and nothing is def
   for (const re of [/vcpus/, /virtio/, /q35/, /UEFI|uefi/]) t.regex(reasons, re);
   await t.throwsAsync(p.create(bad));
   t.is(await virsh(lab, "rome", "list", "--all", "--name"), before);
+});
+
+test.serial("adopt without a domain of that name is refused at check and at create, and nothing is defined", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome", "ghost-1", SEV, { adopt: true });
+  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
+  t.deepEqual(checked.failures!.map((f) => f.property), ["adopt"]);
+  t.regex(checked.failures![0].reason, /adopt is set but no domain named ghost-1 is defined there: nothing to adopt/);
+  const err = await t.throwsAsync(p.create(inputs));
+  t.regex(err!.message, /nothing to adopt, and nothing was created\. Fix: .*remove adopt: true to create a new guest/);
+  t.notRegex(await virsh(lab, "rome", "list", "--all", "--name"), /ghost-1/);
+});
+
+test.serial("an adopted domain that was shut off keeps its UUID, gains this stack's ownership and is started", async (t) => {
+  const { lab } = t.context;
+  const made = await create(guest(lab, "rome", "old-1", SEV, { start: false }));
+  await virsh(lab, "rome", "undefine", made.uuid);
+  const uuid = "3e1d2c4b-5a69-4788-9aab-bccddeeff001";
+  const foreign = made.xml.replace(/<metadata>[\s\S]*?<\/metadata>/, "").replace(made.uuid, uuid);
+  await exec(targetOf(lab.inputs("rome")), ["virsh", "define", "/dev/stdin"], { stdin: foreign });
+  t.notRegex(await virsh(lab, "rome", "dumpxml", "old-1"), /pulumi-sev\.dev\/xmlns\/owner/);
+  const inputs = guest(lab, "rome", "old-1", SEV, { adopt: true });
+  const adopted = await create(inputs);
+  t.is(adopted.uuid, uuid);
+  t.is(adopted.state, "running");
+  t.deepEqual(adopted.drift, []);
+  t.deepEqual(viewOfDomain(await virsh(lab, "rome", "dumpxml", "--inactive", "old-1")).owner, inputs.owner);
+  t.false((await p.diff!(uuid, adopted, { ...inputs, adopt: false })).changes, "adopt alone changes nothing");
+  const again = await p.check!(inputs as unknown as Record<string, unknown>, inputs as unknown as Record<string, unknown>);
+  t.deepEqual(again.failures, [], "once managed, adopt is not judged again");
+  await p.delete!(uuid, adopted);
+  t.notRegex(await virsh(lab, "rome", "list", "--all", "--name"), /old-1/);
 });

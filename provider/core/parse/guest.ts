@@ -1,19 +1,42 @@
-/** What a guest's domain XML says about the things SevGuest owns; compared to find drift. */
+/** What a guest's domain XML says about the things SevGuest owns; compared to find drift and to judge adoption. */
 import { SevModel } from "../facts";
-import { asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from "./xml";
-import { modelOf, ownerOf, policyOf } from "./domain";
+import { asArray, asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from "./xml";
+import { modelOf, Owner, ownerOf, policyOf } from "./domain";
+
+/** A <disk> element: its device (disk, cdrom), image file or block device, bus, and whether it is the boot disk. */
+export interface DiskView {
+  device: string;
+  path: string | null;
+  bus: string | null;
+  boot: boolean;
+}
+
+/** An <interface> element: bridge or network, what it attaches to, and its MAC address. */
+export interface InterfaceView {
+  type: string | null;
+  source: string | null;
+  mac: string | null;
+}
 
 export interface GuestView {
   name: string | null;
   uuid: string | null;
+  /** Domain type (kvm, qemu). */
+  domainType: string | null;
   /** null: no SEV launchSecurity at all. */
   model: SevModel | null;
   policy: number | null;
   memoryKiB: number | null;
   vcpus: number | null;
   memoryLocked: boolean;
-  /** The URN in this provider's ownership metadata, null when the domain carries none. */
-  ownerUrn: string | null;
+  /** os/type@machine (pc-q35-8.2, q35, pc-i440fx-…). */
+  machine: string | null;
+  /** UEFI (firmware='efi' or an OVMF/pflash loader) or BIOS. */
+  firmware: "uefi" | "bios";
+  disks: DiskView[];
+  interfaces: InterfaceView[];
+  /** This provider's ownership metadata, null when the domain carries none. */
+  owner: Owner | null;
 }
 
 const KIB: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, m: 1024, mib: 1024, g: 1024 ** 2, gib: 1024 ** 2 };
@@ -24,30 +47,112 @@ function memoryKiB(node: unknown): number | null {
   return n === null || KIB[unit] === undefined ? null : Math.round(n * KIB[unit]);
 }
 
+function firmwareOf(os: XmlNode): "uefi" | "bios" {
+  if (attrOf(os, "firmware") === "efi") return "uefi";
+  const loader = os["loader"];
+  if (loader === undefined) return "bios";
+  return attrOf(loader, "type") === "pflash" || /ovmf|edk2/i.test(textOf(loader) ?? "") ? "uefi" : "bios";
+}
+
+/** The boot disk: the one with <boot order='1'/>, else the first device='disk' (os/boot dev='hd'). */
+function disksOf(devices: XmlNode): DiskView[] {
+  const disks = asArray(devices["disk"]).map((d) => {
+    const source = asNode(asNode(d)["source"]);
+    return {
+      device: attrOf(d, "device") ?? "disk",
+      path: attrOf(source, "file") ?? attrOf(source, "dev") ?? attrOf(source, "volume") ?? null,
+      bus: attrOf(asNode(d)["target"], "bus"),
+      order: Number(attrOf(asNode(d)["boot"], "order") ?? NaN),
+    };
+  });
+  const ordered = disks.filter((d) => Number.isFinite(d.order)).sort((a, b) => a.order - b.order)[0];
+  const boot = ordered ?? disks.find((d) => d.device === "disk");
+  return disks.map((d) => ({ device: d.device, path: d.path, bus: d.bus, boot: d === boot }));
+}
+
+function interfacesOf(devices: XmlNode): InterfaceView[] {
+  return asArray(devices["interface"]).map((i) => {
+    const source = asNode(asNode(i)["source"]);
+    return {
+      type: attrOf(i, "type"),
+      source: attrOf(source, "bridge") ?? attrOf(source, "network") ?? attrOf(source, "dev"),
+      mac: attrOf(asNode(i)["mac"], "address")?.toLowerCase() ?? null,
+    };
+  });
+}
+
 export function viewOfDomain(xml: string): GuestView {
   const d: XmlNode = asNode(parseXml(xml)["domain"]);
   const ls = d["launchSecurity"];
+  const os = asNode(d["os"]);
+  const devices = asNode(d["devices"]);
   return {
     name: textOf(d["name"]),
     uuid: textOf(d["uuid"]),
+    domainType: attrOf(d, "type"),
     model: ls === undefined ? null : modelOf(ls),
     policy: ls === undefined ? null : policyOf(textOf(asNode(ls)["policy"])),
     memoryKiB: memoryKiB(d["memory"]),
     vcpus: integerOf(d["vcpu"]),
     memoryLocked: asNode(d["memoryBacking"])["locked"] !== undefined,
-    ownerUrn: ownerOf(d)?.urn ?? null,
+    machine: attrOf(os["type"], "machine"),
+    firmware: firmwareOf(os),
+    disks: disksOf(devices),
+    interfaces: interfacesOf(devices),
+    owner: ownerOf(d),
   };
 }
 
-/** Differences between the domain as rendered and as libvirt has it now, worded for an operator. */
+/** libvirt expands "q35" to the versioned machine (pc-q35-8.2), and a QEMU upgrade brings newer ones: any q35 is q35. */
+function sameMachine(wanted: string | null, actual: string | null): boolean {
+  const q35 = (m: string | null) => m !== null && /q35/.test(m);
+  return q35(wanted) ? q35(actual) : wanted === actual;
+}
+
+const describeInterface = (i: InterfaceView | undefined) => (i === undefined ? "none" : `${i.type ?? "?"} ${i.source ?? "?"} mac ${i.mac ?? "none"}`);
+
+function diskDrift(wanted: DiskView[], actual: DiskView[]): string[] {
+  const drift: string[] = [];
+  const wantedBoot = wanted.find((d) => d.boot);
+  const actualBoot = actual.find((d) => d.boot);
+  if (wantedBoot?.path !== actualBoot?.path) drift.push(`boot disk is ${actualBoot?.path ?? "none"}, expected ${wantedBoot?.path ?? "none"}`);
+  else if (wantedBoot?.bus !== actualBoot?.bus) drift.push(`boot disk bus is ${actualBoot?.bus ?? "none"}, expected ${wantedBoot?.bus ?? "none"}`);
+  const others = (ds: DiskView[]) => ds.filter((d) => !d.boot);
+  const key = (d: DiskView) => `${d.device} ${d.path ?? "(no source)"}`;
+  const wantedOthers = new Set(others(wanted).map(key));
+  const actualOthers = new Set(others(actual).map(key));
+  for (const k of actualOthers) if (!wantedOthers.has(k)) drift.push(`${k} is attached but not declared`);
+  for (const k of wantedOthers) if (!actualOthers.has(k)) drift.push(`${k} is declared but not attached`);
+  return drift;
+}
+
+function interfaceDrift(wanted: InterfaceView[], actual: InterfaceView[]): string[] {
+  const drift: string[] = [];
+  for (let n = 0; n < Math.max(wanted.length, actual.length); n++) {
+    const w = describeInterface(wanted[n]);
+    const a = describeInterface(actual[n]);
+    if (w !== a) drift.push(`network interface ${n + 1} is ${a}, expected ${w}`);
+  }
+  return drift;
+}
+
+/**
+ * Every difference between the domain as rendered (wanted) and a domain as libvirt has it (actual),
+ * worded for an operator: drift on refresh, and the reasons an existing domain cannot be adopted.
+ */
 export function guestDrift(wanted: GuestView, actual: GuestView): string[] {
   const drift: string[] = [];
-  if (actual.model === null) drift.push("launchSecurity was removed: the guest would start unencrypted");
+  if (actual.model === null) drift.push("not SEV-encrypted: no launchSecurity, the guest would start unencrypted");
   else if (actual.model !== wanted.model) drift.push(`SEV model is ${actual.model}, expected ${wanted.model}`);
   if (actual.model !== null && actual.policy !== wanted.policy) drift.push(`SEV policy is ${hex(actual.policy)}, expected ${hex(wanted.policy)}`);
   if (actual.memoryKiB !== wanted.memoryKiB) drift.push(`memory is ${actual.memoryKiB} KiB, expected ${wanted.memoryKiB} KiB`);
   if (actual.vcpus !== wanted.vcpus) drift.push(`vcpus is ${actual.vcpus}, expected ${wanted.vcpus}`);
-  if (wanted.memoryLocked && !actual.memoryLocked) drift.push("memory is no longer locked (memoryBacking/locked removed)");
+  if (wanted.memoryLocked && !actual.memoryLocked) drift.push("memory is not locked (no memoryBacking/locked)");
+  if (actual.domainType !== wanted.domainType) drift.push(`domain type is ${actual.domainType}, expected ${wanted.domainType}`);
+  if (!sameMachine(wanted.machine, actual.machine)) drift.push(`machine is ${actual.machine ?? "none"}, expected ${wanted.machine ?? "none"}`);
+  if (actual.firmware !== wanted.firmware) drift.push(`firmware is ${actual.firmware === "uefi" ? "UEFI" : "BIOS"}, expected ${wanted.firmware === "uefi" ? "UEFI" : "BIOS"}`);
+  drift.push(...diskDrift(wanted.disks, actual.disks));
+  drift.push(...interfaceDrift(wanted.interfaces, actual.interfaces));
   return drift;
 }
 
