@@ -66,7 +66,9 @@ function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFa
   const adopted = adoptedNames(requests);
   const isThisStacks = (d: SevDomainFact) => ownedBy(d, stack) || (d.owner === null && adopted.has(d.name));
   const holders = domains.filter((d) => poolOfModel(d.model) === pool && holdsSlot(d, mode));
-  const existingUrns = new Set(domains.filter((d) => ownedBy(d, stack)).map((d) => d.owner!.urn));
+  // A guest of this stack exists in this pool only if its domain is in this pool: one whose model
+  // changes to another pool asks that pool for a slot.
+  const existingUrns = new Set(domains.filter((d) => ownedBy(d, stack) && poolOfModel(d.model) === pool).map((d) => d.owner!.urn));
   const existingNames = new Set(domains.map((d) => d.name));
   const exists = (r: SlotRequest) => existingUrns.has(r.urn) || (r.adopt === true && existingNames.has(r.name));
   const requested = requests.filter((r) => poolOfModel(r.model) === pool && !exists(r));

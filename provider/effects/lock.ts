@@ -1,17 +1,36 @@
-import { holdWhileOpen, SshTarget } from "./ssh";
+import { hostname } from "os";
+import { exec, holdWhileOpen, SshError, SshTarget } from "./ssh";
 
 /** One lock per hypervisor for every pulumi-sev process that changes SEV guests on it. */
 export const HOST_LOCK = "/run/lock/pulumi-sev.lock";
+/** Who holds the lock, written by the holder once it has it: a waiter that gives up can say who. */
+export const HOST_LOCK_HOLDER = "/run/lock/pulumi-sev.holder";
+
+/** The lock command; the holder's description is an argument, never part of the script. */
+export function lockCommand(waitSeconds: number, holder: string): string[] {
+  return ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; echo locked; exec cat >/dev/null`, "sh", holder];
+}
+
+/** What this process writes as the holder: enough for an operator to find it. */
+export function holderOf(what: string): string {
+  return `${what} (pid ${process.pid} on ${hostname()}, since ${new Date().toISOString()})`;
+}
+
+async function currentHolder(t: SshTarget): Promise<string> {
+  const r = await exec(t, ["cat", HOST_LOCK_HOLDER], { allowFailure: true }).catch(() => null);
+  return r && r.code === 0 && r.stdout.trim() ? r.stdout.trim() : "unknown (no holder recorded)";
+}
 
 /** Runs fn while holding flock(1) on the host's lock file. */
-export async function withHostLock<T>(t: SshTarget, waitSeconds: number, fn: () => Promise<T>): Promise<T> {
-  const release = await holdWhileOpen(
-    t,
-    ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"],
-    "locked",
-    (waitSeconds + 15) * 1000,
-  ).catch((err: Error) => {
-    throw new Error(`${t.host}: could not take the host lock ${HOST_LOCK} within ${waitSeconds}s (${err.message})`);
+export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: () => Promise<T>): Promise<T> {
+  const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what)), "locked", (waitSeconds + 15) * 1000).catch(async (err: SshError) => {
+    // flock -w exits 1, silently, when the wait runs out; anything else is its own story.
+    if (err.exitCode !== 1 || !/no output/.test(err.message)) throw new Error(`${t.host}: could not take the host lock ${HOST_LOCK}: ${err.message}`);
+    const holder = await currentHolder(t);
+    throw new Error(
+      `${t.host}: could not take the host lock ${HOST_LOCK} within ${waitSeconds}s: held by ${holder}. ` +
+        `Fix: wait for that run to finish, or raise lockWaitSeconds on the SevHost. (${err.message})`,
+    );
   });
   try {
     return await fn();

@@ -37,7 +37,10 @@ export interface ExecOptions {
   allowFailure?: boolean;
 }
 
-export class SshError extends Error {}
+export class SshError extends Error {
+  /** The command's exit status, when it ended before doing what was waited for. */
+  exitCode?: number | null;
+}
 
 /**
  * A host that stops answering (frozen, powered off behind a balancer) is noticed by keepalives
@@ -251,12 +254,14 @@ export async function holdWhileOpen(t: SshTarget, argv: readonly string[], ready
   return new Promise<() => Promise<void>>((resolve, reject) => {
     let stream: ClientChannel | undefined;
     let errText = "";
-    const fail = (why: string) => {
+    const fail = (why: string, exitCode?: number | null) => {
       clearTimeout(timer);
       client.off("close", lost);
       stream?.close();
       releaseChannel();
-      reject(new SshError(`${label(t)}: \`${argv.slice(0, 4).join(" ")}\` ${why}`));
+      const err = new SshError(`${label(t)}: \`${argv.slice(0, 4).join(" ")}\` ${why}`);
+      err.exitCode = exitCode;
+      reject(err);
     };
     const timer = setTimeout(() => fail(`did not get ready within ${Math.round(timeoutMs / 1000)}s (${stream ? `still waiting${errText.trim() ? `: ${errText.trim()}` : ""}` : "the host did not open a channel"})`), timeoutMs);
     const lost = () => fail("lost its connection (the host stopped answering keepalives or closed the connection)");
@@ -281,7 +286,7 @@ export async function holdWhileOpen(t: SshTarget, argv: readonly string[], ready
         });
       });
       opened.on("close", (code: number | null) => {
-        if (!ready) fail(`ended (exit ${code}) before getting ready: ${errText.trim() || "no output"}`);
+        if (!ready) fail(`ended (exit ${code}) before getting ready: ${errText.trim() || "no output"}`, code);
       });
     });
   });

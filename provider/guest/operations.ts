@@ -22,7 +22,6 @@ export interface SevGuestOutputs extends SevGuestInputs {
   drift: string[];
 }
 
-const LOCK_WAIT_SECONDS = 120;
 const DEFAULT_SHUTDOWN_SECONDS = 60;
 
 export function libvirtOf(host: SevHostInputs): Libvirt {
@@ -74,34 +73,56 @@ async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: st
   };
 }
 
+/** What define left on the host, and whether this run made it (only then may a failed start undo it). */
+interface Defined {
+  uuid: string;
+  xml: string;
+  how: "new" | "taken over" | "adopted" | "updated";
+}
+
+function lockWaitOf(inputs: SevGuestInputs): number {
+  return inputs.host.lockWaitSeconds ?? DEFAULTS.lockWaitSeconds;
+}
+
+function lockHolder(inputs: SevGuestInputs, op: string): string {
+  return `${op} of guest ${inputs.name} by ${inputs.owner.project}/${inputs.owner.stack}`;
+}
+
 /**
  * Defines (and starts) a new guest, or adopts the existing domain of its name (adopt). Under the
- * host lock: probe, judge readiness, adoption and slots, define. Two stacks racing for the last
- * slot are serialized; the loser gets the slot error and defines nothing. A failed start of a new
- * guest leaves nothing defined.
+ * host lock: probe, judge readiness, adoption and slots, define; two stacks racing for the last
+ * slot are serialized, and the loser defines nothing. A defined domain holds its slot, so the lock
+ * is let go before the (slow) start; when only running guests count, the start is part of taking
+ * the slot and stays under the lock.
  */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
   const l = libvirtOf(inputs.host);
-  const { uuid, xml } = await withHostLock(l.target, LOCK_WAIT_SECONDS, async () => {
-    const host = await inspect(inputs.host);
-    assertReady(inputs.host, host);
-    const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
-    if (adoption && !adoption.ok) throw new Error(adoption.refusal);
-    const full = createVerdict(inputs, host);
-    if (full) throw new Error(full);
-    if (adoption) {
-      await defineDomain(l, adoption.xml);
-      if ((inputs.start ?? true) && (await domainState(l, adoption.uuid)) === "shut off") await startAdopted(inputs, l, adoption.uuid);
-      return adoption;
-    }
-    const uuid = uuidOf(inputs);
-    const rendered = render(inputs, flavorOf(inputs), host, uuid);
-    await refuseForeignDomain(inputs, l, uuid);
-    await defineDomain(l, rendered);
-    if ((inputs.start ?? true) && (await domainState(l, uuid)) !== "running") await startOrUndo(inputs, l, uuid);
-    return { uuid, xml: rendered };
+  const startUnderLock = (inputs.host.countGuests ?? "defined") === "running";
+  const defined = await withHostLock(l.target, lockWaitOf(inputs), lockHolder(inputs, "create"), async () => {
+    const d = await defineUnderLock(inputs, l);
+    if (startUnderLock) await startIfStopped(inputs, l, d);
+    return d;
   });
-  return (await observe(inputs, l, uuid, xml))!;
+  if (!startUnderLock) await startIfStopped(inputs, l, defined);
+  return (await observe(inputs, l, defined.uuid, defined.xml))!;
+}
+
+async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt): Promise<Defined> {
+  const host = await inspect(inputs.host);
+  assertReady(inputs.host, host);
+  const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
+  if (adoption && !adoption.ok) throw new Error(adoption.refusal);
+  const full = createVerdict(inputs, host);
+  if (full) throw new Error(full);
+  if (adoption) {
+    await defineDomain(l, adoption.xml);
+    return { uuid: adoption.uuid, xml: adoption.xml, how: "adopted" };
+  }
+  const uuid = uuidOf(inputs);
+  const rendered = render(inputs, flavorOf(inputs), host, uuid);
+  const leftBehind = await ownDomainLeftBehind(inputs, l, uuid);
+  await defineDomain(l, rendered);
+  return { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" };
 }
 
 export type Adoption = { ok: true; uuid: string; xml: string } | { ok: false; refusal: string };
@@ -124,34 +145,51 @@ export async function adoptionOf(inputs: SevGuestInputs, host: Inspection, l: Li
 
 /**
  * A domain already defined under this guest's UUID and carrying this resource's URN is this
- * guest, left by a run that was interrupted after define: it is taken over. Anything else with the
- * same UUID or name belongs to someone else.
+ * guest, left by a run that was interrupted after define: true, it is taken over. Anything else
+ * with the same UUID or name belongs to someone else.
  */
-async function refuseForeignDomain(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
+async function ownDomainLeftBehind(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<boolean> {
+  let ours = false;
   for (const id of [uuid, inputs.name]) {
     const xml = await dumpXml(l, id);
     if (xml === null) continue;
     const view = viewOfDomain(xml);
-    if (view.uuid === uuid && view.owner?.urn === inputs.owner.urn) continue;
+    if (view.uuid === uuid && view.owner?.urn === inputs.owner.urn) {
+      ours = true;
+      continue;
+    }
     throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`);
   }
+  return ours;
 }
 
-/** An adopted guest that does not start stays defined: it was there before, and it is this stack's now. */
-async function startAdopted(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
-  try {
-    await startDomain(l, uuid);
-  } catch (err) {
-    throw new Error(`${hostLabel(inputs.host)}: guest ${inputs.name} was adopted (its definition now carries this stack's ownership) but did not start: ${(err as Error).message}`);
-  }
-}
+/** States a start applies to; a running or paused guest is never restarted, undefined or touched. */
+const STARTABLE = new Set(["shut off", "crashed"]);
 
-async function startOrUndo(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<void> {
+/**
+ * Starts the guest if it is stopped. When a guest this run defined does not start, its definition
+ * is removed again, and the error says whether that worked: a domain that could not be removed is
+ * still on the host (the next up takes it over), and the operator is told so, not the opposite.
+ */
+async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<void> {
+  if (!(inputs.start ?? true)) return;
+  const label = hostLabel(inputs.host);
+  const state = await domainState(l, d.uuid);
+  if (state === null || !STARTABLE.has(state)) return;
   try {
-    await startDomain(l, uuid);
+    await startDomain(l, d.uuid);
   } catch (err) {
-    await undefineDomain(l, uuid).catch(() => undefined);
-    throw new Error(`${hostLabel(inputs.host)}: guest ${inputs.name} did not start and was removed again: ${(err as Error).message}`);
+    const cause = (err as Error).message;
+    if (d.how !== "new") {
+      throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
+    }
+    const undo = await undefineDomain(l, d.uuid).then(() => null, (e: Error) => e);
+    if (undo === null) throw new Error(`${label}: guest ${inputs.name} did not start, and its definition was removed again (nothing of it is left on the host): ${cause}`);
+    throw new Error(
+      `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +
+        `domain ${inputs.name} (${d.uuid}) is still defined on the host and may be running. The next pulumi up takes it over ` +
+        `(it carries this stack's ownership); to remove it by hand: virsh undefine --nvram ${d.uuid} (after virsh destroy if it runs).`,
+    );
   }
 }
 
@@ -165,15 +203,23 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   return observe(props, l, uuid, xml);
 }
 
-/** Redefines the domain in place (same UUID); a running guest picks the change up at its next boot. */
+/**
+ * Redefines the domain in place (same UUID); a running guest picks the change up at its next boot.
+ * Under the host lock the slots are judged again: a new model may need a slot in another pool.
+ */
 export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): Promise<SevGuestOutputs> {
   const flavor = flavorOf(news);
-  const host = await inspect(news.host);
-  assertReady(news.host, host);
-  const xml = render(news, flavor, host, olds.uuid);
   const l = libvirtOf(news.host);
-  await withHostLock(l.target, LOCK_WAIT_SECONDS, () => defineDomain(l, xml));
-  if ((news.start ?? true) && (await domainState(l, olds.uuid)) === "shut off") await startDomain(l, olds.uuid);
+  const xml = await withHostLock(l.target, lockWaitOf(news), lockHolder(news, "update"), async () => {
+    const host = await inspect(news.host);
+    assertReady(news.host, host);
+    const full = createVerdict(news, host);
+    if (full) throw new Error(full);
+    const rendered = render(news, flavor, host, olds.uuid);
+    await defineDomain(l, rendered);
+    return rendered;
+  });
+  await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
   return (await observe(news, l, olds.uuid, xml))!;
 }
 

@@ -8,6 +8,7 @@ export const DEFAULTS = {
   libvirtUri: "qemu:///system",
   connectTimeoutSeconds: 15,
   commandTimeoutSeconds: 120,
+  lockWaitSeconds: 120,
   sliceProperty: "MemoryMax",
 } as const;
 

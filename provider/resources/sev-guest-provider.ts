@@ -33,6 +33,11 @@ export function guestProblems(value: Record<string, unknown>): InputProblem[] {
   return problems;
 }
 
+function modelOf(g: SevGuestInputs): string | null {
+  const r = g.flavor ? validateFlavor(g.flavor, g.image) : null;
+  return r && r.ok ? r.resolved.model : null;
+}
+
 /** Another machine or another domain name is another guest. */
 function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
   const r: string[] = [];
@@ -45,11 +50,14 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
     const problems = guestProblems(inputs);
-    if (problems.length === 0) {
-      const guest = inputs as unknown as SevGuestInputs;
+    const guest = inputs as unknown as SevGuestInputs;
+    const previous = userInputs(olds ?? {}) as unknown as SevGuestOutputs;
+    // Adoption is judged whenever this run would create the domain (a new resource, or a replacement).
+    const creates = replacements(previous, guest).length > 0;
+    // A guest that keeps its host, name and SEV model already holds its slot: preview need not ask
+    // its host (a hung host then holds up only what changes on it).
+    if (problems.length === 0 && (creates || modelOf(previous) !== modelOf(guest))) {
       const host = await inspectRecent(guest.host);
-      // Adoption is judged whenever this run would create the domain (a new resource, or a replacement).
-      const creates = replacements(userInputs(olds ?? {}) as unknown as SevGuestOutputs, guest).length > 0;
       const adoption = guest.adopt && creates ? await adoptionOf(guest, host) : null;
       if (adoption && !adoption.ok) {
         // The whole story: a slot count would rest on a domain that is not taken over.

@@ -78,7 +78,7 @@ test.serial("lock holders and waiters cannot starve the holder of channels", asy
   const { lab } = t.context;
   const target = lab.target("genoa");
   const order: number[] = [];
-  await Promise.all(Array.from({ length: 12 }, (_, i) => withHostLock(target, 60, async () => {
+  await Promise.all(Array.from({ length: 12 }, (_, i) => withHostLock(target, 60, `test holder ${i}`, async () => {
     await Promise.all([exec(target, ["true"]), exec(target, ["true"]), exec(target, ["true"])]);
     order.push(i);
   })));

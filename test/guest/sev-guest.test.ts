@@ -114,7 +114,7 @@ test.serial("a guest whose start fails leaves nothing defined", async (t) => {
   writeFileSync(misc, "sev 59\nsev_es 0\n");
   try {
     const err = await t.throwsAsync(create(guest(lab, "genoa", "es-nopool", SEV_ES)));
-    t.regex(err!.message, /did not start and was removed again/);
+    t.regex(err!.message, /did not start, and its definition was removed again \(nothing of it is left on the host\)/);
     t.regex(err!.message, /sev_guest_init: failed to initialize ret=-16/);
     t.notRegex(await virsh(lab, "genoa", "list", "--all", "--name"), /es-nopool/);
   } finally {
