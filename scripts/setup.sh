@@ -17,6 +17,7 @@ have openssl || need+=(openssl)
 have sudo || need+=(sudo)
 have flock || need+=(util-linux)
 [ -d /usr/share/OVMF ] || need+=(ovmf)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -31,6 +31,8 @@ export interface ProjectOptions {
   backendUrl?: string;
   /** The secrets passphrase (default: one for the tests). */
   passphrase?: string;
+  /** More environment for pulumi (e.g. PGPASSWORD for a postgres:// backend). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class EngineStack {
@@ -53,6 +55,7 @@ export class EngineStack {
     }
     this.env = {
       ...process.env,
+      ...opts.env,
       PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${join(this.scratch, "state")}`,
       PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? "engine-test-passphrase",
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -60,6 +63,11 @@ export class EngineStack {
       PULUMI_HOME: join(this.scratch, "pulumi-home"),
       NO_COLOR: "1",
     };
+  }
+
+  /** The environment pulumi runs in (backend, passphrase, home), for other tools run against the same stack. */
+  get environment(): NodeJS.ProcessEnv {
+    return { ...this.env };
   }
 
   /** The project was moved (another checkout, another runner): run from there from now on. */
