@@ -105,8 +105,10 @@ function memoryMiBOf(v: unknown, problems: InputProblem[]): number | undefined {
   let bytes: number;
   try {
     bytes = parseSize(v);
-  } catch {
-    return undefined; // the schema reports the form
+  } catch (err) {
+    // A malformed size is the schema's to report; a well-formed one that cannot be used is ours.
+    if (/too large/.test((err as Error).message)) problems.push({ property: "memory", reason: `memory ${JSON.stringify(v)} is too large to be a guest's memory` });
+    return undefined;
   }
   if (bytes < MIB || bytes % MIB !== 0) {
     problems.push({ property: "memory", reason: `memory ${JSON.stringify(v)} is not a whole number of MiB (at least 1 MiB)` });

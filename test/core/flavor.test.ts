@@ -335,3 +335,7 @@ test("a flavor that is not an object is reported, not thrown", (t) => {
   t.false(r.ok);
   if (!r.ok) t.true(r.problems.some((p) => /must be object/.test(p.reason)));
 });
+
+test("a memory size too large to hold is named as such, not 'could not be resolved'", (t) => {
+  hasProblem(t, problems(t, flavor({}, { memory: "9999999T" })), "memory", /memory "9999999T" is too large/);
+});
