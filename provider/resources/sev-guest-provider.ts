@@ -25,6 +25,7 @@ export function guestProblems(value: Record<string, unknown>): InputProblem[] {
   const problems: InputProblem[] = [];
   const schemaResult = checkSchema(value);
   if (!schemaResult.ok) problems.push(...schemaResult.problems);
+  if (value === null || typeof value !== "object") return problems;
   if (value.host && typeof value.host === "object") problems.push(...prefixed(checkHostInputs(value.host).problems, "host"));
   if (value.flavor && typeof value.flavor === "object") {
     const flavor = validateFlavor(value.flavor, value.image);
