@@ -64,10 +64,11 @@ test.serial("installed from the tarball: up, then the project moves and the orig
     const state = await s.exportState();
     const machinePaths = [first, repoRoot, homedir(), `${tmpdir()}/`].filter((p) => state.includes(p));
     t.deepEqual(machinePaths, [], "the state names no path of this machine");
-    const providers = resourcesOf(state).filter((r) => SEV_TYPES.test(r.type)).map((r) => String(r.outputs?.__provider));
+    const sev = resourcesOf(state).filter((r) => SEV_TYPES.test(r.type));
+    const providers = sev.map((r) => String(r.outputs?.__provider));
     t.is(providers.length, 3);
     t.true(providers.every((p) => p.includes('require("pulumi-sev/dynamic")')), "the provider names the package, not a file");
-    t.log(`serialized provider in the state: ${providers.map((p) => p.length).join(", ")} bytes (SevHost, SevFlavor, SevGuest)`);
+    t.log(`serialized provider in the state: ${sev.map((r) => `${r.type.split(":").pop()} ${String(r.outputs?.__provider).length} B`).join(", ")}`);
 
     renameSync(first, moved);
     t.false(existsSync(first));
