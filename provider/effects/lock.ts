@@ -25,7 +25,7 @@ async function currentHolder(t: SshTarget): Promise<string> {
 export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: () => Promise<T>): Promise<T> {
   const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what)), "locked", (waitSeconds + 15) * 1000).catch(async (err: SshError) => {
     // flock -w exits 1, silently, when the wait runs out; anything else is its own story.
-    if (err.exitCode !== 1 || !/no output/.test(err.message)) throw new Error(`${t.host}: could not take the host lock ${HOST_LOCK}: ${err.message}`);
+    if (err.exitCode !== 1 || err.stderr?.trim()) throw new Error(`${t.host}: could not take the host lock ${HOST_LOCK}: ${err.message}`);
     const holder = await currentHolder(t);
     throw new Error(
       `${t.host}: could not take the host lock ${HOST_LOCK} within ${waitSeconds}s: held by ${holder}. ` +

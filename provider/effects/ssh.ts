@@ -38,8 +38,9 @@ export interface ExecOptions {
 }
 
 export class SshError extends Error {
-  /** The command's exit status, when it ended before doing what was waited for. */
+  /** The command's exit status and error output, when it ended before doing what was waited for. */
   exitCode?: number | null;
+  stderr?: string;
 }
 
 /**
@@ -261,6 +262,7 @@ export async function holdWhileOpen(t: SshTarget, argv: readonly string[], ready
       releaseChannel();
       const err = new SshError(`${label(t)}: \`${argv.slice(0, 4).join(" ")}\` ${why}`);
       err.exitCode = exitCode;
+      err.stderr = errText;
       reject(err);
     };
     const timer = setTimeout(() => fail(`did not get ready within ${Math.round(timeoutMs / 1000)}s (${stream ? `still waiting${errText.trim() ? `: ${errText.trim()}` : ""}` : "the host did not open a channel"})`), timeoutMs);

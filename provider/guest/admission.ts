@@ -5,8 +5,6 @@ import { Inspection } from "../host/operations";
 import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
 
-export { inspectRecent } from "../host/recent";
-
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
 }

@@ -27,8 +27,14 @@ export async function inspect(inputs: SevHostInputs): Promise<Inspection> {
   return { target, facts, checks, capacity, hostKeySeen: await hostKeyFingerprint(target) };
 }
 
+/** The host's readiness report when a check failed; null when it is SEV-ready. */
+export function notReadyReport(inputs: SevHostInputs, inspection: Inspection): string | null {
+  return failures(inspection.checks).length > 0 ? formatHostReport(hostLabel(inputs), inspection.checks) : null;
+}
+
 export function assertReady(inputs: SevHostInputs, inspection: Inspection): void {
-  if (failures(inspection.checks).length > 0) throw new Error(formatHostReport(hostLabel(inputs), inspection.checks));
+  const report = notReadyReport(inputs, inspection);
+  if (report) throw new Error(report);
 }
 
 function sliceValue(facts: HostFacts, property: SliceProperty): number | null {
@@ -99,7 +105,7 @@ export function sliceDrift(slice: SliceState | null): string[] {
 
 /** A host that is not ready says so in its own words wherever its state is shown (refresh --diff). */
 export function readinessDrift(inputs: SevHostInputs, i: Inspection): string[] {
-  return failures(i.checks).length === 0 ? [] : formatHostReport(hostLabel(inputs), i.checks).split("\n");
+  return notReadyReport(inputs, i)?.split("\n") ?? [];
 }
 
 export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceState | null): SevHostOutputs {

@@ -5,7 +5,8 @@ import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
 import { checkHostInputs } from "../host/inputs";
 import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
-import { inspectRecent, previewVerdict, replacementVerdict } from "../guest/admission";
+import { previewVerdict, replacementVerdict } from "../guest/admission";
+import { inspectRecent } from "../host/recent";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
 

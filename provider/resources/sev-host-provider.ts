@@ -5,11 +5,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SevHostInputs } from "../generated/sev-host";
 import { checkHostInputs } from "../host/inputs";
-import { applySlice, assertReady, inspect, observedSlice, outputsOf, restoreSlice } from "../host/operations";
+import { applySlice, assertReady, inspect, notReadyReport, observedSlice, outputsOf, restoreSlice } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
-import { DEFAULTS, hostLabel } from "../host/target";
+import { DEFAULTS } from "../host/target";
 import { inspectRecent } from "../host/recent";
-import { failures, formatHostReport } from "../core/checks";
 import { changedKeys, checkFailures, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
@@ -37,8 +36,8 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
     if (problems.length === 0 && !hasUnknowns(inputs)) {
       // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,
       // with its whole report, before anything changes. The probe is shared with its guests' checks.
-      const inspection = await inspectRecent(inputs as SevHostInputs);
-      if (failures(inspection.checks).length > 0) problems.push({ property: "", reason: formatHostReport(hostLabel(inputs as SevHostInputs), inspection.checks) });
+      const report = notReadyReport(inputs as SevHostInputs, await inspectRecent(inputs as SevHostInputs));
+      if (report) problems.push({ property: "", reason: report });
     }
     return { inputs, failures: checkFailures(problems) };
   },

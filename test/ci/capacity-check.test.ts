@@ -37,7 +37,6 @@ test.before(async (t) => {
   t.context.project = project;
   t.context.scratch = mkdtempSync(join(tmpdir(), "sev-ci-check-"));
   // The infra repo as the example's instructions lay it out.
-  copyFileSync(join(repoRoot, "test", "ci", "project", "index.js"), join(project, "index.js"));
   mkdirSync(join(project, "ci"));
   copyFileSync(join(EXAMPLE, "capacity-check.sh"), join(project, "ci", "capacity-check.sh"));
   writeFileSync(join(project, "ci", "inventory.yaml"), inventoryYaml(lab, "rome"));

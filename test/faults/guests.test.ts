@@ -4,12 +4,12 @@
  */
 import anyTest, { TestFn } from "ava";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
-import { SevGuestOutputs } from "../../provider/guest/operations";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
 import { holdWhileOpen } from "../../provider/effects/ssh";
 import { lockCommand, withHostLock } from "../../provider/effects/lock";
 import { startLab, TestLab } from "../helpers/lab";
+import { checkAndCreate } from "../helpers/guest";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -30,11 +30,7 @@ function guest(lab: TestLab, host: string, name: string, extra: Partial<SevGuest
   };
 }
 
-async function create(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
-  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
-  if (checked.failures?.length) throw new Error(checked.failures.map((f) => f.reason).join("\n"));
-  return (await p.create(checked.inputs)).outs as SevGuestOutputs;
-}
+const create = checkAndCreate;
 
 test.serial("preview of an unchanged guest does not need its host; a changed one asks it", async (t) => {
   const { lab } = t.context;

@@ -10,6 +10,7 @@ import { exec } from "../../provider/effects/ssh";
 import { targetOf } from "../../provider/host/target";
 import { viewOfDomain } from "../../provider/core/parse/guest";
 import { startLab, TestLab } from "../helpers/lab";
+import { checkAndCreate } from "../helpers/guest";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -30,11 +31,7 @@ function guest(lab: TestLab, host: string, name: string, flavor = SEV, extra: Pa
   };
 }
 
-async function create(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
-  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
-  if (checked.failures?.length) throw new Error(checked.failures.map((f) => f.reason).join("\n"));
-  return (await p.create(checked.inputs)).outs as SevGuestOutputs;
-}
+const create = checkAndCreate;
 
 const virsh = (lab: TestLab, host: string, ...args: string[]) => lab.sh(host, ["virsh", ...args]);
 
