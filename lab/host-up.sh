@@ -41,6 +41,9 @@ done < "$f/devices"
 for d in /run/libvirt /run/lock /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
   mkdir -p "$d"; mount -t tmpfs -o mode=755 lab-libvirt "$d"
 done
+# The provider's own records on the host (machine.slice claims): one folder per lab host.
+mkdir -p "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
+mount --bind "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
 mkdir -p "$host/run/no-drivers"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LIBVIRT_DRIVER_DIR="$host/run/no-drivers" \
   libvirtd -d -p "$host/run/libvirtd.pid" -f "$host/libvirtd.conf"

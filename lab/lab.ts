@@ -96,13 +96,22 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
+# Faults a test injects (folder faults/): a dumpxml that fails for the domains listed, a slow start.
+faults=${sq(join(host, "faults"))}
 case $1 in
   domcapabilities) exec cat ${sq(join(host, "root", "domcapabilities.xml"))} ;;
+  dumpxml)
+    for a in "$@"; do
+      if [ -f "$faults/dumpxml-fails" ] && grep -qxF -- "$a" "$faults/dumpxml-fails"; then
+        echo "error: internal error: cannot read the configuration of domain '$a' (lab fault)" >&2; exit 1
+      fi
+    done ;;
   version)
     printf 'Compiled against library: libvirt %s\\nUsing library: libvirt %s\\nUsing API: QEMU %s\\nRunning hypervisor: QEMU %s\\n' "$LIBVIRT" "$LIBVIRT" "$LIBVIRT" "$QEMU"
     [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
     exit 0 ;;
   start)
+    [ -f "$faults/start-delay" ] && sleep "$(cat "$faults/start-delay")"
     # Simulated SEV hardware: QEMU fails to start a guest whose ASID pool (misc.capacity) is full.
     dom=$(for a in "$@"; do case $a in start|--*) ;; *) echo "$a" ;; esac; done | tail -n 1)
     pool=$(sev_pool "$(real dumpxml "$dom" 2>/dev/null)")
@@ -168,7 +177,7 @@ esac
 /** Writes the files a lab host serves: facts, shims, sshd and libvirtd configuration. */
 function renderHost(folder: string, profileDir: string, p: LabProfile, port: number, clientPub: string): void {
   const root = join(folder, "root");
-  for (const d of ["root/bin", "root/sys-module", "root/cgroup/machine.slice", "ssh", "state", "run"]) {
+  for (const d of ["root/bin", "root/sys-module", "root/cgroup/machine.slice", "ssh", "state", "run", "faults"]) {
     mkdirSync(join(folder, d), { recursive: true });
   }
   write(join(root, "cmdline"), p.cmdline + "\n");

@@ -7,7 +7,7 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import {
   accountHost, CountMode, Pool, PoolAccount, PoolKey, PoolSource, POOL_NAMES, POOL_OF_MODEL, poolOfModel,
-  SevDomainFact, SevModel, SlotCapacity, SlotRequest, StackId,
+  SevDomainFact, SevModel, SlotCapacity, SlotRequest, StackId, UnreadableDomain,
 } from "pulumi-sev/core";
 import { NAMES, TYPES, hostKey, isObject, known, message, plain } from "./common";
 import { coreSays, guestOf, probe } from "./guest";
@@ -28,6 +28,7 @@ interface Host {
   key: string | null;
   capacity: SlotCapacity;
   domains: SevDomainFact[];
+  unreadable: UnreadableDomain[];
   mode: CountMode;
 }
 
@@ -66,6 +67,11 @@ function ownerFact(v: unknown): SevDomainFact["owner"] {
   return { project: v.project, stack: v.stack, urn: v.urn };
 }
 
+function unreadableOf(facts: unknown): UnreadableDomain[] {
+  const list = isObject(facts) && Array.isArray(facts.unreadableDomains) ? (facts.unreadableDomains as unknown[]) : [];
+  return list.flatMap((d) => (isObject(d) ? [{ uuid: String(d.uuid), error: String(d.error) }] : []));
+}
+
 function domainsOf(facts: unknown): SevDomainFact[] {
   const list = isObject(facts) && Array.isArray(facts.sevDomains) ? (facts.sevDomains as unknown[]) : [];
   return list.flatMap((d) => (isObject(d) && isSevModel(d.model)
@@ -86,6 +92,7 @@ function hostOf(r: PolicyResource): Host | null {
   return {
     resource: r, label, key: key.known ? key.value : null, capacity: capacity.value,
     domains: facts.known ? domainsOf(facts.value) : [],
+    unreadable: facts.known ? unreadableOf(facts.value) : [],
     mode: mode.known && mode.value === "running" ? "running" : "defined",
   };
 }
@@ -155,7 +162,7 @@ function judgeHost(host: Host, guests: PolicyResource[], minFree: number, report
   const placed = guests.filter((g) => isOn(g, host)).flatMap((g) => placedOf(g, host) ?? []);
   if (placed.length === 0) return;
   const requests = placed.map((p) => p.request);
-  const account = accountHost(host.label, host.capacity, host.domains, placed[0].stack, requests, host.mode);
+  const account = accountHost(host.label, host.capacity, host.domains, placed[0].stack, requests, host.mode, host.unreadable);
   // A pool none of the stack's guests on this host draws from is not this stack's concern (a host
   // without an SEV-ES pool would otherwise always be reported).
   for (const pool of POOLS.filter((k) => requests.some((r) => poolOfModel(r.model) === k))) {

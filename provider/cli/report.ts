@@ -85,7 +85,7 @@ export async function probeHost(host: ResolvedHost, stack: StackId | null): Prom
   const base = { name: host.name, address: host.inputs.address, port: host.inputs.port ?? 22 };
   try {
     const i = await inspect(host.inputs);
-    const account = accountHost(host.name, i.capacity, i.facts.sevDomains, stack ?? NO_STACK, [], "defined");
+    const account = accountHost(host.name, i.capacity, i.facts.sevDomains, stack ?? NO_STACK, [], "defined", i.facts.unreadableDomains);
     const pools = { sev: poolReport(account.pools.sev), sevEs: poolReport(account.pools.sevEs) };
     const failed = failures(i.checks);
     const ready = failed.length === 0;

@@ -7,7 +7,7 @@ export interface Pool {
   /** Guests the pool can run at once; null when unknown. */
   total: number | null;
   source: PoolSource;
-  /** SEV domains defined on the host that draw from this pool (each needs a slot while it runs). */
+  /** SEV domains defined on the host that draw from this pool (each needs a slot while it runs), plus any domain that could not be read. */
   used: number | null;
   /** Of those, the ones running now (running, paused… anything whose QEMU holds an ASID). */
   running: number;
@@ -56,7 +56,7 @@ function poolOf(facts: HostFacts, pool: PoolKey, override: number | undefined): 
   const domains = facts.sevDomains.filter((d) => POOL_OF_MODEL[d.model] === pool);
   return {
     ...applyOverride(pool, detected(facts, pool), override),
-    used: domains.length,
+    used: domains.length + facts.unreadableDomains.length,
     running: domains.filter((d) => d.running).length,
     miscCurrent: facts.misc?.[pool].current ?? null,
   };

@@ -40,6 +40,7 @@ export const REMEDIES = {
     "on EPYC, ASIDs below the BIOS 'minimum SEV non-ES ASID' are SEV-ES ASIDs (SEV-SNP guests use them too); " +
     "it is set to 1, so there are none and every ASID is a plain SEV one. Raise 'SEV-ES ASID Space Limit' / " +
     "'minimum SEV non-ES ASID' in the BIOS (e.g. to 100 for 99 SEV-ES guests) and reboot",
+  unreadableDomain: "run `virsh dumpxml UUID` on the host to see why the domain cannot be read (a libvirt or permission problem), and fix it or undefine the domain",
 } as const;
 
 function verdictOf(ok: boolean | null, otherwise: Verdict = "fail"): Verdict {
@@ -121,7 +122,14 @@ export function checkSevEsPool(f: HostFacts): Check {
   return check("sev-es-pool", "SEV-ES ASID pool", empty ? "warn" : "pass", found, "at least 1 SEV-ES ASID", REMEDIES.sevEsPool);
 }
 
-const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevEsPool];
+/** A domain the probe could not read is counted as holding a slot; the operator should know which. */
+export function checkDomainsReadable(f: HostFacts): Check {
+  const bad = f.unreadableDomains;
+  const found = bad.length === 0 ? "every domain readable" : bad.map((d) => `${d.uuid}: ${d.error.split("\n")[0]}`).join("; ");
+  return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
+}
+
+const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevEsPool, checkDomainsReadable];
 
 export function judgeHost(facts: HostFacts): Check[] {
   return CHECKS.map((c) => c(facts));

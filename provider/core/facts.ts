@@ -1,4 +1,5 @@
 /** Everything the provider knows about a hypervisor, as parsed from one probe. */
+import type { FoundClaim } from "./slice-claims";
 
 export type SevModel = "sev" | "sev-es" | "sev-snp";
 
@@ -68,6 +69,13 @@ export interface SevDomainFact {
   owner: { project: string; stack: string; urn: string } | null;
 }
 
+/** A domain `virsh dumpxml` could not read during the probe: it may hold a slot, so it counts as used. */
+export interface UnreadableDomain {
+  uuid: string;
+  /** virsh's error text. */
+  error: string;
+}
+
 /** A systemd memory property: bytes, or null for "infinity" (no limit). */
 export type MemoryValue = number | null;
 
@@ -93,5 +101,8 @@ export interface HostFacts {
   /** null when the kernel has no misc cgroup controller (before 5.13). */
   misc: MiscCgroupFacts | null;
   sevDomains: SevDomainFact[];
+  unreadableDomains: UnreadableDomain[];
   slice: SliceFacts;
+  /** machine.slice claims left by SevHosts (slice-claims.ts). */
+  sliceClaims: FoundClaim[];
 }

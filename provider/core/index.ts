@@ -20,6 +20,8 @@ export { parseSevDomain, ownerOf, sevModelOfXml } from "./parse/domain";
 export { domcapsFromXml } from "./parse/domcaps";
 export { parseProbe } from "./parse/probe";
 export { parseSize, sliceLimit } from "./memory";
+export { claimConflict, releaseOf, claimId, CLAIMS_DIR } from "./slice-claims";
+export type { SliceClaim, FoundClaim, Release } from "./slice-claims";
 export { schemaChecker, formatProblems } from "./validate";
 export type { InputProblem } from "./validate";
 export type { SevFlavorInputs } from "../generated/sev-flavor";

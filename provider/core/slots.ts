@@ -3,7 +3,7 @@
  * Pure: facts come from one probe, requests from the program. Nova's rule for unknown totals: no
  * limit is imposed, and the report says so.
  */
-import { SevDomainFact, SevModel } from "./facts";
+import { SevDomainFact, SevModel, UnreadableDomain } from "./facts";
 import { POOL_NAMES, POOL_OF_MODEL, PoolKey, SlotCapacity } from "./capacity";
 
 export type CountMode = "defined" | "running";
@@ -38,6 +38,8 @@ export interface PoolAccount {
   miscCurrent: number | null;
   /** ASIDs the kernel counts beyond the running SEV domains libvirt knows: held outside libvirt. */
   heldOutsideLibvirt: number;
+  /** Domains libvirt lists but could not show: counted as used by others in every pool (UUIDs). */
+  unreadable: string[];
 }
 
 export interface HostAccount {
@@ -62,7 +64,7 @@ function adoptedNames(requests: SlotRequest[]): Set<string> {
   return new Set(requests.filter((r) => r.adopt).map((r) => r.name));
 }
 
-function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode): PoolAccount {
+function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode, unreadable: UnreadableDomain[]): PoolAccount {
   const adopted = adoptedNames(requests);
   const isThisStacks = (d: SevDomainFact) => ownedBy(d, stack) || (d.owner === null && adopted.has(d.name));
   const holders = domains.filter((d) => poolOfModel(d.model) === pool && holdsSlot(d, mode));
@@ -77,7 +79,9 @@ function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFa
   // Cross-check with the kernel: ASIDs in use that no running libvirt domain explains are taken.
   const running = domains.filter((d) => poolOfModel(d.model) === pool && d.running).length;
   const heldOutsideLibvirt = miscCurrent === null ? 0 : Math.max(0, miscCurrent - running);
-  const usedByOthers = holders.length - usedByThisStack + heldOutsideLibvirt;
+  // A domain that cannot be read may be an SEV guest of either pool: counting it as used can only
+  // refuse a guest that would have fit; leaving it out could over-commit.
+  const usedByOthers = holders.length - usedByThisStack + heldOutsideLibvirt + unreadable.length;
   const room = total === null ? null : Math.max(0, total - usedByOthers - usedByThisStack);
   return {
     pool, total, source, usedByOthers, usedByThisStack, requested,
@@ -85,21 +89,34 @@ function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFa
     overflow: room === null ? [] : requested.slice(room),
     miscCurrent,
     heldOutsideLibvirt,
+    unreadable: unreadable.map((d) => d.uuid),
   };
 }
 
-export function accountHost(host: string, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode = "defined"): HostAccount {
+export function accountHost(
+  host: string,
+  capacity: SlotCapacity,
+  domains: SevDomainFact[],
+  stack: StackId,
+  requests: SlotRequest[],
+  mode: CountMode = "defined",
+  unreadable: UnreadableDomain[] = [],
+): HostAccount {
   return {
     host,
     pools: {
-      sev: accountPool("sev", capacity, domains, stack, requests, mode),
-      sevEs: accountPool("sevEs", capacity, domains, stack, requests, mode),
+      sev: accountPool("sev", capacity, domains, stack, requests, mode, unreadable),
+      sevEs: accountPool("sevEs", capacity, domains, stack, requests, mode, unreadable),
     },
   };
 }
 
 export function overcommitted(a: HostAccount): PoolAccount[] {
   return [a.pools.sev, a.pools.sevEs].filter((p) => p.overflow.length > 0);
+}
+
+function unreadableNote(uuids: string[]): string {
+  return `virsh dumpxml failed for domain${uuids.length === 1 ? "" : "s"} ${uuids.join(", ")}: counted as used by others, since ${uuids.length === 1 ? "it" : "they"} may hold a slot`;
 }
 
 /** The one error for a host whose pool cannot hold the program's guests. */
@@ -110,6 +127,7 @@ export function formatOvercommit(a: HostAccount, p: PoolAccount): string {
     `total ${p.total} (${p.source}), used by others ${p.usedByOthers}, used by this stack ${p.usedByThisStack}, ` +
     `requested ${p.requested.length}, free before this change ${fits}. ` +
     (p.heldOutsideLibvirt > 0 ? `(The kernel's misc cgroup counts ${p.heldOutsideLibvirt} ASID${p.heldOutsideLibvirt === 1 ? "" : "s"} in use beyond libvirt's running SEV domains; they are counted as used by others.) ` : "") +
+    (p.unreadable.length > 0 ? `(${unreadableNote(p.unreadable)}) ` : "") +
     `Guests that do not fit: ${p.overflow.map((r) => r.name).join(", ")}. ` +
     `QEMU would fail to start them ("sev_guest_init: failed to initialize ret=-16"). ` +
     `Fix: place them on another host, remove guests, or raise the host's ${p.pool === "sev" ? "SEV" : "SEV-ES"} ASID count.`

@@ -2,6 +2,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { exec, SshTarget } from "./ssh";
+import { CLAIMS_DIR, claimPath } from "../core/slice-claims";
 
 const probeScript = readFileSync(join(__dirname, "probe.sh"), "utf8");
 
@@ -16,6 +17,18 @@ export type SliceProperty = "MemoryMax" | "MemoryHigh";
 /** Sets a machine.slice memory property; null means no limit ("infinity"). */
 export async function setSliceProperty(t: SshTarget, property: SliceProperty, bytes: number | null): Promise<void> {
   await exec(t, ["systemctl", "set-property", "machine.slice", `${property}=${bytes === null ? "infinity" : String(bytes)}`]);
+}
+
+/** Records (atomically: written aside, then renamed) this resource's claim on machine.slice. */
+export async function writeSliceClaim(t: SshTarget, id: string, content: string): Promise<void> {
+  await exec(t, ["sh", "-c", 'mkdir -p "$1" && cat > "$2.new" && mv -f "$2.new" "$2"', "sh", CLAIMS_DIR, claimPath(id)], {
+    stdin: content,
+    purpose: "recording this SevHost's machine.slice claim",
+  });
+}
+
+export async function removeSliceClaim(t: SshTarget, id: string): Promise<void> {
+  await exec(t, ["rm", "-f", "--", claimPath(id)], { purpose: "removing this SevHost's machine.slice claim" });
 }
 
 export async function readSlice(t: SshTarget): Promise<string> {

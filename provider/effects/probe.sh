@@ -26,10 +26,17 @@ sec domcapabilities; v domcapabilities 2>&1 | esc
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
 sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc
+# A domain that cannot be read may hold a slot: it is reported, and counted as used.
 for u in $(v list --all --uuid 2>/dev/null); do
-  xml=$(v dumpxml "$u" 2>/dev/null) || continue
+  if ! xml=$(v dumpxml "$u" 2>/dev/null); then
+    sec unreadable-domain "$u"; v dumpxml "$u" 2>&1 >/dev/null | esc; continue
+  fi
   case $xml in
     *"<launchSecurity"*) sec domain "$u" "$(v domstate "$u" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" | esc ;;
   esac
+done
+for f in /var/lib/pulumi-sev/machine-slice/*.json; do
+  [ -f "$f" ] || continue
+  sec slice-claim "$(basename "$f" .json)"; esc < "$f"
 done
 sec end

@@ -10,7 +10,7 @@ export function selfRequest(inputs: SevGuestInputs): SlotRequest {
 }
 
 export function account(inputs: SevGuestInputs, host: Inspection, requests: SlotRequest[]): HostAccount {
-  return accountHost(hostLabel(inputs.host), host.capacity, host.facts.sevDomains, inputs.owner, requests, inputs.host.countGuests ?? "defined");
+  return accountHost(hostLabel(inputs.host), host.capacity, host.facts.sevDomains, inputs.owner, requests, inputs.host.countGuests ?? "defined", host.facts.unreadableDomains);
 }
 
 /**

@@ -6,7 +6,10 @@ import { parseSystemctlShow } from "../core/parse/systemctl";
 import { Check, failures, formatHostReport, judgeHost } from "../core/checks";
 import { SlotCapacity, slotCapacity } from "../core/capacity";
 import { parseSize, sliceLimit } from "../core/memory";
-import { readSlice, runProbe, setSliceProperty, SliceProperty } from "../effects/host";
+import { readSlice, removeSliceClaim, runProbe, setSliceProperty, SliceProperty, writeSliceClaim } from "../effects/host";
+import { baseFor, claimConflict, claimId, ClaimOwner, releaseOf, serializeClaim, SliceClaim } from "../core/slice-claims";
+import { warn } from "../effects/engine-log";
+import { randomUUID } from "crypto";
 import { hostKeyFingerprint, SshTarget } from "../effects/ssh";
 import { DEFAULTS, hostLabel, targetOf } from "./target";
 import { SevHostOutputs, SliceState } from "./state";
@@ -66,40 +69,75 @@ async function setAndVerify(inputs: SevHostInputs, t: SshTarget, property: Slice
   return seen;
 }
 
-/**
- * Brings machine.slice to the inputs' limit. A property this resource no longer manages goes back
- * to the value it had before; a failed read-back restores the previous value before failing.
- */
-export async function applySlice(inputs: SevHostInputs, i: Inspection, prior: SliceState | null): Promise<SliceState | null> {
-  const want = desiredLimit(inputs, i.facts);
-  if (want && !i.facts.slice.available) {
-    throw new Error(
+/** Who this SevHost is on the host; the class always says, a provider called directly is keyed by its address. */
+export function ownerOf(inputs: SevHostInputs): ClaimOwner {
+  return inputs.owner ?? { project: "unknown", stack: "unknown", urn: `sev:index:SevHost::${hostLabel(inputs)}` };
+}
+
+/** Why this host's memoryLimit cannot be applied (checked at preview and again before any change). */
+export function sliceRefusal(inputs: SevHostInputs, facts: HostFacts): string | null {
+  const want = desiredLimit(inputs, facts);
+  if (!want) return null;
+  if (!facts.slice.available) {
+    return (
       `${hostLabel(inputs)}: machine.slice is not available (systemctl show machine.slice failed); ` +
-        `a memoryLimit needs systemd with libvirt placing guests in machine.slice. Fix: remove memoryLimit or run libvirt under systemd.`,
+      `a memoryLimit needs systemd with libvirt placing guests in machine.slice. Fix: remove memoryLimit or run libvirt under systemd.`
     );
   }
-  if (prior && (!want || want.property !== prior.property)) await setAndVerify(inputs, i.target, prior.property, prior.previous);
+  return claimConflict(hostLabel(inputs), ownerOf(inputs), want, facts.sliceClaims);
+}
+
+/**
+ * Brings machine.slice to the inputs' limit and records this resource's claim on the host. A
+ * property this resource no longer manages is released as on delete; a failed read-back or claim
+ * restores the previous value before failing.
+ */
+export async function applySlice(inputs: SevHostInputs, i: Inspection, prior: SliceState | null): Promise<SliceState | null> {
+  const refusal = sliceRefusal(inputs, i.facts);
+  if (refusal) throw new Error(refusal);
+  const want = desiredLimit(inputs, i.facts);
+  if (prior && (!want || want.property !== prior.property)) await releaseSlice(inputs, i, prior);
   if (!want) return null;
+  const owner = ownerOf(inputs);
+  const id = claimId(owner.urn);
   const current = sliceValue(i.facts, want.property);
-  const previous = prior && prior.property === want.property ? prior.previous : current;
-  if (current === want.bytes) return { property: want.property, limitBytes: want.bytes, previous, current };
+  const previous = prior && prior.property === want.property ? prior.previous : baseFor(i.facts.sliceClaims, current, id);
+  const nonce = prior?.nonce ?? randomUUID();
+  const claim: SliceClaim = { ...owner, property: want.property, bytes: want.bytes, base: previous, nonce };
   try {
-    const seen = await setAndVerify(inputs, i.target, want.property, want.bytes);
-    return { property: want.property, limitBytes: want.bytes, previous, current: seen };
+    const seen = current === want.bytes ? current : await setAndVerify(inputs, i.target, want.property, want.bytes);
+    await writeSliceClaim(i.target, id, serializeClaim(claim));
+    return { property: want.property, limitBytes: want.bytes, previous, current: seen, nonce };
   } catch (err) {
-    await setSliceProperty(i.target, want.property, current).catch(() => undefined);
+    if (current !== want.bytes) await setSliceProperty(i.target, want.property, current).catch(() => undefined);
     throw err;
   }
 }
 
-export async function restoreSlice(inputs: SevHostInputs, slice: SliceState | null): Promise<void> {
-  if (slice) await setAndVerify(inputs, targetOf(inputs), slice.property, slice.previous);
+/**
+ * Lets go of this resource's limit (delete, or memoryLimit removed): by the claims on the host,
+ * restored, kept for the other SevHosts that claim it, left to this resource's replacement, or left
+ * as it is with a warning when someone changed it by hand.
+ */
+export async function releaseSlice(inputs: SevHostInputs, i: Inspection, held: SliceState): Promise<void> {
+  const owner = ownerOf(inputs);
+  const id = claimId(owner.urn);
+  const r = releaseOf(hostLabel(inputs), owner, held, i.facts.sliceClaims, sliceValue(i.facts, held.property));
+  if (r.action === "taken-over") return;
+  if (r.action === "restore") await setAndVerify(inputs, i.target, held.property, r.value);
+  if (r.removeClaim) await removeSliceClaim(i.target, id);
+  if (r.action === "leave-changed") await warn(r.warning, owner.urn);
+}
+
+export async function deleteSlice(inputs: SevHostInputs, held: SliceState | null): Promise<void> {
+  if (held) await releaseSlice(inputs, await inspect(inputs), held);
 }
 
 export function sliceDrift(slice: SliceState | null): string[] {
   if (!slice || slice.current === slice.limitBytes) return [];
   return [
-    `machine.slice ${slice.property} is ${slice.current ?? "infinity"}, expected ${slice.limitBytes} (changed out of band); the next update sets it back`,
+    `machine.slice ${slice.property} is ${slice.current ?? "infinity"}, expected ${slice.limitBytes} (changed out of band); ` +
+      `the next update sets it back, a destroy leaves it as it is`,
   ];
 }
 

@@ -12,6 +12,8 @@ export interface SliceState {
   previous: number | null;
   /** What the host reported at the last probe; differs from limitBytes after an out-of-band change. */
   current: number | null;
+  /** Of this resource's claim on the host (slice-claims.ts); absent in state written by 0.2.0. */
+  nonce?: string;
 }
 
 /** SevHost outputs: the inputs (credentials stay secret) plus what the host showed. */

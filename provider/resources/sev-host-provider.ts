@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SevHostInputs } from "../generated/sev-host";
 import { checkHostInputs } from "../host/inputs";
-import { applySlice, assertReady, inspect, notReadyReport, observedSlice, outputsOf, restoreSlice } from "../host/operations";
+import { applySlice, assertReady, deleteSlice, inspect, notReadyReport, observedSlice, outputsOf, sliceRefusal } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
 import { DEFAULTS } from "../host/target";
 import { inspectRecent } from "../host/recent";
@@ -36,8 +36,11 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
     if (problems.length === 0 && !hasUnknowns(inputs)) {
       // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,
       // with its whole report, before anything changes. The probe is shared with its guests' checks.
-      const report = notReadyReport(inputs as SevHostInputs, await inspectRecent(inputs as SevHostInputs));
+      const inspection = await inspectRecent(inputs as SevHostInputs);
+      const report = notReadyReport(inputs as SevHostInputs, inspection);
       if (report) problems.push({ property: "", reason: report });
+      const slice = sliceRefusal(inputs as SevHostInputs, inspection.facts);
+      if (slice) problems.push({ property: "memoryLimit", reason: slice });
     }
     return { inputs, failures: checkFailures(problems) };
   },
@@ -70,6 +73,6 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: SevHostOutputs): Promise<void> {
-    await restoreSlice(inputsOf(props), props.slice ?? null);
+    await deleteSlice(inputsOf(props), props.slice ?? null);
   },
 };

@@ -9,10 +9,11 @@ import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import schema from "../../schema/sev-host.schema.json";
 
-/** Every input may be a Pulumi output. */
-export type SevHostArgs = { [K in keyof SevHostInputs]: pulumi.Input<SevHostInputs[K]> };
+/** Every input may be a Pulumi output; owner is the class's to set. */
+export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner">]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_PATHS = secretPaths(schema);
+export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
 const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
@@ -31,7 +32,8 @@ export class SevHost extends pulumi.dynamic.Resource {
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs = withSecrets(args, SECRET_PATHS);
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, slice: undefined, drift: undefined };
-    super(provider, name, { ...secretArgs, ...outputs }, {
+    const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
+    super(provider, name, { ...secretArgs, owner, ...outputs }, {
       ...opts,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
     }, "sev", "SevHost");

@@ -23,6 +23,8 @@ export function readyHost(): HostFacts {
     domcapsError: null,
     misc: { sev: { capacity: 59, current: 1 }, sevEs: { capacity: 450, current: 2 } },
     sevDomains: [],
+    unreadableDomains: [],
     slice: { available: true, memoryMax: null, memoryHigh: null },
+    sliceClaims: [],
   };
 }

@@ -1,6 +1,6 @@
 /** A lab of its own for each test file: real sshd + libvirtd per host, stopped when the file ends. */
 import { execFileSync } from "child_process";
-import { readFileSync } from "fs";
+import { readFileSync, rmSync, writeFileSync } from "fs";
 import { basename, join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../../lab/lab";
 import { SevHostInputs } from "../../provider/generated/sev-host";
@@ -20,6 +20,10 @@ export interface TestLab {
   /** Freezes the host's sshd, its listener and every session (SIGSTOP): TCP is still accepted, nothing answers. */
   freeze(name: string): void;
   thaw(name: string): void;
+  /** Kills the host's SSH sessions (not the listener, not what they run): every open connection drops. */
+  dropConnections(name: string): void;
+  /** Sets (or with null clears) a fault the host's virsh shim obeys: "dumpxml-fails" (UUIDs, one a line), "start-delay" (seconds). */
+  fault(name: string, fault: "dumpxml-fails" | "start-delay", value: string | null): void;
   /** The SSH target of a lab host, for calling the effects layer directly. */
   target(name: string, extra?: Partial<SshTarget>): SshTarget;
   stop(): void;
@@ -60,9 +64,27 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
     sshdLog: (name) => readFileSync(host(name).sshdLog, "utf8").split("\n"),
     freeze: (name) => signalSshd(name, "STOP"),
     thaw: (name) => signalSshd(name, "CONT"),
+    dropConnections: (name) => {
+      const listener = Number(readFileSync(join(host(name).folder, "run", "sshd.pid"), "utf8").trim());
+      const sessions = descendantsOf(listener).filter((pid) => commandOf(pid).startsWith("sshd"));
+      for (const pid of sessions) execFileSync("kill", ["-KILL", String(pid)], { stdio: "ignore" });
+    },
+    fault: (name, fault, value) => {
+      const file = join(host(name).folder, "faults", fault);
+      if (value === null) rmSync(file, { force: true });
+      else writeFileSync(file, value.endsWith("\n") ? value : `${value}\n`);
+    },
     target,
     stop: () => { closeAll(); labDown(dir); },
   };
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
 }
 
 function descendantsOf(pid: number): number[] {

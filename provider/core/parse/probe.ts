@@ -1,5 +1,6 @@
 /** Composes HostFacts from the output of provider/effects/probe.sh. */
-import { HostFacts, SevDomainFact } from "../facts";
+import { HostFacts, SevDomainFact, UnreadableDomain } from "../facts";
+import { FoundClaim, parseClaim } from "../slice-claims";
 import { parseCmdline } from "./cmdline";
 import { parseCpuinfo } from "./cpuinfo";
 import { parseDevices } from "./devices";
@@ -30,6 +31,19 @@ export function sevDomainsOf(sections: ProbeSection[]): SevDomainFact[] {
     .filter((d): d is SevDomainFact => d !== null);
 }
 
+/** Gone between `virsh list` and `dumpxml`: holds no slot. Any other error may hide a slot holder. */
+const VANISHED = /Domain not found/;
+
+export function unreadableDomainsOf(sections: ProbeSection[]): UnreadableDomain[] {
+  return sections
+    .filter((s) => s.name === "unreadable-domain" && !VANISHED.test(s.body))
+    .map((s) => ({ uuid: s.args[0] ?? "", error: s.body.trim() || "virsh dumpxml failed without a message" }));
+}
+
+export function sliceClaimsOf(sections: ProbeSection[]): FoundClaim[] {
+  return sections.filter((s) => s.name === "slice-claim").map((s) => parseClaim(s.args[0] ?? "", s.body));
+}
+
 export function parseProbe(stdout: string): HostFacts {
   const sections = splitSections(stdout);
   if (!sections.some((s) => s.name === "end")) {
@@ -53,6 +67,8 @@ export function parseProbe(stdout: string): HostFacts {
     domcapsError: domcaps.error,
     misc: parseMiscCgroup(body("misc.capacity"), body("misc.current")),
     sevDomains: sevDomainsOf(sections),
+    unreadableDomains: unreadableDomainsOf(sections),
     slice: parseSystemctlShow(body("slice")),
+    sliceClaims: sliceClaimsOf(sections),
   };
 }
