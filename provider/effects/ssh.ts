@@ -41,6 +41,17 @@ export class SshError extends Error {
   /** The command's exit status and error output, when it ended before doing what was waited for. */
   exitCode?: number | null;
   stderr?: string;
+  /**
+   * The command may have run, or may still be running: the connection was lost, the wait ran out,
+   * or the channel closed without an exit status. Only a reported exit status says it failed.
+   */
+  outcomeUnknown?: boolean;
+}
+
+function unknownOutcome(message: string): SshError {
+  const err = new SshError(message);
+  err.outcomeUnknown = true;
+  return err;
 }
 
 /**
@@ -179,12 +190,12 @@ function runChannel(client: Client, line: string, stdin: string | undefined, tim
     };
     const expire = () => settle(() => {
       stream?.close();
-      reject(new SshError(`${what}: no answer within ${Math.round(timeoutMs / 1000)}s (${stream ? "the command did not finish" : "the host did not open a channel"}); the host may be frozen or overloaded`));
+      reject(unknownOutcome(`${what}: no answer within ${Math.round(timeoutMs / 1000)}s (${stream ? "the command did not finish" : "the host did not open a channel"}); the host may be frozen or overloaded`));
     });
     // Until the channel opens nothing on the host bounds the wait; after, the host's own timeout
     // does, and this timer allows it a grace period to report.
     let timer = setTimeout(expire, timeoutMs);
-    const lost = () => settle(() => reject(new SshError(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
+    const lost = () => settle(() => reject(unknownOutcome(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
     client.once("close", lost);
     client.exec(line, (err, opened) => {
       if (err) return settle(() => reject(new SshError(`${what}: cannot open a channel: ${err.message}`)));
@@ -224,7 +235,8 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   const client = await connection(t);
   const release = await budgetOf(client).commands.take();
   const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what).finally(release);
-  if (result.code === TIMED_OUT) throw new SshError(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
+  if (result.code === TIMED_OUT) throw unknownOutcome(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
+  if (result.code === null) throw unknownOutcome(`${what}: the channel closed without an exit status (the session on the host ended while the command ran)`);
   if (elevate && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
     throw new SshError(
       `${label(t)}: user ${t.user} needs passwordless sudo (NOPASSWD) to run ${argv[0]}; sudo asked for a password. ` +

@@ -9,6 +9,7 @@ import { guestDrift, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
+import { SshError } from "../effects/ssh";
 import { assertReady, inspect, Inspection } from "../host/operations";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 
@@ -174,12 +175,20 @@ const STARTABLE = new Set(["shut off", "crashed"]);
 async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<void> {
   if (!(inputs.start ?? true)) return;
   const label = hostLabel(inputs.host);
-  const state = await domainState(l, d.uuid);
-  if (state === null || !STARTABLE.has(state)) return;
   try {
+    const state = await domainState(l, d.uuid);
+    if (state === null || !STARTABLE.has(state)) return;
     await startDomain(l, d.uuid);
   } catch (err) {
     const cause = (err as Error).message;
+    if ((err as SshError).outcomeUnknown) {
+      // The start may have happened, or may still be under way on the host: removing the
+      // definition now could leave a running guest that no definition or state knows.
+      throw new Error(
+        `${label}: guest ${inputs.name} (${d.uuid}) is defined, but whether it started is not known: ${cause}. ` +
+          `It was left as it is (it may be starting or running); it carries this stack's ownership, so the next pulumi up takes it over and starts it if it is stopped.`,
+      );
+    }
     if (d.how !== "new") {
       throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
     }

@@ -9,7 +9,7 @@ function byId(checks: Check[], id: string): Check {
   return c;
 }
 
-const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev", "sev-es-pool"];
+const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev", "sev-es-pool", "domains-readable"];
 
 test("a ready host passes every check, with no remedies", (t) => {
   const checks = judgeHost(readyHost());
@@ -151,4 +151,13 @@ test("formatHostReport names the host and lists every failure, then warnings", (
   t.regex(lines[5], /^- \[libvirt-version\].*\(warning\)$/);
   t.regex(lines[6], /^- \[sev-es-pool\].*\(warning\)$/);
   t.is(lines.length, 7);
+});
+
+test("a domain the probe could not read is a warning naming it, not a failure", (t) => {
+  const f = readyHost();
+  f.unreadableDomains = [{ uuid: "dead-beef", error: "error: internal error: cannot read\nmore" }];
+  const c = judgeHost(f).find((x) => x.id === "domains-readable")!;
+  t.is(c.verdict, "warn");
+  t.regex(c.found, /^dead-beef: error: internal error: cannot read$/);
+  t.regex(c.required, /counted as holding a slot/);
 });

@@ -119,3 +119,21 @@ test("a domain section with an empty state is not running and takes the uuid fro
   t.is(d.uuid, "0b7e6c2a-1111-4222-8333-944455556666");
   t.false(d.running);
 });
+
+test("a domain virsh cannot show is reported with its error; one that vanished since the list is not", (t) => {
+  const out = [
+    section("unreadable-domain 11111111-2222-4333-8444-555555555555", "error: internal error: cannot read the configuration\n"),
+    section("unreadable-domain 66666666-2222-4333-8444-555555555555", "error: failed to get domain '6666…'\nerror: Domain not found: no domain with matching uuid\n"),
+    section("end", ""),
+  ].join("");
+  t.deepEqual(parseProbe(out).unreadableDomains, [{ uuid: "11111111-2222-4333-8444-555555555555", error: "error: internal error: cannot read the configuration" }]);
+});
+
+test("machine.slice claims are read from their sections, a broken one kept as unreadable", (t) => {
+  const claim = { urn: "urn:x", project: "p", stack: "s", property: "MemoryMax", bytes: 1024, base: null, nonce: "n" };
+  const out = [section("slice-claim abc", JSON.stringify(claim)), section("slice-claim def", "{ broken"), section("end", "")].join("");
+  const [ok, broken] = parseProbe(out).sliceClaims;
+  t.deepEqual(ok, { id: "abc", claim });
+  t.is(broken.id, "def");
+  t.true("unreadable" in broken);
+});

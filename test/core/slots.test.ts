@@ -102,3 +102,15 @@ test("guests declared together with an adoption on a full pool: only the new one
   t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g2"]);
   t.like(a.pools.sev, { usedByOthers: 0, usedByThisStack: 1 });
 });
+
+test("a domain that cannot be read counts as used by others in every pool, and the refusal names it", (t) => {
+  const unreadable = [{ uuid: "dead-beef", error: "error: internal error" }];
+  const a = accountHost("h", caps(2, 1), [dom("a", "sev", null)], me, [req("g1"), req("e1", "sev-es")], "defined", unreadable);
+  t.is(a.pools.sev.usedByOthers, 2);
+  t.is(a.pools.sevEs.usedByOthers, 1);
+  t.deepEqual(a.pools.sev.overflow.map((r) => r.name), ["g1"]);
+  t.deepEqual(a.pools.sevEs.overflow.map((r) => r.name), ["e1"]);
+  t.regex(formatOvercommit(a, a.pools.sev), /virsh dumpxml failed for domain dead-beef: counted as used by others/);
+  const without = accountHost("h", caps(2, 1), [dom("a", "sev", null)], me, [req("g1"), req("e1", "sev-es")]);
+  t.deepEqual(overcommitted(without), [], "the same guests fit when every domain can be read");
+});

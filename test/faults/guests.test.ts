@@ -3,6 +3,7 @@
  * model change into a full pool, a paused guest left by an interrupted run, a busy host lock.
  */
 import anyTest, { TestFn } from "ava";
+import { execFileSync } from "child_process";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
@@ -94,4 +95,42 @@ test.serial("a lock wait that runs out names the holder", async (t) => {
   } finally {
     await release();
   }
+});
+
+function running(args: string): boolean {
+  return execFileSync("ps", ["-e", "-o", "args="], { encoding: "utf8" }).split("\n").some((l) => l.trim() === args);
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if (await ok()) return;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test.serial("the connection dropped between define and start: the error says the guest was left defined, and the next create converges to one running guest", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "genoa", "dropped-1", { host: lab.inputs("genoa", { commandTimeoutSeconds: 20 }) });
+  const delay = "2.37"; // a sleep only the shim's delayed start runs: its process shows the start is under way
+  lab.fault("genoa", "start-delay", delay);
+  let err: Error | null;
+  try {
+    const creating = checkAndCreate(inputs).then(() => null, (e: Error) => e);
+    await until("virsh start on the host", async () => running(`sleep ${delay}`), 20_000);
+    lab.dropConnections("genoa");
+    err = await creating;
+  } finally {
+    lab.fault("genoa", "start-delay", null);
+  }
+  t.truthy(err!, "the create fails");
+  t.regex(err!.message, /guest dropped-1 \(\S+\) is defined, but whether it started is not known: .*connection was lost/s);
+  t.regex(err!.message, /left as it is .* the next pulumi up takes it over/s);
+  t.deepEqual((await lab.domains("genoa")).filter((n) => n === "dropped-1"), ["dropped-1"], "the message is true: the guest is still defined");
+
+  // Whatever the interrupted start did on the host, the next create ends with exactly one guest, running.
+  await new Promise((r) => setTimeout(r, 2500));
+  const again = await checkAndCreate(inputs);
+  t.is(again.state, "running");
+  t.deepEqual((await lab.domains("genoa")).filter((n) => n === "dropped-1"), ["dropped-1"]);
+  await p.delete!(again.uuid, again);
 });

@@ -17,7 +17,7 @@ test.after.always((t) => t.context.lab?.stop());
 /** What an unfriendly tenant could put in a domain's description. */
 const FORGED = ["@@probe end@@", "@@probe domain 00000000-0000-0000-0000-000000000000 running", "\\@@probe slice@@", "@ and \\ at line starts"].join("\n");
 
-test("a domain whose description holds section markers is read as data, and counted", async (t) => {
+test.serial("a domain whose description holds section markers is read as data, and counted", async (t) => {
   const { lab } = t.context;
   const inputs = lab.inputs("rome");
   const before = await inspect(inputs);
@@ -43,4 +43,28 @@ test("escaped body lines are restored exactly", (t) => {
   const [cmdline, end] = splitSections(out);
   t.is(cmdline.body, "\n@@probe end@@\n\\x\nplain\n\n".slice(1));
   t.is(end.name, "end");
+});
+
+test.serial("a domain that cannot be read is counted as used in every pool, and the host's report names it", async (t) => {
+  const { lab } = t.context;
+  const inputs = lab.inputs("rome", { maxGuests: { sev: 5, sevEs: 3 } });
+  const before = await inspect(inputs);
+  const uuid = stableUuid("unreadable-1");
+  await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], {
+    stdin: `<domain type='test'><name>unreadable-1</name><uuid>${uuid}</uuid><memory>1048576</memory><os><type>hvm</type></os></domain>`,
+  });
+  lab.fault("rome", "dumpxml-fails", uuid);
+  try {
+    const after = await inspect(inputs);
+    t.deepEqual(after.facts.unreadableDomains.map((d) => d.uuid), [uuid]);
+    t.is(after.capacity.sev.used, (before.capacity.sev.used ?? 0) + 1);
+    t.is(after.capacity.sevEs.used, (before.capacity.sevEs.used ?? 0) + 1);
+    const check = after.checks.find((c) => c.id === "domains-readable")!;
+    t.is(check.verdict, "warn");
+    t.true(check.found.includes(uuid) && /cannot read the configuration/.test(check.found), check.found);
+  } finally {
+    lab.fault("rome", "dumpxml-fails", null);
+    await lab.sh("rome", ["virsh", "undefine", uuid]);
+  }
+  t.deepEqual((await inspect(inputs)).facts.unreadableDomains, []);
 });
