@@ -54,7 +54,13 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
   };
   const signalSshd = (name: string, signal: "STOP" | "CONT") => {
     const listener = Number(readFileSync(join(host(name).folder, "run", "sshd.pid"), "utf8").trim());
-    for (const pid of [listener, ...descendantsOf(listener)]) execFileSync("kill", [`-${signal}`, String(pid)]);
+    for (const pid of [listener, ...descendantsOf(listener)]) {
+      try {
+        process.kill(pid, `SIG${signal}`);
+      } catch {
+        // a session that ended since the list
+      }
+    }
   };
   return {
     dir, inventory, host, inputs,
@@ -67,7 +73,13 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
     dropConnections: (name) => {
       const listener = Number(readFileSync(join(host(name).folder, "run", "sshd.pid"), "utf8").trim());
       const sessions = descendantsOf(listener).filter((pid) => commandOf(pid).startsWith("sshd"));
-      for (const pid of sessions) execFileSync("kill", ["-KILL", String(pid)], { stdio: "ignore" });
+      for (const pid of sessions) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // a session that ended since the list
+        }
+      }
     },
     fault: (name, fault, value) => {
       const file = join(host(name).folder, "faults", fault);
