@@ -1,5 +1,5 @@
 import { hostname } from "os";
-import { exec, holdWhileOpen, SshError, SshTarget } from "./ssh";
+import { exec, holdWhileOpen, SshError, SshTarget, sudoRefusal } from "./ssh";
 
 /** One lock per hypervisor for every pulumi-sev process that changes SEV guests on it. */
 export const HOST_LOCK = "/run/lock/pulumi-sev.lock";
@@ -24,6 +24,8 @@ async function currentHolder(t: SshTarget): Promise<string> {
 /** Runs fn while holding flock(1) on the host's lock file. */
 export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: () => Promise<T>): Promise<T> {
   const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what)), "locked", (waitSeconds + 15) * 1000).catch(async (err: SshError) => {
+    const refused = t.user !== "root" ? sudoRefusal(t, "flock", err.stderr ?? "") : null;
+    if (refused) throw new Error(refused);
     // flock -w exits 1, silently, when the wait runs out; anything else is its own story.
     if (err.exitCode !== 1 || err.stderr?.trim()) throw new Error(`${t.host}: could not take the host lock ${HOST_LOCK}: ${err.message}`);
     const holder = await currentHolder(t);

@@ -221,6 +221,15 @@ function describeCommand(t: SshTarget, argv: readonly string[], purpose?: string
   return `${label(t)}: \`${cut}\`${purpose ? ` (${purpose})` : ""}`;
 }
 
+/** The error for a login user whose sudo asks for a password; null when sudo did not refuse. */
+export function sudoRefusal(t: SshTarget, command: string, stderr: string): string | null {
+  if (!/sudo: (a password is required|a terminal is required)/.test(stderr)) return null;
+  return (
+    `${label(t)}: user ${t.user} needs passwordless sudo (NOPASSWD) to run ${command}; sudo asked for a password. ` +
+    `Fix: add "${t.user} ALL=(root) NOPASSWD: ALL" (or a narrower rule) in /etc/sudoers.d/, or connect as root.`
+  );
+}
+
 /** coreutils timeout's exit status when it stopped the command. */
 const TIMED_OUT = 124;
 
@@ -237,12 +246,8 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what).finally(release);
   if (result.code === TIMED_OUT) throw unknownOutcome(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
   if (result.code === null) throw unknownOutcome(`${what}: the channel closed without an exit status (the session on the host ended while the command ran)`);
-  if (elevate && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
-    throw new SshError(
-      `${label(t)}: user ${t.user} needs passwordless sudo (NOPASSWD) to run ${argv[0]}; sudo asked for a password. ` +
-        `Fix: add "${t.user} ALL=(root) NOPASSWD: ALL" (or a narrower rule) in /etc/sudoers.d/, or connect as root.`,
-    );
-  }
+  const refused = elevate ? sudoRefusal(t, argv[0], result.stderr) : null;
+  if (refused) throw new SshError(refused);
   if (result.code !== 0 && !opts.allowFailure) {
     throw new SshError(`${what} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim() || "no output"}`);
   }

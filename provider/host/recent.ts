@@ -8,13 +8,13 @@ import { inspect, Inspection } from "./operations";
 const recent = new Map<string, { at: number; inspection: Promise<Inspection> }>();
 const PREVIEW_PROBE_MAX_AGE_MS = 30_000;
 
-function keyOf(host: SevHostInputs): string {
+export function probeKey(host: SevHostInputs): string {
   const jump = host.jumpHost ? [host.jumpHost.address, host.jumpHost.port, host.jumpHost.user] : null;
   return JSON.stringify([host.address, host.port, host.user, jump, host.libvirtUri, host.maxGuests]);
 }
 
 export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
-  const key = keyOf(host);
+  const key = probeKey(host);
   const hit = recent.get(key);
   if (hit && Date.now() - hit.at < PREVIEW_PROBE_MAX_AGE_MS) return hit.inspection;
   const inspection = inspect(host);

@@ -134,3 +134,16 @@ test.serial("the connection dropped between define and start: the error says the
   t.deepEqual((await lab.domains("genoa")).filter((n) => n === "dropped-1"), ["dropped-1"]);
   await p.delete!(again.uuid, again);
 });
+
+test.serial("slow starts do not hold the host lock: three concurrent creates with 10 s starts and a 6 s lock wait all succeed", async (t) => {
+  const { lab } = t.context;
+  lab.fault("genoa", "start-delay", "10");
+  try {
+    const host = lab.inputs("genoa", { commandTimeoutSeconds: 30, lockWaitSeconds: 6 });
+    const outs = await Promise.all([1, 2, 3].map((i) => checkAndCreate(guest(lab, "genoa", `slow-${i}`, { host }))));
+    t.deepEqual(outs.map((o) => o.state), ["running", "running", "running"]);
+    for (const o of outs) await p.delete!(o.uuid, o);
+  } finally {
+    lab.fault("genoa", "start-delay", null);
+  }
+});

@@ -8,6 +8,7 @@ import { join } from "path";
 import { sevHostProvider as p } from "../../provider/resources/sev-host-provider";
 import { SevHostOutputs } from "../../provider/host/state";
 import { startLab, TestLab } from "../helpers/lab";
+import { withHostLock } from "../../provider/effects/lock";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const OPERATOR = "sevlab-ops";
@@ -43,6 +44,13 @@ test("a user whose sudo wants a password gets one clear error naming the fix", a
   const err = await t.throwsAsync(p.create(t.context.lab.inputs("rome", { user: NO_SUDO })));
   t.regex(err!.message, new RegExp(`user ${NO_SUDO} needs passwordless sudo \\(NOPASSWD\\)`));
   t.regex(err!.message, /sudoers\.d/);
+});
+
+test("a sudo that wants a password at the host lock is told as such, not as a lock timeout", async (t) => {
+  const target = { ...t.context.lab.target("rome"), user: NO_SUDO };
+  const err = await t.throwsAsync(withHostLock(target, 2, "create of guest g by test/dev", async () => undefined));
+  t.regex(err!.message, new RegExp(`user ${NO_SUDO} needs passwordless sudo \\(NOPASSWD\\) to run flock`));
+  t.notRegex(err!.message, /within 2s: held by/);
 });
 
 test.serial("a jump host forwards the connection; both host keys are pinned", async (t) => {
