@@ -94,12 +94,14 @@ export function claimConflict(host: string, owner: ClaimOwner, want: { property:
   );
 }
 
-/** The value to restore when the last claim goes: the base of a claim already there (ours or another's), else what the host has now. */
-export function baseFor(found: FoundClaim[], current: MemoryValue, ownId: string): MemoryValue {
-  const own = found.find((f) => f.id === ownId && "claim" in f);
-  if (own && "claim" in own) return own.claim.base;
-  const other = found.find((f): f is { id: string; claim: SliceClaim } => "claim" in f);
-  return other ? other.claim.base : current;
+/**
+ * The value to restore when the last claim on this property goes: the base of a claim on it already
+ * there (ours, left by a replacement, or another's), else what the host has now.
+ */
+export function baseFor(found: FoundClaim[], property: ClaimedProperty, current: MemoryValue, ownId: string): MemoryValue {
+  const onProperty = found.filter((f): f is { id: string; claim: SliceClaim } => "claim" in f && f.claim.property === property);
+  const first = onProperty.find((f) => f.id === ownId) ?? onProperty[0];
+  return first ? first.claim.base : current;
 }
 
 export type Release =

@@ -101,7 +101,7 @@ export async function applySlice(inputs: SevHostInputs, i: Inspection, prior: Sl
   const owner = ownerOf(inputs);
   const id = claimId(owner.urn);
   const current = sliceValue(i.facts, want.property);
-  const previous = prior && prior.property === want.property ? prior.previous : baseFor(i.facts.sliceClaims, current, id);
+  const previous = prior && prior.property === want.property ? prior.previous : baseFor(i.facts.sliceClaims, want.property, current, id);
   const nonce = prior?.nonce ?? randomUUID();
   const claim: SliceClaim = { ...owner, property: want.property, bytes: want.bytes, base: previous, nonce };
   try {

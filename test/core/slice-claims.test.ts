@@ -26,10 +26,11 @@ test("claims that agree are no conflict; a different value or property names the
   t.regex(claimConflict("h", beta, want, [{ id: "abc", unreadable: "not JSON" }])!, /machine-slice\/abc\.json cannot be read/);
 });
 
-test("the base is the first claim's: own, else another's, else the host's value now", (t) => {
-  t.is(baseFor([claimOf(alpha, 1, { base: 300 * GiB })], 5, claimId(alpha.urn)), 300 * GiB);
-  t.is(baseFor([claimOf(alpha, 1, { base: null })], 5, claimId(beta.urn)), null);
-  t.is(baseFor([], 5, claimId(beta.urn)), 5);
+test("the base is that of a claim on the same property: own, else another's, else the host's value now", (t) => {
+  t.is(baseFor([claimOf(alpha, 1, { base: 300 * GiB })], "MemoryMax", 5, claimId(alpha.urn)), 300 * GiB);
+  t.is(baseFor([claimOf(alpha, 1, { base: null })], "MemoryMax", 5, claimId(beta.urn)), null);
+  t.is(baseFor([], "MemoryMax", 5, claimId(beta.urn)), 5);
+  t.is(baseFor([claimOf(alpha, 1, { base: 300 * GiB })], "MemoryHigh", null, claimId(alpha.urn)), null, "a MemoryMax claim says nothing of MemoryHigh");
 });
 
 test("release: restore an unchanged value, keep for others, leave to a replacement, leave a hand-made change with a warning", (t) => {
