@@ -11,6 +11,7 @@ import { createServer, connect } from "net";
 import { basename, join, resolve } from "path";
 import { LabProfile } from "../provider/generated/lab-profile";
 import { formatProblems, schemaChecker } from "../provider/core/validate";
+import { MODEL_LIST, PoolKey } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
 
 export const repoRoot = resolve(__dirname, existsSync(resolve(__dirname, "../package.json")) ? ".." : "../..");
@@ -77,17 +78,43 @@ function sq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The misc cgroup's name of each ASID pool (misc.capacity: "sev 509", "sev_es 0"). */
+const MISC_NAME: Record<PoolKey, string> = { sev: "sev", sevEs: "sev_es" };
+
+/**
+ * Shell that prints the misc pool a domain XML ($1) draws from, from the model descriptors: a
+ * launchSecurity type with one model names its pool; type sev is SEV-ES when the policy has the ES bit.
+ */
+function poolCases(): string {
+  const lines: string[] = [];
+  for (const type of [...new Set(MODEL_LIST.map((d) => d.launchSecurity.type))]) {
+    const models = MODEL_LIST.filter((d) => d.launchSecurity.type === type);
+    const match = `*"type='${type}'"*|*'type="${type}"'*`;
+    if (models.length === 1) {
+      lines.push(`  case $1 in ${match}) echo ${MISC_NAME[models[0].pool]}; return 0 ;; esac`);
+      continue;
+    }
+    const es = models.find((d) => d.launchSecurity.esPolicyBit === true)!;
+    const plain = models.find((d) => d.launchSecurity.esPolicyBit === false)!;
+    lines.push(
+      `  case $1 in ${match})`,
+      `    policy=$(echo "$1" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)`,
+      `    if [ $(( \${policy:-0} & 4 )) -ne 0 ]; then echo ${MISC_NAME[es.pool]}; else echo ${MISC_NAME[plain.pool]}; fi; return 0 ;;`,
+      `  esac`,
+    );
+  }
+  return lines.join("\n");
+}
+
 const virshShim = (host: string) => `#!/bin/sh
 # Lab shim, never on a real host: the libvirt test driver answers neither domcapabilities nor
 # a QEMU version, so those come from the profile; every other command goes to this host's libvirtd.
 . ${sq(join(host, "root", "versions"))}
 real() { /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
-# The ASID pool a domain XML draws from: sev, sev_es (ES policy bit 0x4, or SNP), or nothing.
+# The ASID pool a domain XML draws from (from the provider's model descriptors), or nothing.
 sev_pool() {
   case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
-  case $1 in *"type='sev-snp'"*|*'type="sev-snp"'*) echo sev_es; return 0 ;; esac
-  policy=$(echo "$1" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)
-  if [ $(( \${policy:-0} & 4 )) -ne 0 ]; then echo sev_es; else echo sev; fi
+${poolCases()}
 }
 while [ $# -gt 0 ]; do
   case $1 in

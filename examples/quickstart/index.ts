@@ -16,7 +16,7 @@ const small = new SevFlavor("sev.small", {
   vcpus: 2,
   memory: "4G",
   disk: 20,
-  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev", "hw:machine_type": "q35", "hw:disk_bus": "scsi" },
+  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev", "pulumi-sev:machine_type": "q35", "pulumi-sev:disk_bus": "scsi" },
 });
 
 const guests = ["web-1", "web-2"].map((name) => new SevGuest(name, {

@@ -11,7 +11,7 @@ const esFlavor = new SevFlavor("sev-es.medium", {
   vcpus: 4,
   memory: "8G",
   disk: 40,
-  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es", "hw:disk_bus": "sata" },
+  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es", "pulumi-sev:disk_bus": "sata" },
 });
 
 const vault = new SevGuest("vault-1", { host, flavor: esFlavor, bootDisk: { path: "/var/lib/libvirt/images/vault-1.qcow2", format: "raw" } });

@@ -3,7 +3,7 @@
  * about. Nova's rules (how a flavor extra spec and an image property merge, the defaults, what is
  * refused) are the core's `validateFlavor`, the code the provider's own check runs.
  */
-import { FlavorResult, validateFlavor } from "pulumi-sev/core";
+import { FlavorResult, SETTINGS, SettingName, validateFlavor } from "pulumi-sev/core";
 import { Obj, TYPES, isObject, known, plain, show } from "./common";
 
 export interface Guest {
@@ -41,15 +41,16 @@ export function specsOf(g: Guest): Obj {
  * Asks the core to resolve only some of a guest's settings ("a probe"): a minimal valid flavor
  * carrying the given extra specs and image properties as they are, so one bad setting does not hide another policy's verdict. Memory encryption is requested in the
  * probe unless it is one of the settings asked about.
- * @param keys Nova names without the prefix: "disk_bus" means hw:disk_bus and hw_disk_bus
+ * @param keys setting names (the core's SETTINGS): "disk_bus" means the flavor's pulumi-sev:disk_bus and the image's hw_disk_bus
  */
-export function probe(g: Guest, keys: string[]): FlavorResult {
+export function probe(g: Guest, keys: SettingName[]): FlavorResult {
   const specs = specsOf(g);
-  const probeSpecs: Obj = keys.includes("mem_encryption") ? {} : { "hw:mem_encryption": true };
+  const probeSpecs: Obj = keys.includes("mem_encryption") ? {} : { [SETTINGS.mem_encryption.flavorKey]: true };
   const probeImage: Obj = {};
   for (const k of keys) {
-    if (specs[`hw:${k}`] !== undefined) probeSpecs[`hw:${k}`] = specs[`hw:${k}`];
-    if (g.image[`hw_${k}`] !== undefined) probeImage[`hw_${k}`] = g.image[`hw_${k}`];
+    const { flavorKey, imageKey } = SETTINGS[k];
+    if (flavorKey !== null && specs[flavorKey] !== undefined) probeSpecs[flavorKey] = specs[flavorKey];
+    if (imageKey !== null && g.image[imageKey] !== undefined) probeImage[imageKey] = g.image[imageKey];
   }
   const flavor = { name: "policy-probe", vcpus: 1, memory: 1024, disk: 1, extraSpecs: probeSpecs };
   return validateFlavor(flavor, Object.keys(probeImage).length > 0 ? probeImage : undefined);
@@ -60,8 +61,10 @@ export function coreSays(r: FlavorResult): string {
   return r.ok ? "" : r.problems.map((p) => p.reason).join("; ");
 }
 
-/** The flavor's and image's values of one Nova setting, e.g. `flavor sev.small hw:disk_bus "virtio", image hw_disk_bus not set`. */
-export function settingOf(g: Guest, key: string): string {
-  const f = `flavor ${g.flavorName} hw:${key} ${show(specsOf(g)[`hw:${key}`])}`;
-  return g.hasImage || g.image[`hw_${key}`] !== undefined ? `${f}, image hw_${key} ${show(g.image[`hw_${key}`])}` : f;
+/** The flavor's and image's values of one setting, e.g. `flavor sev.small pulumi-sev:disk_bus "virtio", image hw_disk_bus not set`. */
+export function settingOf(g: Guest, key: SettingName): string {
+  const { flavorKey, imageKey } = SETTINGS[key];
+  const f = flavorKey === null ? `flavor ${g.flavorName}` : `flavor ${g.flavorName} ${flavorKey} ${show(specsOf(g)[flavorKey])}`;
+  const i = imageKey === null ? "" : `image ${imageKey} ${show(g.image[imageKey])}`;
+  return i !== "" && (g.hasImage || g.image[imageKey!] !== undefined) ? `${f}, ${i}` : f;
 }

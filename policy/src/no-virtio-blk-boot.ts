@@ -1,15 +1,16 @@
 /** sev-guest-no-virtio-blk-boot */
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { SETTINGS } from "pulumi-sev/core";
 import { NAMES, message } from "./common";
 import { coreSays, Guest, guestOf, isGuest, probe, settingOf, specsOf } from "./guest";
 
 function asksVirtio(g: Guest): boolean {
-  return specsOf(g)["hw:disk_bus"] === "virtio" || g.image.hw_disk_bus === "virtio";
+  return specsOf(g)[SETTINGS.disk_bus.flavorKey] === "virtio" || g.image[SETTINGS.disk_bus.imageKey] === "virtio";
 }
 
 export const noVirtioBlkBoot: ResourceValidationPolicy = {
   name: NAMES.noVirtioBlkBoot,
-  description: "The boot disk of an SEV guest must not be virtio-blk (hw:disk_bus virtio): use scsi (on virtio-scsi) or sata.",
+  description: "The boot disk of an SEV guest must not be virtio-blk (hw_disk_bus virtio): use scsi (on virtio-scsi) or sata.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: (args, report) => {
@@ -21,6 +22,6 @@ export const noVirtioBlkBoot: ResourceValidationPolicy = {
     if (r.ok || !asksVirtio(g)) return;
     report(message(g.label, `${settingOf(g, "disk_bus")}: a virtio-blk boot disk (${coreSays(r)})`,
       "a boot disk bus of scsi (on a virtio-scsi controller, the default) or sata; virtio-blk is refused for the boot disk of an SEV guest",
-      `set extraSpecs["hw:disk_bus"] to scsi (or sata) on flavor ${g.flavorName} and remove hw_disk_bus virtio from the guest's image properties`));
+      `set the guest's image property hw_disk_bus to scsi (or sata), and remove pulumi-sev:disk_bus virtio from flavor ${g.flavorName}`));
   },
 };

@@ -1,5 +1,6 @@
 /** SEV slot (ASID) capacity per pool: detected from libvirt or the misc cgroup, optionally capped. */
 import { HostFacts, SevModel } from "./facts";
+import { MODELS } from "./models";
 
 export type PoolSource = "override" | "domcapabilities" | "misc-cgroup" | "unknown";
 
@@ -29,8 +30,8 @@ export type PoolKey = keyof SlotCapacity;
 
 export const POOL_NAMES: Record<PoolKey, string> = { sev: "sev", sevEs: "sev-es" };
 
-/** SEV-SNP guests take their ASIDs from the SEV-ES range. */
-export const POOL_OF_MODEL: Record<SevModel, PoolKey> = { sev: "sev", "sev-es": "sevEs", "sev-snp": "sevEs" };
+/** The pool of each model, as its descriptor says (SEV-SNP guests take their ASIDs from the SEV-ES range). */
+export const POOL_OF_MODEL: Readonly<Record<SevModel, PoolKey>> = { sev: MODELS.sev.pool, "sev-es": MODELS["sev-es"].pool, "sev-snp": MODELS["sev-snp"].pool };
 
 function detected(facts: HostFacts, pool: PoolKey): { total: number | null; source: PoolSource } {
   const caps = facts.domcaps?.sev;

@@ -4,16 +4,18 @@
  * user value is escaped by the builder and never concatenated into markup.
  *
  * What an SEV guest needs (Nova SEV spec, libvirt "Launch security with AMD SEV"):
- * - <launchSecurity type='sev'> (SEV-ES: the same with the ES policy bit) or type='sev-snp';
+ * - <launchSecurity> as the model's descriptor says (domain/launch-security.ts);
  * - a q35 machine (virtio 1.0 on PCIe, for iommu_platform) and UEFI (OVMF);
- * - <memoryBacking><locked/></memoryBacking>: encrypted pages are pinned;
+ * - <memoryBacking><locked/></memoryBacking> where the model pins encrypted pages (SEV, SEV-ES; not SNP, as in Nova);
  * - <driver iommu='on'/> on every virtio device, so DMA goes through SEV's bounce buffers;
+ * - <rom enabled='no'/> on virtio-net: its iPXE option ROM is not SEV-aware (libvirt's SEV guidance);
  * - a boot disk that is not virtio-blk (virtio-scsi or SATA), no IDE (q35 has none), no <hostdev>.
  */
 import { XMLBuilder } from "fast-xml-parser";
-import { DomainCapabilities, SevModel } from "./facts";
+import { DomainCapabilities } from "./facts";
 import { ResolvedFlavor } from "./flavor";
-import { formatPolicy } from "./flavor/policy";
+import { MODELS } from "./models";
+import { launchSecurityProblems, renderLaunchSecurity } from "./domain/launch-security";
 import { OWNER_NAMESPACE, Owner } from "./parse/domain";
 import { ATTR } from "./parse/xml";
 import { atLeast } from "./versions";
@@ -23,8 +25,7 @@ export { stableUuid, stableMac, uuidV5 } from "./domain/ids";
 
 export const DEFAULT_NVRAM_DIR = "/var/lib/libvirt/qemu/nvram";
 
-/** libvirt fills cbitpos and reducedPhysBits from the host's capabilities when the domain leaves them out (since 6.9). */
-export const LIBVIRT_FILLS_SEV_PLATFORM_INFO = "6.9.0";
+export { LIBVIRT_FILLS_SEV_PLATFORM_INFO } from "./domain/launch-security";
 /** <loader stateless='yes'> (since libvirt 8.6). */
 export const LIBVIRT_STATELESS_LOADER = "8.6.0";
 
@@ -139,46 +140,6 @@ function inputProblems(i: DomainXmlInput): string[] {
   return problems;
 }
 
-function launchSecurityProblems(model: SevModel, host: DomainCapabilities, libvirtVersion: string | null): string[] {
-  const problems: string[] = [];
-  const types = host.launchSecurityTypes;
-  if (model === "sev-snp") {
-    if (!types.includes("sev-snp")) {
-      problems.push(
-        `amd-sev-snp needs a host whose domain capabilities list launchSecurity type sev-snp; this host lists ` +
-          `[${types.join(", ")}] (SEV-SNP needs an SNP-enabled kernel and QEMU, and libvirt 10.5 or later)`,
-      );
-    }
-  } else {
-    if (!host.sev.supported) problems.push("the host's domain capabilities do not report <sev supported='yes'>: it cannot launch SEV guests");
-    else if (types.length > 0 && !types.includes("sev")) problems.push(`the host's launchSecurity types [${types.join(", ")}] do not include sev`);
-  }
-  const platformInfo = host.sev.cbitpos !== null && host.sev.reducedPhysBits !== null;
-  if (!platformInfo && atLeast(libvirtVersion, LIBVIRT_FILLS_SEV_PLATFORM_INFO) !== true) {
-    problems.push(
-      `the host reports no cbitpos/reducedPhysBits and its libvirt (${libvirtVersion ?? "unknown version"}) is older than ` +
-        `${LIBVIRT_FILLS_SEV_PLATFORM_INFO}, which fills them in: upgrade libvirt or make SEV visible in domcapabilities`,
-    );
-  }
-  return problems;
-}
-
-function launchSecurityNode(flavor: ResolvedFlavor, host: DomainCapabilities): Node {
-  // Child order as in libvirt's own fixtures: cbitpos, reducedPhysBits, policy. They are given
-  // whenever the host reports them; otherwise libvirt (6.9+) fills them in.
-  const platform: Node = {};
-  if (host.sev.cbitpos !== null && host.sev.reducedPhysBits !== null) {
-    platform["cbitpos"] = String(host.sev.cbitpos);
-    platform["reducedPhysBits"] = String(host.sev.reducedPhysBits);
-  }
-  const policy = formatPolicy(flavor.policy, flavor.model);
-  if (flavor.model === "sev-snp") {
-    // Nova's SNP form: the attestation report is signed with the VCEK, not an author key.
-    return { ...attrs({ type: "sev-snp", authorKey: "no", vcek: "yes" }), ...platform, policy };
-  }
-  return { ...attrs({ type: "sev" }), ...platform, policy };
-}
-
 function osNode(i: DomainXmlInput): Node {
   const { flavor } = i;
   const type = { ...attrs({ arch: "x86_64", machine: machineFor(flavor.machineType, i.host) }), "#text": "hvm" };
@@ -186,7 +147,7 @@ function osNode(i: DomainXmlInput): Node {
     // Read-only firmware, no NVRAM. Without an explicit image, libvirt's firmware autoselection
     // picks one whose descriptor supports the launch security type (amd-sev / amd-sev-snp).
     if (i.loader === undefined) return { ...attrs({ firmware: "efi" }), type, loader: attrs({ stateless: "yes" }) };
-    const loader = flavor.model === "sev-snp" ? attrs({ type: "rom", stateless: "yes" }) : attrs({ readonly: "yes", type: "pflash", stateless: "yes" });
+    const loader = MODELS[flavor.model].firmwareLoader === "rom" ? attrs({ type: "rom", stateless: "yes" }) : attrs({ readonly: "yes", type: "pflash", stateless: "yes" });
     return { type, loader: { ...loader, "#text": i.loader } };
   }
   const code = i.loader ?? (selectLoader(i.host.loaders) as string);
@@ -198,12 +159,13 @@ function osNode(i: DomainXmlInput): Node {
   };
 }
 
-function memoryBackingNode(flavor: ResolvedFlavor): Node {
+/** undefined when there is nothing to say: an SNP guest on small pages has no <memoryBacking>, as in Nova. */
+function memoryBackingNode(flavor: ResolvedFlavor): Node | undefined {
   const node: Node = {};
   if (flavor.pageSize === "large") node["hugepages"] = "";
   else if (typeof flavor.pageSize === "number") node["hugepages"] = { page: attrs({ size: flavor.pageSize, unit: "KiB" }) };
-  node["locked"] = "";
-  return node;
+  if (MODELS[flavor.model].locksMemory) node["locked"] = "";
+  return Object.keys(node).length > 0 ? node : undefined;
 }
 
 function diskNode(device: "disk" | "cdrom", path: string, format: string, dev: string, bus: string, bootOrder?: number): Node {
@@ -228,6 +190,7 @@ function interfaceNode(network: GuestNetwork, uuid: string): Node {
     source,
     model: attrs({ type: "virtio" }),
     ...IOMMU,
+    rom: attrs({ enabled: "no" }),
   };
 }
 
@@ -246,6 +209,10 @@ function devicesNode(i: DomainXmlInput): Node {
   devices["memballoon"] = { ...attrs({ model: "virtio" }), ...IOMMU };
   devices["rng"] = { ...attrs({ model: "virtio" }), backend: { ...attrs({ model: "random" }), "#text": "/dev/urandom" }, ...IOMMU };
   return devices;
+}
+
+function optional(name: string, node: Node | undefined): Node {
+  return node === undefined ? {} : { [name]: node };
 }
 
 const builder = new XMLBuilder({
@@ -273,7 +240,7 @@ export function renderDomainXml(input: DomainXmlInput): string {
     },
     memory: { ...attrs({ unit: "KiB" }), "#text": memoryKiB },
     currentMemory: { ...attrs({ unit: "KiB" }), "#text": memoryKiB },
-    memoryBacking: memoryBackingNode(flavor),
+    ...optional("memoryBacking", memoryBackingNode(flavor)),
     vcpu: { ...attrs({ placement: "static" }), "#text": String(flavor.vcpus) },
     os: osNode(input),
     features: { acpi: "", apic: "" },
@@ -283,7 +250,7 @@ export function renderDomainXml(input: DomainXmlInput): string {
     on_reboot: "restart",
     on_crash: "destroy",
     devices: devicesNode(input),
-    launchSecurity: launchSecurityNode(flavor, input.host),
+    launchSecurity: renderLaunchSecurity(flavor, input.host),
   };
   return (builder.build({ domain }) as string).trimEnd() + "\n";
 }

@@ -1,24 +1,31 @@
 /**
  * SevFlavor: a guest size with Nova's SEV extra specs, optionally merged with image properties by
- * Nova's rules, checked as a whole. Pure: the JSON Schema first, then the rules a schema cannot say.
- * Every problem is reported at once.
+ * Nova's rules, checked as a whole. Pure: the JSON Schema first, then one small rule per setting
+ * (flavor/rules/). Every problem is reported at once.
  */
 import { SevModel } from "./facts";
-import { parseSize } from "./memory";
 import { InputProblem, formatProblems, schemaChecker } from "./validate";
-import { defaultPolicy, parsePolicy, policyProblems } from "./flavor/policy";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
+import { FlavorInput, Obj } from "./flavor/settings";
+import { memEncryptionRule } from "./flavor/rules/mem-encryption";
+import { modelRule } from "./flavor/rules/model";
+import { machineTypeRule } from "./flavor/rules/machine-type";
+import { firmwareTypeRule } from "./flavor/rules/firmware-type";
+import { BootDiskBus, bootDiskBusRule } from "./flavor/rules/boot-disk-bus";
+import { scsiModelRule } from "./flavor/rules/scsi-model";
+import { statelessFirmwareRule } from "./flavor/rules/stateless-firmware";
+import { PageSize, pageSizeRule } from "./flavor/rules/page-size";
+import { memoryRule } from "./flavor/rules/memory";
+import { policyRule } from "./flavor/rules/policy";
+import { NOT_NOVA_SPECS, notNovaSpecsRule } from "./flavor/rules/not-nova-specs";
 import flavorSchema from "../../schema/sev-flavor.schema.json";
 import imageSchema from "../../schema/image-properties.schema.json";
 
 export { DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor/policy";
-export type { SevFlavorInputs, ImageProperties };
-
-export type BootDiskBus = "scsi" | "sata";
-
-/** "small" (4 KiB, the default), "large" (the host's default huge page), "any", or an explicit size in KiB. */
-export type PageSize = "small" | "large" | "any" | number;
+export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor/settings";
+export type { SettingName, Setting } from "./flavor/settings";
+export type { SevFlavorInputs, ImageProperties, BootDiskBus, PageSize };
 
 export interface ResolvedFlavor {
   name: string;
@@ -43,218 +50,38 @@ export type FlavorResult = { ok: true; resolved: ResolvedFlavor } | { ok: false;
 const checkFlavorSchema = schemaChecker<SevFlavorInputs>(flavorSchema);
 const checkImageSchema = schemaChecker<ImageProperties>(imageSchema);
 
-const MODELS: Record<string, SevModel> = { "amd-sev": "sev", "amd-sev-es": "sev-es", "amd-sev-snp": "sev-snp" };
-const DISK_BUSES = ["scsi", "sata", "virtio", "ide", "usb", "fdc"];
-const MIB = 1024 * 1024;
-/** x86_64 page sizes in KiB: 4 KiB, 2 MiB, 1 GiB. */
-const X86_PAGE_SIZES_KIB = [4, 2048, 1048576];
-
-function isObject(v: unknown): v is Record<string, unknown> {
+function isObject(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Nova's bool_from_string for the values the schema admits; undefined for anything else. */
-function boolOf(v: unknown): boolean | undefined {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string" && /^true$/i.test(v)) return true;
-  if (typeof v === "string" && /^false$/i.test(v)) return false;
-  return undefined;
-}
-
-function stringOf(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function oneOf<T extends string>(v: unknown, allowed: readonly string[]): T | undefined {
-  return typeof v === "string" && allowed.includes(v) ? (v as T) : undefined;
-}
-
-/** One setting that a flavor extra spec and an image property can both give. */
-interface Merged<T> {
-  value: T | undefined;
-  /** Property path of the input the value came from ("" when neither gave it). */
-  from: string;
-  /** The Nova name that gave it (hw:disk_bus or hw_disk_bus). */
-  label: string;
-}
-
-/**
- * Nova's rule for a setting both may give: either one alone wins; both set and different is a
- * FlavorImageConflict, worded like Nova's.
- */
-function merge<T>(key: string, flavorValue: T | undefined, imageValue: T | undefined, problems: InputProblem[], show: (v: T) => string = String): Merged<T> {
-  const spec = `hw:${key}`;
-  const prop = `hw_${key}`;
-  if (flavorValue !== undefined && imageValue !== undefined && flavorValue !== imageValue) {
-    problems.push({
-      property: `extraSpecs.${spec}`,
-      reason:
-        `Flavor's ${spec} extra spec (${show(flavorValue)}) and image's ${prop} property (${show(imageValue)}) conflict: ` +
-        `remove one of them or give both the same value`,
-    });
-    return { value: undefined, from: `extraSpecs.${spec}`, label: spec };
-  }
-  if (flavorValue !== undefined) return { value: flavorValue, from: `extraSpecs.${spec}`, label: spec };
-  if (imageValue !== undefined) return { value: imageValue, from: `image.${prop}`, label: prop };
-  return { value: undefined, from: "", label: spec };
-}
-
-function memoryMiBOf(v: unknown, problems: InputProblem[]): number | undefined {
-  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 1 ? v : undefined;
-  if (typeof v !== "string") return undefined;
-  let bytes: number;
-  try {
-    bytes = parseSize(v);
-  } catch (err) {
-    // A malformed size is the schema's to report; a well-formed one that cannot be used is ours.
-    if (/too large/.test((err as Error).message)) problems.push({ property: "memory", reason: `memory ${JSON.stringify(v)} is too large to be a guest's memory` });
-    return undefined;
-  }
-  if (bytes < MIB || bytes % MIB !== 0) {
-    problems.push({ property: "memory", reason: `memory ${JSON.stringify(v)} is not a whole number of MiB (at least 1 MiB)` });
-    return undefined;
-  }
-  return bytes / MIB;
-}
-
-/** Nova's hw:mem_page_size: small, large, any, or a size where a bare number is KiB. */
-function pageSizeOf(v: unknown, problems: InputProblem[]): PageSize | undefined {
-  if (v === undefined) return "small";
-  if (v === "small" || v === "large" || v === "any") return v;
-  let kib: number | undefined;
-  if (typeof v === "number" && Number.isSafeInteger(v)) kib = v;
-  if (typeof v === "string") {
-    const m = /^([0-9]+)\s*(([KkMmGg])i?[Bb]?)?$/.exec(v);
-    if (m) kib = Number(m[1]) * 1024 ** ({ k: 0, m: 1, g: 2 } as Record<string, number>)[(m[3] ?? "k").toLowerCase()];
-  }
-  if (kib === undefined) return undefined; // the schema reports the form
-  if (!X86_PAGE_SIZES_KIB.includes(kib)) {
-    problems.push({
-      property: "extraSpecs.hw:mem_page_size",
-      reason: `hw:mem_page_size ${JSON.stringify(v)} (${kib} KiB) is not an x86_64 page size: use small, large, any, 4KB, 2MB or 1GB`,
-    });
-    return undefined;
-  }
-  return kib === 4 ? "small" : kib;
-}
-
-interface Semantic {
-  problems: InputProblem[];
-  resolved: Partial<ResolvedFlavor>;
-}
-
-/**
- * The rules beyond the schema. Reads the input defensively: a value of the wrong shape is left to
- * the schema's report and skipped here, so both kinds of problem are listed together.
- */
-function semanticCheck(flavor: Record<string, unknown>, image: Record<string, unknown>): Semantic {
-  const problems: InputProblem[] = [];
-  const specs = isObject(flavor["extraSpecs"]) ? flavor["extraSpecs"] : {};
-  const allowDebug = flavor["allowDebug"] === true;
-
-  // hw:mem_encryption / hw_mem_encryption: this provider only launches SEV guests.
-  const flavorEnc = specs["hw:mem_encryption"];
-  const imageEnc = image["hw_mem_encryption"];
-  const enc = merge("mem_encryption", boolOf(flavorEnc), boolOf(imageEnc), problems);
-  if (enc.value === false) {
-    problems.push({ property: enc.from, reason: `${enc.label} is false: a SevFlavor launches memory-encrypted guests only; set it to true` });
-  } else if (flavorEnc === undefined && imageEnc === undefined) {
-    problems.push({
-      property: "extraSpecs.hw:mem_encryption",
-      reason: "memory encryption is not requested: set the extra spec hw:mem_encryption to true (or the image property hw_mem_encryption)",
-    });
-  }
-
-  // hw:mem_encryption_model: amd-sev (default), amd-sev-es, amd-sev-snp.
-  const modelMerged = merge<string>(
-    "mem_encryption_model",
-    oneOf(specs["hw:mem_encryption_model"], Object.keys(MODELS)),
-    oneOf(image["hw_mem_encryption_model"], Object.keys(MODELS)),
-    problems,
-  );
-  // Unknown when the two conflict or either is malformed (the schema reports it): the policy is then not judged.
-  const modelUnreadable = [specs["hw:mem_encryption_model"], image["hw_mem_encryption_model"]].some((v) => v !== undefined && oneOf(v, Object.keys(MODELS)) === undefined);
-  const modelConflict = modelMerged.value === undefined && modelMerged.from !== "";
-  const model: SevModel | undefined = modelConflict || modelUnreadable ? undefined : MODELS[modelMerged.value ?? "amd-sev"];
-
-  // hw:machine_type: q35 only (virtio 1.0 on PCIe, for iommu_platform).
-  const machine = merge<string>("machine_type", stringOf(specs["hw:machine_type"]), stringOf(image["hw_machine_type"]), problems);
-  const machineType = machine.value ?? (machine.from === "" ? "q35" : undefined);
-  if (machineType !== undefined && !/q35/i.test(machineType)) {
-    problems.push({
-      property: machine.from,
-      reason:
-        `${machine.label} ${machineType} is not a q35 machine: SEV guests need q35 so that all virtio devices sit on PCIe and use virtio 1.0, ` +
-        `whose iommu_platform feature SEV's DMA bounce buffering depends on; use q35 or a versioned pc-q35-* machine`,
-    });
-  }
-
-  // hw:firmware_type: UEFI (OVMF) only.
-  const fw = merge<string>("firmware_type", oneOf(specs["hw:firmware_type"], ["uefi", "bios"]), oneOf(image["hw_firmware_type"], ["uefi", "bios"]), problems);
-  if (fw.value === "bios") {
-    problems.push({ property: fw.from, reason: `${fw.label} bios is refused: SEV guests boot only with UEFI firmware (OVMF); use uefi` });
-  }
-
-  // hw:disk_bus for the boot disk: scsi (virtio-scsi) or sata.
-  const bus = merge<string>("disk_bus", oneOf(specs["hw:disk_bus"], DISK_BUSES), oneOf(image["hw_disk_bus"], DISK_BUSES), problems);
-  const busValue = bus.value ?? (bus.from === "" ? "scsi" : undefined);
-  if (busValue === "virtio") {
-    problems.push({
-      property: bus.from,
-      reason:
-        `${bus.label} virtio is refused for the boot disk: the boot disk of an SEV guest cannot be virtio-blk ` +
-        `(a resource constraint with the bounce buffers SEV's encrypted DMA goes through, per the Nova SEV spec); use scsi (on virtio-scsi) or sata`,
-    });
-  } else if (busValue === "ide") {
-    problems.push({ property: bus.from, reason: `${bus.label} ide is refused: a q35 machine has no IDE controller; use scsi (on virtio-scsi) or sata` });
-  } else if (busValue === "usb" || busValue === "fdc") {
-    problems.push({ property: bus.from, reason: `${bus.label} ${busValue} is refused for the boot disk of an SEV guest; use scsi (on virtio-scsi) or sata` });
-  }
-
-  // Stateless firmware: required (and implied) for SEV-SNP.
-  const statelessImage = typeof image["hw_firmware_stateless"] === "boolean" ? image["hw_firmware_stateless"] : undefined;
-  if (model === "sev-snp" && statelessImage === false) {
-    problems.push({
-      property: "image.hw_firmware_stateless",
-      reason: "hw_firmware_stateless is false but amd-sev-snp needs stateless firmware (read-only, no per-guest NVRAM); remove it or set it to true",
-    });
-  }
-
-  // hw:mem_page_size.
-  const pageSize = pageSizeOf(specs["hw:mem_page_size"], problems);
-
-  // memory.
-  const memoryMiB = memoryMiBOf(flavor["memory"], problems);
-
-  // The policy, bit by bit, against the model.
-  let policy: number | undefined;
-  if (model !== undefined) {
-    const raw = flavor["policy"];
-    if (raw === undefined) {
-      policy = defaultPolicy(model, allowDebug);
-    } else if (typeof raw === "number" || typeof raw === "string") {
-      const parsed = parsePolicy(raw);
-      if (parsed === null && typeof raw === "number" && Number.isInteger(raw) && raw >= 0) {
-        problems.push({ property: "policy", reason: `policy ${raw} is too large for an exact integer: give it as a hexadecimal string` });
-      } else if (parsed !== null) {
-        const found = policyProblems(parsed, model, allowDebug);
-        for (const reason of found) problems.push({ property: "policy", reason });
-        if (found.length === 0) policy = Number(parsed);
-      }
-    }
-  }
-
+/** Every rule, each reading the input defensively: a value of the wrong shape is the schema's to report. */
+function applyRules(input: FlavorInput): { problems: InputProblem[]; resolved: Partial<ResolvedFlavor> } {
+  const model = modelRule(input);
+  const rules = {
+    encryption: memEncryptionRule(input),
+    model,
+    machineType: machineTypeRule(input),
+    firmware: firmwareTypeRule(input),
+    bootDiskBus: bootDiskBusRule(input),
+    scsiModel: scsiModelRule(input),
+    firmwareStateless: statelessFirmwareRule(input, model.value),
+    pageSize: pageSizeRule(input),
+    memoryMiB: memoryRule(input),
+    policy: policyRule(input, model.value),
+  };
+  const problems = [...notNovaSpecsRule(input), ...Object.values(rules).flatMap((r) => r.problems)];
   return {
     problems,
     resolved: {
-      model,
-      policy,
-      allowDebug,
-      machineType,
-      bootDiskBus: busValue === "scsi" || busValue === "sata" ? busValue : undefined,
-      firmwareStateless: model === "sev-snp" ? true : statelessImage ?? false,
-      pageSize,
-      memoryMiB,
+      model: model.value,
+      policy: rules.policy.value,
+      allowDebug: input.flavor["allowDebug"] === true,
+      machineType: rules.machineType.value,
+      firmware: rules.firmware.value,
+      bootDiskBus: rules.bootDiskBus.value,
+      firmwareStateless: rules.firmwareStateless.value,
+      pageSize: rules.pageSize.value,
+      memoryMiB: rules.memoryMiB.value,
     },
   };
 }
@@ -269,44 +96,47 @@ function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
   });
 }
 
+/** The schema's "unknown property" for a renamed key is left to the rule that says what to use instead. */
+function explainedElsewhere(p: InputProblem): boolean {
+  return NOT_NOVA_SPECS.some((k) => p.property === `extraSpecs.${k}`) && p.reason.startsWith("unknown property");
+}
+
+function schemaProblems(flavor: unknown, image: unknown): { problems: InputProblem[]; flavor: SevFlavorInputs | null } {
+  const problems: InputProblem[] = [];
+  const f = checkFlavorSchema(flavor);
+  if (!f.ok) problems.push(...f.problems.filter((p) => !explainedElsewhere(p)));
+  if (image !== undefined) {
+    const i = checkImageSchema(image);
+    if (!i.ok) problems.push(...prefixed(i.problems, "image"));
+  }
+  return { problems, flavor: f.ok ? f.value : null };
+}
+
 /**
  * Checks a flavor (and the image properties it is booted with) and resolves it for rendering.
- * All problems come back at once: schema problems of both inputs and every semantic rule.
+ * All problems come back at once: schema problems of both inputs and every rule.
  */
 export function validateFlavor(flavor: unknown, image?: unknown): FlavorResult {
-  const problems: InputProblem[] = [];
-  const flavorSchemaResult = checkFlavorSchema(flavor);
-  if (!flavorSchemaResult.ok) problems.push(...flavorSchemaResult.problems);
-  if (image !== undefined) {
-    const imageSchemaResult = checkImageSchema(image);
-    if (!imageSchemaResult.ok) problems.push(...prefixed(imageSchemaResult.problems, "image"));
-  }
+  const schema = schemaProblems(flavor, image);
   const f = isObject(flavor) ? flavor : {};
-  const semantic = semanticCheck(f, isObject(image) ? image : {});
-  problems.push(...semantic.problems);
-  if (problems.length > 0 || !flavorSchemaResult.ok) return { ok: false, problems };
-
-  const r = semantic.resolved;
-  const input = flavorSchemaResult.value;
-  // With no problems every semantic field is resolved; the guard keeps the types honest.
-  if (r.model === undefined || r.policy === undefined || r.machineType === undefined || r.bootDiskBus === undefined || r.pageSize === undefined || r.memoryMiB === undefined) {
+  const input: FlavorInput = { flavor: f, specs: isObject(f["extraSpecs"]) ? f["extraSpecs"] : {}, image: isObject(image) ? image : {} };
+  const rules = applyRules(input);
+  const problems = [...schema.problems, ...rules.problems];
+  if (problems.length > 0 || schema.flavor === null) return { ok: false, problems };
+  const r = rules.resolved;
+  // With no problems every rule resolved its value; the guard keeps the types honest.
+  if (r.model === undefined || r.policy === undefined || r.machineType === undefined || r.firmware === undefined || r.bootDiskBus === undefined) {
     return { ok: false, problems: [{ property: "", reason: "flavor could not be resolved" }] };
   }
+  if (r.pageSize === undefined || r.memoryMiB === undefined || r.firmwareStateless === undefined) {
+    return { ok: false, problems: [{ property: "", reason: "flavor could not be resolved" }] };
+  }
+  const { name, vcpus, disk } = schema.flavor;
   return {
     ok: true,
     resolved: {
-      name: input.name,
-      vcpus: input.vcpus,
-      memoryMiB: r.memoryMiB,
-      diskGiB: input.disk,
-      model: r.model,
-      policy: r.policy,
-      allowDebug: r.allowDebug ?? false,
-      machineType: r.machineType,
-      firmware: "uefi",
-      firmwareStateless: r.firmwareStateless ?? false,
-      bootDiskBus: r.bootDiskBus,
-      pageSize: r.pageSize,
+      name, vcpus, memoryMiB: r.memoryMiB, diskGiB: disk, model: r.model, policy: r.policy, allowDebug: r.allowDebug ?? false,
+      machineType: r.machineType, firmware: r.firmware, firmwareStateless: r.firmwareStateless, bootDiskBus: r.bootDiskBus, pageSize: r.pageSize,
     },
   };
 }

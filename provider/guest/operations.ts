@@ -5,7 +5,7 @@ import { ResolvedFlavor } from "../core/flavor";
 import { flavorOf } from "./flavor";
 import { createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
-import { guestDrift, viewOfDomain } from "../core/parse/guest";
+import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
@@ -69,7 +69,7 @@ async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: st
     xml,
     state: (await domainState(l, uuid)) ?? "unknown",
     model: seen.model ?? "none",
-    policy: seen.policy === null ? "none" : `0x${seen.policy.toString(16).padStart(4, "0")}`,
+    policy: policyShown(seen),
     drift: guestDrift(wanted, seen),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "../../provider/core/domain-xml";
 import { parseSevDomain, sevModelOfXml } from "../../provider/core/parse/domain";
 import { domcapsFromXml } from "../../provider/core/parse/domcaps";
+import { formatPolicy, MODELS } from "../../provider/core/models";
 import { fixture } from "./fixtures";
 import { defineAndDump, installedLibvirtVersion, installedSchemaKnowsSnp, validate107, validateInstalled } from "../helpers/xml-validate";
 
@@ -130,7 +131,9 @@ function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedF
   t.false(all(domain, "target").some((e) => e.attrs["bus"] === "ide"), "no disk on IDE");
   t.false(all(domain, "controller").some((e) => e.attrs["type"] === "ide"), "no IDE controller");
   t.false(all(domain, "target").some((e) => e.attrs["bus"] === "virtio"), "no virtio-blk disk");
-  t.true(child(domain, "memoryBacking").children.some((c) => c.name === "locked"), "memory locked");
+  const locked = all(domain, "memoryBacking").some((m) => m.children.some((c) => c.name === "locked"));
+  t.is(locked, MODELS[flavor.model].locksMemory, "memory locked exactly when the model needs it (not for SNP, as in Nova)");
+  for (const nic of all(domain, "interface")) t.is(child(nic, "rom").attrs["enabled"], "no", "no iPXE option ROM on virtio-net (not SEV-aware)");
   t.is(child(domain, "memory").text, String(flavor.memoryMiB * 1024));
   t.is(child(domain, "memory").attrs["unit"], "KiB");
   t.is(child(domain, "vcpu").text, String(flavor.vcpus));
@@ -154,7 +157,7 @@ for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
       for (const [netName, network] of NETWORKS) {
         const title = `${model}, ${bus} boot disk, ${configDrive ? "config drive" : "no config drive"}, ${netName}`;
         test(`renders and validates: ${title}`, (t) => {
-          const flavor = flavorOf(model, {}, { "hw:disk_bus": bus });
+          const flavor = flavorOf(model, {}, { "pulumi-sev:disk_bus": bus });
           const xml = renderDomainXml(
             input(flavor, { network, configDrive: configDrive ? "/var/lib/libvirt/images/web-1-config.iso" : undefined }),
           );
@@ -213,7 +216,7 @@ const EXTRA_VARIANTS: Array<[string, Model, Partial<SevFlavorInputs>, NonNullabl
   ["large pages", "amd-sev", {}, { "hw:mem_page_size": "large" }, undefined],
   ["2 MiB pages", "amd-sev-es", {}, { "hw:mem_page_size": "2MB" }, undefined],
   ["1 GiB pages", "amd-sev", {}, { "hw:mem_page_size": "1GB" }, undefined],
-  ["versioned q35 machine", "amd-sev", {}, { "hw:machine_type": "pc-q35-8.2" }, undefined],
+  ["versioned q35 machine", "amd-sev", {}, { "pulumi-sev:machine_type": "pc-q35-8.2" }, undefined],
   ["stateless firmware for SEV", "amd-sev", {}, {}, { hw_firmware_stateless: true }],
 ];
 
@@ -223,7 +226,7 @@ for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
     const xml = renderDomainXml(input(flavor, { network: { bridge: "br0" }, configDrive: "/srv/config.iso" }));
     assertSevInvariants(t, xml, flavor);
     checkAgainstLibvirt(t, xml, model);
-    t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, `0x${flavor.policy.toString(16).padStart(model === "amd-sev-snp" ? 8 : 4, "0")}`);
+    t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, formatPolicy(flavor.policy, flavor.model));
   });
 }
 
@@ -445,5 +448,23 @@ test("bad guest inputs are listed together in one error", (t) => {
   t.regex(err?.message ?? "", /^cannot render the domain XML of "a\/b": 6 problems:\n- domain name/);
   for (const re of [/domain name "a\/b"/, /uuid "not-a-uuid"/, /bootDisk\.path/, /configDrive/, /not a unicast MAC/, /sev-snp/]) {
     t.true(problems.some((p) => re.test(p)), `${re}`);
+  }
+});
+
+// --- Nova's memory and network rules ---------------------------------------------------------------
+
+test("an SNP guest on small pages has no <memoryBacking>, as Nova's SNP config (needs_locked_memory false)", (t) => {
+  const snp = parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp"))));
+  t.deepEqual(all(snp, "memoryBacking"), []);
+  const hugeSnp = parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp", {}, { "hw:mem_page_size": "2MB" }))));
+  t.deepEqual(childNames(child(hugeSnp, "memoryBacking")), ["hugepages"], "huge pages stay, unlocked");
+  t.deepEqual(childNames(child(parseDoc(renderDomainXml(input(flavorOf("amd-sev-es")))), "memoryBacking")), ["locked"]);
+});
+
+test("a virtio-net interface has its option ROM disabled, as in libvirt's SEV examples", (t) => {
+  for (const network of [{ bridge: "br0" }, { network: "default" }] as GuestNetwork[]) {
+    const nic = child(child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { network }))), "devices"), "interface");
+    t.deepEqual(child(nic, "rom").attrs, { enabled: "no" });
+    t.is(child(nic, "model").attrs["type"], "virtio");
   }
 });

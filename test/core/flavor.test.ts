@@ -131,40 +131,40 @@ test("memory encryption must be requested, on the flavor or on the image", (t) =
 // --- boot disk bus ----------------------------------------------------------------------------
 
 test("sata is accepted as the boot disk bus", (t) => {
-  t.is(ok(t, flavor({ "hw:disk_bus": "sata" })).bootDiskBus, "sata");
+  t.is(ok(t, flavor({ "pulumi-sev:disk_bus": "sata" })).bootDiskBus, "sata");
   t.is(ok(t, flavor(), { hw_disk_bus: "sata" }).bootDiskBus, "sata");
 });
 
 test("a virtio (virtio-blk) boot disk is refused, with the reason from the Nova SEV spec", (t) => {
-  const list = problems(t, flavor({ "hw:disk_bus": "virtio" }));
-  hasProblem(t, list, "extraSpecs.hw:disk_bus", /virtio is refused for the boot disk: the boot disk of an SEV guest cannot be virtio-blk/);
-  hasProblem(t, list, "extraSpecs.hw:disk_bus", /bounce buffers/);
-  hasProblem(t, list, "extraSpecs.hw:disk_bus", /use scsi \(on virtio-scsi\) or sata/);
+  const list = problems(t, flavor({ "pulumi-sev:disk_bus": "virtio" }));
+  hasProblem(t, list, "extraSpecs.pulumi-sev:disk_bus", /virtio is refused for the boot disk: the boot disk of an SEV guest cannot be virtio-blk/);
+  hasProblem(t, list, "extraSpecs.pulumi-sev:disk_bus", /bounce buffers/);
+  hasProblem(t, list, "extraSpecs.pulumi-sev:disk_bus", /use scsi \(on virtio-scsi\) or sata/);
   hasProblem(t, problems(t, flavor(), { hw_disk_bus: "virtio" }), "image.hw_disk_bus", /^hw_disk_bus virtio is refused/);
 });
 
 test("IDE, USB and floppy boot disks are refused", (t) => {
-  hasProblem(t, problems(t, flavor({ "hw:disk_bus": "ide" })), "extraSpecs.hw:disk_bus", /no IDE controller/);
-  hasProblem(t, problems(t, flavor({ "hw:disk_bus": "usb" })), "extraSpecs.hw:disk_bus", /usb is refused/);
-  hasProblem(t, problems(t, flavor({ "hw:disk_bus": "fdc" })), "extraSpecs.hw:disk_bus", /fdc is refused/);
+  hasProblem(t, problems(t, flavor({ "pulumi-sev:disk_bus": "ide" })), "extraSpecs.pulumi-sev:disk_bus", /no IDE controller/);
+  hasProblem(t, problems(t, flavor({ "pulumi-sev:disk_bus": "usb" })), "extraSpecs.pulumi-sev:disk_bus", /usb is refused/);
+  hasProblem(t, problems(t, flavor({ "pulumi-sev:disk_bus": "fdc" })), "extraSpecs.pulumi-sev:disk_bus", /fdc is refused/);
 });
 
 // --- machine type and firmware ----------------------------------------------------------------
 
 test("q35 machines are accepted, versioned ones kept as given", (t) => {
-  t.is(ok(t, flavor({ "hw:machine_type": "pc-q35-8.2" })).machineType, "pc-q35-8.2");
+  t.is(ok(t, flavor({ "pulumi-sev:machine_type": "pc-q35-8.2" })).machineType, "pc-q35-8.2");
   t.is(ok(t, flavor(), { hw_machine_type: "q35" }).machineType, "q35");
 });
 
 test("a machine type that is not q35 is refused, from the flavor or the image", (t) => {
-  hasProblem(t, problems(t, flavor({ "hw:machine_type": "pc-i440fx-8.2" })), "extraSpecs.hw:machine_type", /pc-i440fx-8\.2 is not a q35 machine.*virtio 1\.0.*iommu_platform/);
+  hasProblem(t, problems(t, flavor({ "pulumi-sev:machine_type": "pc-i440fx-8.2" })), "extraSpecs.pulumi-sev:machine_type", /pc-i440fx-8\.2 is not a q35 machine.*virtio 1\.0.*iommu_platform/);
   hasProblem(t, problems(t, flavor(), { hw_machine_type: "pc" }), "image.hw_machine_type", /^hw_machine_type pc is not a q35 machine/);
 });
 
 test("BIOS firmware is refused, from the flavor or the image", (t) => {
-  hasProblem(t, problems(t, flavor({ "hw:firmware_type": "bios" })), "extraSpecs.hw:firmware_type", /bios is refused: SEV guests boot only with UEFI/);
+  hasProblem(t, problems(t, flavor({ "pulumi-sev:firmware_type": "bios" })), "extraSpecs.pulumi-sev:firmware_type", /bios is refused: SEV guests boot only with UEFI/);
   hasProblem(t, problems(t, flavor(), { hw_firmware_type: "bios" }), "image.hw_firmware_type", /^hw_firmware_type bios is refused/);
-  t.is(ok(t, flavor({ "hw:firmware_type": "uefi" }), { hw_firmware_type: "uefi" }).firmware, "uefi");
+  t.is(ok(t, flavor({ "pulumi-sev:firmware_type": "uefi" }), { hw_firmware_type: "uefi" }).firmware, "uefi");
 });
 
 test("SEV-SNP needs stateless firmware: an image that says otherwise is refused", (t) => {
@@ -192,9 +192,9 @@ test("a flavor/image conflict names both values, in Nova's FlavorImageConflict w
 
 test("every merged setting conflicts the same way", (t) => {
   const cases: Array<[Specs, ImageProperties, string]> = [
-    [{ "hw:machine_type": "q35" }, { hw_machine_type: "pc-q35-8.2" }, "Flavor's hw:machine_type extra spec (q35) and image's hw_machine_type property (pc-q35-8.2) conflict"],
-    [{ "hw:disk_bus": "scsi" }, { hw_disk_bus: "sata" }, "Flavor's hw:disk_bus extra spec (scsi) and image's hw_disk_bus property (sata) conflict"],
-    [{ "hw:firmware_type": "uefi" }, { hw_firmware_type: "bios" }, "Flavor's hw:firmware_type extra spec (uefi) and image's hw_firmware_type property (bios) conflict"],
+    [{ "pulumi-sev:machine_type": "q35" }, { hw_machine_type: "pc-q35-8.2" }, "Flavor's pulumi-sev:machine_type extra spec (q35) and image's hw_machine_type property (pc-q35-8.2) conflict"],
+    [{ "pulumi-sev:disk_bus": "scsi" }, { hw_disk_bus: "sata" }, "Flavor's pulumi-sev:disk_bus extra spec (scsi) and image's hw_disk_bus property (sata) conflict"],
+    [{ "pulumi-sev:firmware_type": "uefi" }, { hw_firmware_type: "bios" }, "Flavor's pulumi-sev:firmware_type extra spec (uefi) and image's hw_firmware_type property (bios) conflict"],
     [{ "hw:mem_encryption": "true" }, { hw_mem_encryption: false }, "Flavor's hw:mem_encryption extra spec (true) and image's hw_mem_encryption property (false) conflict"],
   ];
   for (const [specs, image, message] of cases) {
@@ -204,7 +204,7 @@ test("every merged setting conflicts the same way", (t) => {
 });
 
 test("the same value on flavor and image is no conflict", (t) => {
-  const r = ok(t, flavor({ "hw:mem_encryption_model": "amd-sev-es", "hw:disk_bus": "sata" }), {
+  const r = ok(t, flavor({ "hw:mem_encryption_model": "amd-sev-es", "pulumi-sev:disk_bus": "sata" }), {
     hw_mem_encryption: "true",
     hw_mem_encryption_model: "amd-sev-es",
     hw_disk_bus: "sata",
@@ -285,9 +285,9 @@ test("a bad flavor yields ONE result listing every problem", (t) => {
     extraSpecs: {
       "hw:mem_encryption": true,
       "hw:mem_encryption_model": "amd-sev",
-      "hw:machine_type": "pc-i440fx-8.2",
-      "hw:firmware_type": "bios",
-      "hw:disk_bus": "virtio",
+      "pulumi-sev:machine_type": "pc-i440fx-8.2",
+      "pulumi-sev:firmware_type": "bios",
+      "pulumi-sev:disk_bus": "virtio",
       "hw:mem_page_size": "3MB",
     },
     policy: "0x00f2",
@@ -301,9 +301,9 @@ test("a bad flavor yields ONE result listing every problem", (t) => {
     ["memory", /must match exactly one schema/],
     ["image.hw_secure_boot", /unknown property/],
     ["extraSpecs.hw:mem_encryption_model", /Flavor's hw:mem_encryption_model extra spec \(amd-sev\) and image's hw_mem_encryption_model property \(amd-sev-es\) conflict/],
-    ["extraSpecs.hw:machine_type", /not a q35 machine/],
-    ["extraSpecs.hw:firmware_type", /bios is refused/],
-    ["extraSpecs.hw:disk_bus", /virtio is refused for the boot disk/],
+    ["extraSpecs.pulumi-sev:machine_type", /not a q35 machine/],
+    ["extraSpecs.pulumi-sev:firmware_type", /bios is refused/],
+    ["extraSpecs.pulumi-sev:disk_bus", /virtio is refused for the boot disk/],
     ["extraSpecs.hw:mem_page_size", /not an x86_64 page size/],
   ];
   for (const [property, reason] of expected) hasProblem(t, r.problems, property, reason);
@@ -315,19 +315,19 @@ test("a bad flavor yields ONE result listing every problem", (t) => {
 });
 
 test("a bad policy is listed together with the other problems when the model is known", (t) => {
-  const list = problems(t, flavor({ "hw:disk_bus": "virtio", "hw:firmware_type": "bios" }, { policy: "0x00f6", vcpus: 0 }));
+  const list = problems(t, flavor({ "pulumi-sev:disk_bus": "virtio", "pulumi-sev:firmware_type": "bios" }, { policy: "0x00f6", vcpus: 0 }));
   hasProblem(t, list, "policy", /clears NODBG/);
   hasProblem(t, list, "policy", /sets the ES bit/);
   hasProblem(t, list, "policy", /reserved bits 6, 7/);
-  hasProblem(t, list, "extraSpecs.hw:disk_bus", /virtio/);
-  hasProblem(t, list, "extraSpecs.hw:firmware_type", /bios/);
+  hasProblem(t, list, "extraSpecs.pulumi-sev:disk_bus", /virtio/);
+  hasProblem(t, list, "extraSpecs.pulumi-sev:firmware_type", /bios/);
   hasProblem(t, list, "vcpus", /must be >= 1/);
   t.is(list.length, 6);
 });
 
 test("resolveFlavor throws one error listing every problem", (t) => {
-  const err = t.throws(() => resolveFlavor(flavor({ "hw:disk_bus": "virtio", "hw:machine_type": "pc" })));
-  t.regex(err?.message ?? "", /^SevFlavor sev\.medium: 2 invalid inputs:\n- hw:machine_type pc is not a q35 machine.*\n- hw:disk_bus virtio is refused/s);
+  const err = t.throws(() => resolveFlavor(flavor({ "pulumi-sev:disk_bus": "virtio", "pulumi-sev:machine_type": "pc" })));
+  t.regex(err?.message ?? "", /^SevFlavor sev\.medium: 2 invalid inputs:\n- pulumi-sev:machine_type pc is not a q35 machine.*\n- pulumi-sev:disk_bus virtio is refused/s);
 });
 
 test("a flavor that is not an object is reported, not thrown", (t) => {

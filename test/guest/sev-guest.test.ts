@@ -161,7 +161,7 @@ test.serial("a bad flavor is one error listing every problem, and nothing is def
   const before = await virsh(lab, "rome", "list", "--all", "--name");
   const bad = guest(lab, "rome", "bad-1", {
     name: "bad", vcpus: 0, memory: "4G", disk: 20,
-    extraSpecs: { "hw:mem_encryption": true, "hw:disk_bus": "virtio", "hw:machine_type": "pc-i440fx-8.2", "hw:firmware_type": "bios" },
+    extraSpecs: { "hw:mem_encryption": true, "pulumi-sev:disk_bus": "virtio", "pulumi-sev:machine_type": "pc-i440fx-8.2", "pulumi-sev:firmware_type": "bios" },
   });
   const r = await p.check!({}, bad as unknown as Record<string, unknown>);
   const reasons = r.failures!.map((f) => f.reason).join("\n");

@@ -58,7 +58,7 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
     t.not(all.code, 0, all.text);
     for (const [policy, type, resource] of RESOURCE_POLICIES) t.regex(all.text, violation("mandatory", policy, type, resource), `${policy} on ${resource}`);
     t.regex(all.text, /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain hw:mem_encryption true, image hw_mem_encryption false/);
-    t.regex(all.text, /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain hw:disk_bus not set, image hw_disk_bus "virtio": a virtio-blk boot disk/);
+    t.regex(all.text, /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain pulumi-sev:disk_bus not set, image hw_disk_bus "virtio": a virtio-blk boot disk/);
     t.regex(all.text, /SevGuest debug-1 \(flavor sev\.debug\): found amd-sev policy 0x0030 \(flavor sev\.debug policy "0x0030" with allowDebug: true\) clears NODBG/);
     t.regex(all.text, /SevHost rome \(127\.0\.0\.1:\d+\): found no memoryLimit/);
     t.regex(all.text, /refused-1.*hw_disk_bus virtio is refused for the boot disk/, "the provider's own check refuses refused-1 too");

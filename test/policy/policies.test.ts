@@ -235,27 +235,27 @@ test("nodbg-noks: the defaults of every model and an explicit 0x0033 pass", asyn
 
 test("q35-uefi: a pc-i440fx machine and bios firmware are reported", async (t) => {
   const r = await runResource("sev-guest-q35-uefi", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "hw:machine_type": "pc-i440fx-8.2" }), { hw_firmware_type: "bios" }));
+    guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-i440fx-8.2" }), { hw_firmware_type: "bios" }));
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
-  t.regex(r.messages[0], /found flavor sev\.small hw:machine_type "pc-i440fx-8\.2", image hw_machine_type not set; flavor sev\.small hw:firmware_type not set, image hw_firmware_type "bios" \(hw:machine_type pc-i440fx-8\.2 is not a q35 machine.*hw_firmware_type bios is refused/s);
+  t.regex(r.messages[0], /found flavor sev\.small pulumi-sev:machine_type "pc-i440fx-8\.2", image hw_machine_type not set; flavor sev\.small pulumi-sev:firmware_type not set, image hw_firmware_type "bios" \(pulumi-sev:machine_type pc-i440fx-8\.2 is not a q35 machine.*hw_firmware_type bios is refused/s);
   t.regex(r.messages[0], /Required: a q35 machine .* and UEFI firmware/);
 });
 
 test("q35-uefi: defaults, q35 and a versioned pc-q35 with uefi pass", async (t) => {
   t.deepEqual((await runResource("sev-guest-q35-uefi", GUEST, "web-1", guest(flavor()))).messages, []);
   t.deepEqual((await runResource("sev-guest-q35-uefi", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "hw:machine_type": "pc-q35-8.2", "hw:firmware_type": "uefi" }), { hw_machine_type: "pc-q35-8.2" }))).messages, []);
+    guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-q35-8.2", "pulumi-sev:firmware_type": "uefi" }), { hw_machine_type: "pc-q35-8.2" }))).messages, []);
 });
 
 // 5. sev-guest-no-virtio-blk-boot
 
-test("no-virtio-blk-boot: hw:disk_bus virtio is reported", async (t) => {
-  const r = await runResource("sev-guest-no-virtio-blk-boot", GUEST, "web-1", guest(flavor({ "hw:mem_encryption": true, "hw:disk_bus": "virtio" })));
+test("no-virtio-blk-boot: pulumi-sev:disk_bus virtio is reported", async (t) => {
+  const r = await runResource("sev-guest-no-virtio-blk-boot", GUEST, "web-1", guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:disk_bus": "virtio" })));
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
-  t.regex(r.messages[0], /found flavor sev\.small hw:disk_bus "virtio": a virtio-blk boot disk \(hw:disk_bus virtio is refused for the boot disk/);
-  t.regex(r.messages[0], /Fix: set extraSpecs\["hw:disk_bus"\] to scsi \(or sata\) on flavor sev\.small/);
+  t.regex(r.messages[0], /found flavor sev\.small pulumi-sev:disk_bus "virtio": a virtio-blk boot disk \(pulumi-sev:disk_bus virtio is refused for the boot disk/);
+  t.regex(r.messages[0], /Fix: set extraSpecs\["pulumi-sev:disk_bus"\] to scsi \(or sata\) on flavor sev\.small/);
 });
 
 test("no-virtio-blk-boot: scsi (default), sata pass; ide is not this policy's business", async (t) => {

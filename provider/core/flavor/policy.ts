@@ -33,6 +33,9 @@
  * must-be-one bit is 17 (QEMU SEV_SNP_POLICY_SMT = 0x10000, Linux SNP_POLICY_MASK_RSVD_MBO = BIT(17)).
  */
 import { SevModel } from "../facts";
+import { formatPolicy, MODELS } from "../models";
+
+export { DEFAULT_POLICY, MODEL_NAME, defaultPolicy, formatPolicy } from "../models";
 
 export const SEV_POLICY = {
   NODBG: 0x1,
@@ -66,19 +69,6 @@ const SNP_NEWER_BITS: Array<[bigint, string]> = [
 /** Bits 26-63. */
 const SNP_RESERVED_MBZ = ((1n << 64n) - 1n) & ~((1n << 26n) - 1n);
 
-export const DEFAULT_POLICY: Readonly<Record<SevModel, number>> = {
-  sev: SEV_POLICY.NODBG | SEV_POLICY.NOKS | SEV_POLICY.DOMAIN | SEV_POLICY.SEV, // 0x0033
-  "sev-es": SEV_POLICY.NODBG | SEV_POLICY.NOKS | SEV_POLICY.ES | SEV_POLICY.DOMAIN | SEV_POLICY.SEV, // 0x0037
-  "sev-snp": Number(SNP_POLICY.SMT | SNP_POLICY.RESERVED_MBO), // 0x30000
-};
-
-/** The default policy of a model; with allowDebug, the debuggable variant (NODBG cleared, or SNP DEBUG set). */
-export function defaultPolicy(model: SevModel, allowDebug = false): number {
-  const base = DEFAULT_POLICY[model];
-  if (!allowDebug) return base;
-  return model === "sev-snp" ? Number(BigInt(base) | SNP_POLICY.DEBUG) : base & ~SEV_POLICY.NODBG;
-}
-
 /** A policy input (integer, or hexadecimal string with or without 0x) as a 64-bit value; null when unreadable. */
 export function parsePolicy(value: number | string): bigint | null {
   if (typeof value === "number") {
@@ -86,11 +76,6 @@ export function parsePolicy(value: number | string): bigint | null {
   }
   const m = /^(?:0x)?([0-9a-f]{1,16})$/i.exec(value.trim());
   return m ? BigInt(`0x${m[1]}`) : null;
-}
-
-/** The policy as libvirt XML writes it: lower-case hex, 4 digits for SEV/SEV-ES (0x0033), 8 for SNP (0x00030000). */
-export function formatPolicy(policy: number | bigint, model: SevModel): string {
-  return `0x${BigInt(policy).toString(16).padStart(model === "sev-snp" ? 8 : 4, "0")}`;
 }
 
 function hex(policy: bigint): string {
@@ -107,15 +92,12 @@ function plural(bits: number[]): string {
   return bits.length === 1 ? `bit ${bits[0]}` : `bits ${bits.join(", ")}`;
 }
 
-/** The hw:mem_encryption_model value of each model. */
-export const MODEL_NAME: Record<SevModel, string> = { sev: "amd-sev", "sev-es": "amd-sev-es", "sev-snp": "amd-sev-snp" };
-
 /** Every reason the policy does not fit the model (empty when it does). */
 export function policyProblems(policy: bigint, model: SevModel, allowDebug: boolean): string[] {
-  return model === "sev-snp" ? snpPolicyProblems(policy, allowDebug) : legacyPolicyProblems(policy, model, allowDebug);
+  return MODELS[model].policy.problems(policy, allowDebug);
 }
 
-function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", allowDebug: boolean): string[] {
+export function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", allowDebug: boolean): string[] {
   const problems: string[] = [];
   const shown = hex(policy);
   if (policy > BigInt(SEV_POLICY_MAX)) {
@@ -146,7 +128,7 @@ function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", allowDebu
   return problems;
 }
 
-function snpPolicyProblems(policy: bigint, allowDebug: boolean): string[] {
+export function snpPolicyProblems(policy: bigint, allowDebug: boolean): string[] {
   const problems: string[] = [];
   const shown = hex(policy);
   if ((policy & SNP_POLICY.RESERVED_MBO) === 0n) {
@@ -172,8 +154,4 @@ function snpPolicyProblems(policy: bigint, allowDebug: boolean): string[] {
     problems.push(`policy ${shown} sets reserved ${plural(setBits(reserved))}: bits 26-63 of the SEV-SNP guest policy must be zero`);
   }
   return problems;
-}
-
-export function modelName(model: SevModel): string {
-  return MODEL_NAME[model];
 }

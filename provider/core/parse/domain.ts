@@ -1,12 +1,12 @@
 /** A libvirt domain XML (virsh dumpxml) with <launchSecurity>: the SEV model and our owner tag. */
 import { SevDomainFact, SevModel } from "../facts";
 import { asArray, asNode, attrOf, ATTR, parseXml, textOf, XmlNode } from "./xml";
+import { readLaunchSecurity } from "../domain/launch-security";
+
+export { policyOf } from "../domain/launch-security";
 
 /** Namespace of the ownership element this provider writes under <metadata>. */
 export const OWNER_NAMESPACE = "https://pulumi-sev.dev/xmlns/owner/1";
-
-/** SEV guest policy bit 2 (0x4): the guest runs as SEV-ES. */
-export const SEV_POLICY_ES = 0x4;
 
 /** virsh domstate strings for a domain whose QEMU process holds its ASID. virsh prints "idle" for blocked. */
 const LIVE_STATES = new Set(["running", "idle", "blocked", "paused", "in shutdown", "pmsuspended"]);
@@ -17,20 +17,9 @@ export function isRunningState(state: string): boolean {
   return LIVE_STATES.has(state.trim().toLowerCase());
 }
 
-/** The policy is hexadecimal in libvirt XML, with or without 0x. */
-export function policyOf(raw: string | null): number | null {
-  if (raw === null) return null;
-  const m = /^(?:0x)?([0-9a-f]+)$/i.exec(raw.trim());
-  return m ? parseInt(m[1], 16) : null;
-}
-
-/** sev-snp by type; sev with the ES policy bit is sev-es; other sev is sev. null for non-SEV types (tdx, s390-pv). */
+/** The SEV model of a parsed <launchSecurity>; null for non-SEV types (tdx, s390-pv). */
 export function modelOf(launchSecurity: unknown): SevModel | null {
-  const type = attrOf(launchSecurity, "type");
-  if (type === "sev-snp") return "sev-snp";
-  if (type !== "sev") return null;
-  const policy = policyOf(textOf(asNode(launchSecurity)["policy"]));
-  return policy !== null && (policy & SEV_POLICY_ES) !== 0 ? "sev-es" : "sev";
+  return readLaunchSecurity(launchSecurity).model;
 }
 
 /** The <launchSecurity> node of a document that is either a whole domain or the bare element. */

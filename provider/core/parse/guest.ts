@@ -1,7 +1,9 @@
 /** What a guest's domain XML says about the things SevGuest owns; compared to find drift and to judge adoption. */
 import { SevModel } from "../facts";
 import { asArray, asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from "./xml";
-import { modelOf, Owner, ownerOf, policyOf } from "./domain";
+import { Owner, ownerOf } from "./domain";
+import { readLaunchSecurity } from "../domain/launch-security";
+import { formatPolicy } from "../models";
 
 /** A <disk> element: its device (disk, cdrom), image file or block device, bus, and whether it is the boot disk. */
 export interface DiskView {
@@ -83,15 +85,15 @@ function interfacesOf(devices: XmlNode): InterfaceView[] {
 
 export function viewOfDomain(xml: string): GuestView {
   const d: XmlNode = asNode(parseXml(xml)["domain"]);
-  const ls = d["launchSecurity"];
+  const ls = d["launchSecurity"] === undefined ? { model: null, policy: null } : readLaunchSecurity(d["launchSecurity"]);
   const os = asNode(d["os"]);
   const devices = asNode(d["devices"]);
   return {
     name: textOf(d["name"]),
     uuid: textOf(d["uuid"]),
     domainType: attrOf(d, "type"),
-    model: ls === undefined ? null : modelOf(ls),
-    policy: ls === undefined ? null : policyOf(textOf(asNode(ls)["policy"])),
+    model: ls.model,
+    policy: ls.policy,
     memoryKiB: memoryKiB(d["memory"]),
     vcpus: integerOf(d["vcpu"]),
     memoryLocked: asNode(d["memoryBacking"])["locked"] !== undefined,
@@ -144,7 +146,7 @@ export function guestDrift(wanted: GuestView, actual: GuestView): string[] {
   const drift: string[] = [];
   if (actual.model === null) drift.push("not SEV-encrypted: no launchSecurity, the guest would start unencrypted");
   else if (actual.model !== wanted.model) drift.push(`SEV model is ${actual.model}, expected ${wanted.model}`);
-  if (actual.model !== null && actual.policy !== wanted.policy) drift.push(`SEV policy is ${hex(actual.policy)}, expected ${hex(wanted.policy)}`);
+  if (actual.model !== null && actual.policy !== wanted.policy) drift.push(`SEV policy is ${policyShown(actual)}, expected ${policyShown(wanted)}`);
   if (actual.memoryKiB !== wanted.memoryKiB) drift.push(`memory is ${actual.memoryKiB} KiB, expected ${wanted.memoryKiB} KiB`);
   if (actual.vcpus !== wanted.vcpus) drift.push(`vcpus is ${actual.vcpus}, expected ${wanted.vcpus}`);
   if (wanted.memoryLocked && !actual.memoryLocked) drift.push("memory is not locked (no memoryBacking/locked)");
@@ -156,6 +158,7 @@ export function guestDrift(wanted: GuestView, actual: GuestView): string[] {
   return drift;
 }
 
-function hex(n: number | null): string {
-  return n === null ? "none" : `0x${n.toString(16).padStart(4, "0")}`;
+/** The policy as the model writes it; "none" without one. */
+export function policyShown(v: Pick<GuestView, "model" | "policy">): string {
+  return v.policy === null ? "none" : formatPolicy(v.policy, v.model ?? "sev");
 }

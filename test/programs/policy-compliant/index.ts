@@ -16,9 +16,9 @@ const flavor = new SevFlavor("sev-es.small", {
   extraSpecs: {
     "hw:mem_encryption": true,
     "hw:mem_encryption_model": "amd-sev-es",
-    "hw:machine_type": "q35",
-    "hw:firmware_type": "uefi",
-    "hw:disk_bus": "scsi",
+    "pulumi-sev:machine_type": "q35",
+    "pulumi-sev:firmware_type": "uefi",
+    "pulumi-sev:disk_bus": "scsi",
   },
 });
 
