@@ -5,6 +5,7 @@ import { parseProbe } from "../core/parse/probe";
 import { parseSystemctlShow } from "../core/parse/systemctl";
 import { Check, failures, formatHostReport, judgeHost } from "../core/checks";
 import { SlotCapacity, slotCapacity } from "../core/capacity";
+import { modelSupport } from "../core/models";
 import { parseSize, sliceLimit } from "../core/memory";
 import { readSlice, removeSliceClaim, runProbe, setSliceProperty, SliceProperty, writeSliceClaim } from "../effects/host";
 import { baseFor, claimConflict, claimId, ClaimOwner, releaseOf, serializeClaim, SliceClaim } from "../core/slice-claims";
@@ -154,6 +155,7 @@ export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceStat
     checks: i.checks,
     ready: failures(i.checks).length === 0,
     capacity: i.capacity,
+    models: modelSupport(i.facts),
     slice,
     drift: [...readinessDrift(inputs, i), ...sliceDrift(slice)],
   };

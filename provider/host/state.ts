@@ -2,6 +2,7 @@ import { SevHostInputs } from "../generated/sev-host";
 import { HostFacts } from "../core/facts";
 import { Check } from "../core/checks";
 import { SlotCapacity } from "../core/capacity";
+import { ModelSupport } from "../core/models";
 import { SliceProperty } from "../effects/host";
 
 export interface SliceState {
@@ -23,6 +24,8 @@ export interface SevHostOutputs extends SevHostInputs {
   checks: Check[];
   ready: boolean;
   capacity: SlotCapacity;
+  /** The SEV models the host runs, with the reasons for each it does not (Nova's per-host support). */
+  models: ModelSupport[];
   slice: SliceState | null;
   /** Out-of-band changes found by the last refresh; the next update repairs what it owns. */
   drift: string[];

@@ -4,29 +4,35 @@ import { SevGuestInputs } from "../generated/sev-guest";
 import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
 import { checkHostInputs } from "../host/inputs";
+import { ProviderInputs, splitInputs } from "../guest/inputs";
 import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
 import { previewVerdict, replacementVerdict } from "../guest/admission";
 import { inspectRecent } from "../host/recent";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
+import internalSchema from "../../schema/sev-guest-internal.schema.json";
 
 const checkSchema = schemaChecker<SevGuestInputs>(schema);
+const checkInternal = schemaChecker(internalSchema);
 /**
- * slotPlan and deleteBeforeReplace only inform the slot judgement, and adopt only how the guest
- * comes to exist (it is judged at create): alone they change nothing.
+ * adopt only says how the guest comes to exist (it is judged at create): alone it changes nothing,
+ * as the class's internal inputs (slotPlan, deleteBeforeReplace), which only inform the slot judgement.
  */
-const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["slotPlan", "deleteBeforeReplace", "adopt"];
+const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["adopt"];
 const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !NOTHING_ALONE.includes(k));
 
 function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
   return problems.map((p) => ({ property: p.property ? `${prefix}.${p.property}` : prefix, reason: `${prefix}: ${p.reason}` }));
 }
 
-export function guestProblems(value: Record<string, unknown>): InputProblem[] {
+export function guestProblems(all: Record<string, unknown>): InputProblem[] {
   const problems: InputProblem[] = [];
+  if (all === null || typeof all !== "object") return checkSchema(all).ok ? [] : [{ property: "", reason: "input must be object" }];
+  const { own: value, internal } = splitInputs(all);
   const schemaResult = checkSchema(value);
   if (!schemaResult.ok) problems.push(...schemaResult.problems);
-  if (value === null || typeof value !== "object") return problems;
+  const internalResult = checkInternal(internal);
+  if (!internalResult.ok) problems.push(...internalResult.problems);
   if (value.host && typeof value.host === "object") problems.push(...prefixed(checkHostInputs(value.host).problems, "host"));
   if (value.flavor && typeof value.flavor === "object") {
     const flavor = validateFlavor(value.flavor, value.image);
@@ -52,7 +58,7 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
     const problems = guestProblems(inputs);
-    const guest = inputs as unknown as SevGuestInputs;
+    const guest = inputs as unknown as ProviderInputs;
     const previous = userInputs(olds ?? {}) as unknown as SevGuestOutputs;
     // Adoption is judged whenever this run would create the domain (a new resource, or a replacement).
     const creates = replacements(previous, guest).length > 0;
@@ -72,7 +78,7 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
     return { inputs, failures: checkFailures(problems) };
   },
 
-  async diff(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, olds: SevGuestOutputs, news: ProviderInputs): Promise<pulumi.dynamic.DiffResult> {
     const changed = changedKeys(inputKeys, olds as SevGuestInputs, news);
     const drifted = (olds.drift ?? []).length > 0;
     const replaces = replacements(olds, news);

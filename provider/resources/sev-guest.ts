@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SevGuestInputs, PlannedGuest } from "../generated/sev-guest";
+import { SevGuestInputs } from "../generated/sev-guest";
+import { PlannedGuest } from "../generated/sev-guest-internal";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
+import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
 
+/** The program's own inputs: owner, and the internal inputs (sev-guest-internal.schema.json), are the class's to set. */
 type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
 
 export type SevGuestArgs = { [K in keyof GuestOwnInputs]: pulumi.Input<GuestOwnInputs[K]> } & {
@@ -31,13 +34,15 @@ export class SevGuest extends pulumi.dynamic.Resource {
   declare readonly drift: pulumi.Output<string[]>;
 
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
-    const { host, flavor, ...own } = args;
+    const { host, flavor, ...given } = args;
+    // Only what a program may give: a JavaScript caller's slotPlan or deleteBeforeReplace does not override the computed ones.
+    const own = Object.fromEntries(Object.entries(given).filter(([k]) => !(INTERNAL_KEYS as string[]).includes(k) && k !== "owner"));
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
     const slotPlan = planFor(host, { name: args.name ?? name, urn: owner.urn, flavor: flavor.spec, image: args.image, adopt: args.adopt });
     const props = {
+      ...own,
       slotPlan,
       deleteBeforeReplace: opts?.deleteBeforeReplace ?? false,
-      ...own,
       name: args.name ?? name,
       host: host.connection,
       flavor: flavor.spec,

@@ -3,6 +3,7 @@ import { SevHostInputs } from "../generated/sev-host";
 import { Check } from "../core/checks";
 import { HostFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
+import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
 import { secretPaths } from "../core/secrets";
@@ -24,6 +25,8 @@ export class SevHost extends pulumi.dynamic.Resource {
   declare readonly checks: pulumi.Output<Check[]>;
   declare readonly ready: pulumi.Output<boolean>;
   declare readonly capacity: pulumi.Output<SlotCapacity>;
+  /** Which SEV models the host runs, with the reasons for each it does not. */
+  declare readonly models: pulumi.Output<ModelSupport[]>;
   declare readonly slice: pulumi.Output<SliceState | null>;
   declare readonly drift: pulumi.Output<string[]>;
   /** The inputs a guest needs to reach this host (credentials stay secret). */
@@ -31,7 +34,7 @@ export class SevHost extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs = withSecrets(args, SECRET_PATHS);
-    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, slice: undefined, drift: undefined };
+    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     super(provider, name, { ...secretArgs, owner, ...outputs }, {
       ...opts,

@@ -255,7 +255,7 @@ test("no-virtio-blk-boot: pulumi-sev:disk_bus virtio is reported", async (t) => 
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
   t.regex(r.messages[0], /found flavor sev\.small pulumi-sev:disk_bus "virtio": a virtio-blk boot disk \(pulumi-sev:disk_bus virtio is refused for the boot disk/);
-  t.regex(r.messages[0], /Fix: set extraSpecs\["pulumi-sev:disk_bus"\] to scsi \(or sata\) on flavor sev\.small/);
+  t.regex(r.messages[0], /Fix: set the guest.s image property hw_disk_bus to scsi \(or sata\), and remove pulumi-sev:disk_bus virtio from flavor sev\.small/);
 });
 
 test("no-virtio-blk-boot: scsi (default), sata pass; ide is not this policy's business", async (t) => {
