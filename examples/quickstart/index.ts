@@ -16,12 +16,16 @@ const small = new SevFlavor("sev.small", {
   vcpus: 2,
   memory: "4G",
   disk: 20,
-  extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev", "pulumi-sev:machine_type": "q35", "pulumi-sev:disk_bus": "scsi" },
+  extraSpecs: { "hw:mem_encryption": "true", "hw:mem_encryption_model": "amd-sev" },
 });
+
+/** The image's properties, under Nova's names (Glance stores them as strings). */
+const image = { hw_machine_type: "q35", hw_firmware_type: "uefi", hw_disk_bus: "scsi", hw_scsi_model: "virtio-scsi" } as const;
 
 const guests = ["web-1", "web-2"].map((name) => new SevGuest(name, {
   host,
   flavor: small,
+  image,
   bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` },
 }));
 

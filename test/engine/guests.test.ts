@@ -49,13 +49,13 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
 
 test.serial("sev-es example: the guest carries the ES policy bit", async (t) => {
   const { lab } = t.context;
-  await withStack("dist/examples/sev-es/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
+  await withStack("dist/examples/sev-es/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const guest = (await s.outputs()).guest as { model: string; policy: string };
     t.deepEqual([guest.model, guest.policy], ["sev-es", "0x0037"]);
-    t.regex(await lab.sh("genoa", ["virsh", "dumpxml", "--inactive", "vault-1"]), /<policy>0x0037<\/policy>/);
+    t.regex(await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "vault-1"]), /<policy>0x0037<\/policy>/);
     t.is((await s.destroy()).code, 0);
-    t.deepEqual(await lab.domains("genoa"), []);
+    t.deepEqual(await lab.domains("rome"), []);
   });
 });

@@ -15,7 +15,7 @@ import { checkAndCreate } from "../helpers/guest";
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
 test.before(async (t) => {
-  t.context.lab = await startLab(__filename, ["rome", "genoa", "rome-es-pool-empty"]);
+  t.context.lab = await startLab(__filename, ["rome", "rome-es-pool-empty"]);
 });
 test.after.always((t) => t.context.lab?.stop());
 
@@ -87,7 +87,7 @@ test.serial("a domain undefined out of band disappears on refresh", async (t) =>
 
 test.serial("an SEV-ES flavor renders the ES policy; a new flavor updates in place", async (t) => {
   const { lab } = t.context;
-  const inputs = guest(lab, "genoa", "es-1", SEV_ES);
+  const inputs = guest(lab, "rome", "es-1", SEV_ES);
   const out = await create(inputs);
   t.is(out.model, "sev-es");
   t.is(out.policy, "0x0037");
@@ -97,7 +97,7 @@ test.serial("an SEV-ES flavor renders the ES policy; a new flavor updates in pla
   t.deepEqual(d.replaces, []);
   const updated = (await p.update!(out.uuid, out, bigger)).outs as SevGuestOutputs;
   t.is(updated.uuid, out.uuid);
-  t.regex(await virsh(lab, "genoa", "dumpxml", "--inactive", "es-1"), /<memory unit='KiB'>8388608<\/memory>/);
+  t.regex(await virsh(lab, "rome", "dumpxml", "--inactive", "es-1"), /<memory unit='KiB'>8388608<\/memory>/);
   t.deepEqual((await p.diff!(out.uuid, out, { ...inputs, name: "es-2" })).replaces, ["name"]);
   await p.delete!(out.uuid, updated);
 });
@@ -106,14 +106,14 @@ test.serial("a guest whose start fails leaves nothing defined", async (t) => {
   const { lab } = t.context;
   // libvirt's cached capabilities still say 450 SEV-ES slots, but the kernel now has none (say, after
   // a BIOS change): the provider's count passes and QEMU fails at start, as it would on real hardware.
-  const misc = join(lab.host("genoa").folder, "root", "cgroup", "misc.capacity");
+  const misc = join(lab.host("rome").folder, "root", "cgroup", "misc.capacity");
   const before = readFileSync(misc, "utf8");
   writeFileSync(misc, "sev 59\nsev_es 0\n");
   try {
-    const err = await t.throwsAsync(create(guest(lab, "genoa", "es-nopool", SEV_ES)));
+    const err = await t.throwsAsync(create(guest(lab, "rome", "es-nopool", SEV_ES)));
     t.regex(err!.message, /did not start, and its definition was removed again \(nothing of it is left on the host\)/);
     t.regex(err!.message, /sev_guest_init: failed to initialize ret=-16/);
-    t.notRegex(await virsh(lab, "genoa", "list", "--all", "--name"), /es-nopool/);
+    t.notRegex(await virsh(lab, "rome", "list", "--all", "--name"), /es-nopool/);
   } finally {
     writeFileSync(misc, before);
   }
