@@ -135,8 +135,18 @@ export function validateFlavor(flavor: unknown, image?: unknown): FlavorResult {
   return {
     ok: true,
     resolved: {
-      name, vcpus, memoryMiB: r.memoryMiB, diskGiB: disk, model: r.model, policy: r.policy, allowDebug: r.allowDebug ?? false,
-      machineType: r.machineType, firmware: r.firmware, firmwareStateless: r.firmwareStateless, bootDiskBus: r.bootDiskBus, pageSize: r.pageSize,
+      name,
+      vcpus,
+      memoryMiB: r.memoryMiB,
+      diskGiB: disk,
+      model: r.model,
+      policy: r.policy,
+      allowDebug: r.allowDebug ?? false,
+      machineType: r.machineType,
+      firmware: r.firmware,
+      firmwareStateless: r.firmwareStateless,
+      bootDiskBus: r.bootDiskBus,
+      pageSize: r.pageSize,
     },
   };
 }

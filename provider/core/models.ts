@@ -149,7 +149,9 @@ const SEV_ES: ModelDescriptor = {
   hostProblems: (facts) => {
     const problems = [...sevHostProblems(facts), ...kvmAmdProblem(facts, "sev_es", "SEV-ES")];
     if (atLeast(facts.qemuVersion, MIN_QEMU_SEV_ES) !== true) {
-      problems.push(`QEMU ${facts.qemuVersion ?? "(unknown version)"} is older than ${MIN_QEMU_SEV_ES}, the first QEMU Nova runs SEV-ES guests with: upgrade QEMU`);
+      problems.push(
+        `QEMU ${facts.qemuVersion ?? "(unknown version)"} is older than ${MIN_QEMU_SEV_ES}, the first QEMU Nova runs SEV-ES guests with: upgrade QEMU`,
+      );
     }
     if (facts.kvmAmd.sevSnp === true) {
       problems.push(
@@ -231,7 +233,9 @@ export function formatUnsupportedModel(host: string, model: SevModel, facts: Hos
   const d = MODELS[model];
   const reasons = d.hostProblems(facts);
   if (reasons.length === 0) return null;
-  const others = modelSupport(facts).filter((s) => s.supported).map((s) => s.novaName);
+  const others = modelSupport(facts)
+    .filter((s) => s.supported)
+    .map((s) => s.novaName);
   return (
     `host ${host} cannot run ${d.novaName} (${d.title}) guests: ${reasons.join("; ")}. ` +
     `Fix: place the guest on a host that supports ${d.novaName}` +
@@ -241,7 +245,11 @@ export function formatUnsupportedModel(host: string, model: SevModel, facts: Hos
 }
 
 /** The default policy of each model. */
-export const DEFAULT_POLICY: Readonly<Record<SevModel, number>> = { sev: SEV.policy.default, "sev-es": SEV_ES.policy.default, "sev-snp": SEV_SNP.policy.default };
+export const DEFAULT_POLICY: Readonly<Record<SevModel, number>> = {
+  sev: SEV.policy.default,
+  "sev-es": SEV_ES.policy.default,
+  "sev-snp": SEV_SNP.policy.default,
+};
 
 /** The hw:mem_encryption_model value of each model. */
 export const MODEL_NAME: Readonly<Record<SevModel, NovaModelName>> = { sev: SEV.novaName, "sev-es": SEV_ES.novaName, "sev-snp": SEV_SNP.novaName };

@@ -1,5 +1,14 @@
 import test from "ava";
-import { DEFAULT_POLICY, formatPolicy, formatUnsupportedModel, MODEL_LIST, MODELS, modelOfLaunchSecurity, modelOfNovaName, modelSupport } from "../../provider/core/models";
+import {
+  DEFAULT_POLICY,
+  formatPolicy,
+  formatUnsupportedModel,
+  MODEL_LIST,
+  MODELS,
+  modelOfLaunchSecurity,
+  modelOfNovaName,
+  modelSupport,
+} from "../../provider/core/models";
 import { SEV_POLICY, SNP_POLICY } from "../../provider/core/flavor/policy";
 import { HostFacts } from "../../provider/core/facts";
 import { readyHost } from "./ready-host";
@@ -10,13 +19,20 @@ function host(change: (f: HostFacts) => void): HostFacts {
   return f;
 }
 
-const snpHost = () => host((f) => {
-  f.kvmAmd.sevSnp = true;
-  f.domcaps!.launchSecurityTypes = ["sev", "sev-snp"];
-});
+const snpHost = () =>
+  host((f) => {
+    f.kvmAmd.sevSnp = true;
+    f.domcaps!.launchSecurityTypes = ["sev", "sev-snp"];
+  });
 
-const supported = (f: HostFacts) => modelSupport(f).filter((s) => s.supported).map((s) => s.novaName);
-const reasons = (f: HostFacts, model: "sev" | "sev-es" | "sev-snp") => modelSupport(f).find((s) => s.model === model)!.reasons.join("\n");
+const supported = (f: HostFacts) =>
+  modelSupport(f)
+    .filter((s) => s.supported)
+    .map((s) => s.novaName);
+const reasons = (f: HostFacts, model: "sev" | "sev-es" | "sev-snp") =>
+  modelSupport(f)
+    .find((s) => s.model === model)!
+    .reasons.join("\n");
 
 test("each descriptor's defaults are the policy bits Nova and QEMU use", (t) => {
   t.is(DEFAULT_POLICY.sev, SEV_POLICY.NODBG | SEV_POLICY.NOKS | SEV_POLICY.DOMAIN | SEV_POLICY.SEV);
@@ -44,11 +60,14 @@ test("Nova names and launchSecurity elements map to the models and back", (t) =>
 });
 
 test("Nova's needs_locked_memory and required traits per model", (t) => {
-  t.deepEqual(MODEL_LIST.map((d) => [d.novaName, d.locksMemory, d.novaTrait]), [
-    ["amd-sev", true, "HW_CPU_X86_AMD_SEV"],
-    ["amd-sev-es", true, "HW_CPU_X86_AMD_SEV_ES"],
-    ["amd-sev-snp", false, "HW_CPU_X86_AMD_SEV_SNP"],
-  ]);
+  t.deepEqual(
+    MODEL_LIST.map((d) => [d.novaName, d.locksMemory, d.novaTrait]),
+    [
+      ["amd-sev", true, "HW_CPU_X86_AMD_SEV"],
+      ["amd-sev-es", true, "HW_CPU_X86_AMD_SEV_ES"],
+      ["amd-sev-snp", false, "HW_CPU_X86_AMD_SEV_SNP"],
+    ],
+  );
 });
 
 test("a ready SEV-ES host on QEMU 8.2 runs amd-sev and amd-sev-es, not amd-sev-snp", (t) => {
@@ -66,8 +85,20 @@ test("SEV-ES needs QEMU 8.0 (Nova's MIN_QEMU_SEV_ES_VERSION)", (t) => {
 });
 
 test("SEV-ES needs kvm_amd.sev_es", (t) => {
-  t.regex(reasons(host((h) => (h.kvmAmd.sevEs = false)), "sev-es"), /^kvm_amd\.sev_es is 0/);
-  t.regex(reasons(host((h) => (h.kvmAmd.sevEs = null)), "sev-es"), /^kvm_amd\.sev_es is absent/);
+  t.regex(
+    reasons(
+      host((h) => (h.kvmAmd.sevEs = false)),
+      "sev-es",
+    ),
+    /^kvm_amd\.sev_es is 0/,
+  );
+  t.regex(
+    reasons(
+      host((h) => (h.kvmAmd.sevEs = null)),
+      "sev-es",
+    ),
+    /^kvm_amd\.sev_es is absent/,
+  );
 });
 
 test("an SNP-enabled host runs amd-sev and amd-sev-snp; SEV-ES is disabled there (CVE-2025-48514)", (t) => {
@@ -98,6 +129,9 @@ test("every model builds on SEV: a host without kvm_amd.sev or domcaps SEV runs 
 
 test("the refusal names the host, the model, every reason and the models the host does support", (t) => {
   const msg = formatUnsupportedModel("root@10.0.0.5:22", "sev-es", snpHost());
-  t.regex(msg ?? "", /^host root@10\.0\.0\.5:22 cannot run amd-sev-es \(SEV-ES\) guests: kvm_amd\.sev_snp is 1: .*Fix: place the guest on a host that supports amd-sev-es, or use a model this host supports \(amd-sev, amd-sev-snp\)/);
+  t.regex(
+    msg ?? "",
+    /^host root@10\.0\.0\.5:22 cannot run amd-sev-es \(SEV-ES\) guests: kvm_amd\.sev_snp is 1: .*Fix: place the guest on a host that supports amd-sev-es, or use a model this host supports \(amd-sev, amd-sev-snp\)/,
+  );
   t.is(formatUnsupportedModel("h", "sev", snpHost()), null);
 });

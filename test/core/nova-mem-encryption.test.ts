@@ -28,9 +28,7 @@ type Difference = keyof typeof DIFFERENCES;
 type Obj = Record<string, unknown>;
 
 /** What Nova decides for a case, and what this provider must decide. */
-type Expect =
-  | { resolves: SevModel; statelessFirmware?: boolean; differs?: Difference }
-  | { refused: RegExp; at: string; differs?: Difference };
+type Expect = { resolves: SevModel; statelessFirmware?: boolean; differs?: Difference } | { refused: RegExp; at: string; differs?: Difference };
 
 const FLAVOR = "m1.faketiny";
 const TRUE_STRINGS = ["1", "true", "True"];
@@ -57,7 +55,11 @@ function nova(title: string, specs: Obj, image: Obj | undefined, expect: Expect)
 }
 
 const notRequested = { refused: /memory encryption is not requested/, at: "extraSpecs.hw:mem_encryption", differs: "encryption-required" } as const;
-const falseSpec = { refused: /^hw:mem_encryption is false: a SevFlavor launches memory-encrypted guests only/, at: "extraSpecs.hw:mem_encryption", differs: "encryption-required" } as const;
+const falseSpec = {
+  refused: /^hw:mem_encryption is false: a SevFlavor launches memory-encrypted guests only/,
+  at: "extraSpecs.hw:mem_encryption",
+  differs: "encryption-required",
+} as const;
 const falseProp = { refused: /^hw_mem_encryption is false/, at: "image.hw_mem_encryption", differs: "encryption-required" } as const;
 /** Nova's FlavorImageConflict on hw:mem_encryption. */
 const encConflict = (flavorVal: string, imageVal: string): Expect => ({
@@ -71,7 +73,8 @@ const encConflict = (flavorVal: string, imageVal: string): Expect => ({
 nova("MemEncryptionNotRequired.test_requirement_disabled", {}, {}, notRequested);
 for (const v of FALSE_STRINGS) nova("MemEncryptionNotRequired.test_require_false_extra_spec", { "hw:mem_encryption": v }, undefined, falseSpec);
 for (const v of FALSE_STRINGS) nova("MemEncryptionNotRequired.test_require_false_image_prop", {}, { hw_mem_encryption: v }, falseProp);
-for (const f of FALSE_STRINGS) for (const i of FALSE_STRINGS) nova("MemEncryptionNotRequired.test_require_both_false", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, falseSpec);
+for (const f of FALSE_STRINGS)
+  for (const i of FALSE_STRINGS) nova("MemEncryptionNotRequired.test_require_both_false", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, falseSpec);
 
 // GetMemEncryptionConfigTestCase: the config per model is the model's descriptor.
 test("GetMemEncryptionConfig.test_invalid: an unknown model is refused [differs: schema-refuses-invalid]", (t) => {
@@ -92,17 +95,20 @@ for (const [name, model, locked, trait] of [
 }
 
 // MemEncryptionFlavorImageConflictTestCase.
-for (const f of FALSE_STRINGS) for (const i of TRUE_STRINGS) nova("MemEncryptionFlavorImageConflict.conflict1", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
-for (const f of TRUE_STRINGS) for (const i of FALSE_STRINGS) nova("MemEncryptionFlavorImageConflict.conflict2", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
+for (const f of FALSE_STRINGS)
+  for (const i of TRUE_STRINGS) nova("MemEncryptionFlavorImageConflict.conflict1", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
+for (const f of TRUE_STRINGS)
+  for (const i of FALSE_STRINGS) nova("MemEncryptionFlavorImageConflict.conflict2", { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
 
 // MemEncryptionRequestedWithoutUEFITestCase: Nova refuses all four image property sets.
 const NO_UEFI_PROPS: Obj[] = [{}, { hw_machine_type: "q35" }, { hw_firmware_type: "bios" }, { hw_machine_type: "q35", hw_firmware_type: "bios" }];
 function noUefi(title: string, specs: Obj, imageEnc: string | undefined): void {
   for (const props of NO_UEFI_PROPS) {
     const image = imageEnc === undefined ? props : { ...props, hw_mem_encryption: imageEnc };
-    const expect: Expect = props["hw_firmware_type"] === "bios"
-      ? { refused: /^hw_firmware_type bios is refused: SEV guests boot only with UEFI/, at: "image.hw_firmware_type" }
-      : { resolves: "sev", differs: "uefi-assumed" };
+    const expect: Expect =
+      props["hw_firmware_type"] === "bios"
+        ? { refused: /^hw_firmware_type bios is refused: SEV guests boot only with UEFI/, at: "image.hw_firmware_type" }
+        : { resolves: "sev", differs: "uefi-assumed" };
     nova(`MemEncryptionRequestedWithoutUEFI.${title}`, specs, image, expect);
   }
 }
@@ -113,19 +119,30 @@ for (const f of TRUE_STRINGS) for (const i of TRUE_STRINGS) noUefi("test_flavor_
 // MemEncryptionRequestedWithInvalidMachineTypeTestCase: InvalidMachineType for pc.
 const notQ35 = { refused: /^hw_machine_type pc is not a q35 machine/, at: "image.hw_machine_type" } as const;
 const PC_UEFI = { hw_firmware_type: "uefi", hw_machine_type: "pc" };
-for (const f of TRUE_STRINGS) nova("MemEncryptionRequestedWithInvalidMachineType.test_flavor_requires_encrypted_memory_support_pc", { "hw:mem_encryption": f }, PC_UEFI, notQ35);
-for (const i of TRUE_STRINGS) nova("MemEncryptionRequestedWithInvalidMachineType.test_image_requires_encrypted_memory_support_pc", {}, { ...PC_UEFI, hw_mem_encryption: i }, notQ35);
-for (const f of TRUE_STRINGS) for (const i of TRUE_STRINGS) {
-  nova("MemEncryptionRequestedWithInvalidMachineType.test_flavor_image_require_encrypted_memory_support_pc", { "hw:mem_encryption": f }, { ...PC_UEFI, hw_mem_encryption: i }, notQ35);
-}
+for (const f of TRUE_STRINGS)
+  nova("MemEncryptionRequestedWithInvalidMachineType.test_flavor_requires_encrypted_memory_support_pc", { "hw:mem_encryption": f }, PC_UEFI, notQ35);
+for (const i of TRUE_STRINGS)
+  nova("MemEncryptionRequestedWithInvalidMachineType.test_image_requires_encrypted_memory_support_pc", {}, { ...PC_UEFI, hw_mem_encryption: i }, notQ35);
+for (const f of TRUE_STRINGS)
+  for (const i of TRUE_STRINGS) {
+    nova(
+      "MemEncryptionRequestedWithInvalidMachineType.test_flavor_image_require_encrypted_memory_support_pc",
+      { "hw:mem_encryption": f },
+      { ...PC_UEFI, hw_mem_encryption: i },
+      notQ35,
+    );
+  }
 for (const name of ["test_encrypted_memory_support_pc_no_image_id", "test_encrypted_memory_support_pc_has_image_id"]) {
   nova(`MemEncryptionRequestedWithInvalidMachineType.${name}`, { "hw:mem_encryption": true }, { hw_mem_encryption: true, ...PC_UEFI }, notQ35);
 }
 
 // MemEncryptionRequestedWithoutStatelessFirmware: Nova raises StatelessFirmwareRequired.
-nova("MemEncryptionRequestedWithoutStatelessFirmware.test_encrypted_memory_support_without_stateless", {},
+nova(
+  "MemEncryptionRequestedWithoutStatelessFirmware.test_encrypted_memory_support_without_stateless",
+  {},
   { hw_firmware_type: "uefi", hw_machine_type: "q35", hw_mem_encryption: true, hw_mem_encryption_model: "amd-sev-snp" },
-  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" });
+  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" },
+);
 
 // MemEncryptionRequiredTestCase: amd-sev, with no machine type, q35 and pc-q35-2.1.
 function required(title: string, specs: Obj, props: Obj): void {
@@ -136,9 +153,15 @@ function required(title: string, specs: Obj, props: Obj): void {
 }
 for (const f of TRUE_STRINGS) required("test_require_encrypted_memory_support_extra_spec", { "hw:mem_encryption": f }, {});
 for (const i of TRUE_STRINGS) required("test_require_encrypted_memory_support_image_prop", {}, { hw_mem_encryption: i });
-for (const f of TRUE_STRINGS) for (const i of TRUE_STRINGS) required("test_require_encrypted_memory_support_both_required", { "hw:mem_encryption": f }, { hw_mem_encryption: i });
+for (const f of TRUE_STRINGS)
+  for (const i of TRUE_STRINGS) required("test_require_encrypted_memory_support_both_required", { "hw:mem_encryption": f }, { hw_mem_encryption: i });
 nova("MemEncryptionRequired.test_encrypted_memory_support_flavor_for_volume", { "hw:mem_encryption": true }, {}, { resolves: "sev", differs: "uefi-assumed" });
-nova("MemEncryptionRequired.test_encrypted_memory_support_no_id_for_volume", { "hw:mem_encryption": true }, { hw_mem_encryption: true, hw_firmware_type: "uefi" }, { resolves: "sev" });
+nova(
+  "MemEncryptionRequired.test_encrypted_memory_support_no_id_for_volume",
+  { "hw:mem_encryption": true },
+  { hw_mem_encryption: true, hw_firmware_type: "uefi" },
+  { resolves: "sev" },
+);
 
 // --- scheduler/test_utils.py TestEncryptedMemoryTranslation ----------------------------------------
 
@@ -149,9 +172,12 @@ nova(`${T}.test_encrypted_memory_support_empty_extra_specs`, {}, undefined, notR
 for (const f of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_false_extra_spec`, { "hw:mem_encryption": f }, undefined, falseSpec);
 nova(`${T}.test_encrypted_memory_support_empty_image_props`, {}, {}, notRequested);
 for (const i of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_false_image_prop`, {}, { hw_mem_encryption: i }, falseProp);
-for (const i of FALSE_STRINGS) for (const f of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_both_false`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, falseSpec);
-for (const i of TRUE_STRINGS) for (const f of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_conflict1`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
-for (const i of FALSE_STRINGS) for (const f of TRUE_STRINGS) nova(`${T}.test_encrypted_memory_support_conflict2`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
+for (const i of FALSE_STRINGS)
+  for (const f of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_both_false`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, falseSpec);
+for (const i of TRUE_STRINGS)
+  for (const f of FALSE_STRINGS) nova(`${T}.test_encrypted_memory_support_conflict1`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
+for (const i of FALSE_STRINGS)
+  for (const f of TRUE_STRINGS) nova(`${T}.test_encrypted_memory_support_conflict2`, { "hw:mem_encryption": f }, { hw_mem_encryption: i }, encConflict(f, i));
 
 /** Nova adds MEM_ENCRYPTION_CONTEXT=1 and the model's trait; here the guest takes a slot of its model's pool. */
 function translated(title: string, specs: Obj, image: Obj, model: SevModel): void {
@@ -164,25 +190,66 @@ function translated(title: string, specs: Obj, image: Obj, model: SevModel): voi
 }
 for (const f of TRUE_STRINGS) translated("test_encrypted_memory_support_extra_spec", { "hw:mem_encryption": f }, Q35_UEFI, "sev");
 for (const i of TRUE_STRINGS) translated("test_encrypted_memory_support_image_prop", {}, { ...Q35_UEFI, hw_mem_encryption: i }, "sev");
-for (const i of TRUE_STRINGS) for (const f of TRUE_STRINGS) translated("test_encrypted_memory_support_both_required", { "hw:mem_encryption": f }, { ...Q35_UEFI, hw_mem_encryption: i }, "sev");
+for (const i of TRUE_STRINGS)
+  for (const f of TRUE_STRINGS)
+    translated("test_encrypted_memory_support_both_required", { "hw:mem_encryption": f }, { ...Q35_UEFI, hw_mem_encryption: i }, "sev");
 
-const NOVA_MODELS: Array<[string, SevModel]> = [["amd-sev", "sev"], ["amd-sev-es", "sev-es"], ["amd-sev-snp", "sev-snp"]];
+const NOVA_MODELS: Array<[string, SevModel]> = [
+  ["amd-sev", "sev"],
+  ["amd-sev-es", "sev-es"],
+  ["amd-sev-snp", "sev-snp"],
+];
 const statelessFor = (name: string): Obj => (name === "amd-sev-snp" ? { hw_firmware_stateless: "true" } : {});
 for (const [name, model] of NOVA_MODELS) {
-  translated("test_encrypted_memory_model_extra_spec", { "hw:mem_encryption": "true", "hw:mem_encryption_model": name }, { ...Q35_UEFI, ...statelessFor(name) }, model);
-  translated("test_encrypted_memory_model_image_prop", {}, { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: name, ...statelessFor(name) }, model);
-  translated("test_encrypted_memory_model_both_required", { "hw:mem_encryption": "true", "hw:mem_encryption_model": name },
-    { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: name, ...statelessFor(name) }, model);
+  translated(
+    "test_encrypted_memory_model_extra_spec",
+    { "hw:mem_encryption": "true", "hw:mem_encryption_model": name },
+    { ...Q35_UEFI, ...statelessFor(name) },
+    model,
+  );
+  translated(
+    "test_encrypted_memory_model_image_prop",
+    {},
+    { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: name, ...statelessFor(name) },
+    model,
+  );
+  translated(
+    "test_encrypted_memory_model_both_required",
+    { "hw:mem_encryption": "true", "hw:mem_encryption_model": name },
+    { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: name, ...statelessFor(name) },
+    model,
+  );
 }
-for (const [f, i] of [["amd-sev", "amd-sev-es"], ["amd-sev", "amd-sev-snp"], ["amd-sev-es", "amd-sev"], ["amd-sev-es", "amd-sev-snp"], ["amd-sev-snp", "amd-sev"], ["amd-sev-snp", "amd-sev-es"]]) {
-  nova(`${T}.test_encrypted_memory_model_conflict_1`, { "hw:mem_encryption": "true", "hw:mem_encryption_model": f },
+for (const [f, i] of [
+  ["amd-sev", "amd-sev-es"],
+  ["amd-sev", "amd-sev-snp"],
+  ["amd-sev-es", "amd-sev"],
+  ["amd-sev-es", "amd-sev-snp"],
+  ["amd-sev-snp", "amd-sev"],
+  ["amd-sev-snp", "amd-sev-es"],
+]) {
+  nova(
+    `${T}.test_encrypted_memory_model_conflict_1`,
+    { "hw:mem_encryption": "true", "hw:mem_encryption_model": f },
     { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: i },
-    { refused: new RegExp(`^Flavor's hw:mem_encryption_model extra spec \\(${f}\\) and image's hw_mem_encryption_model property \\(${i}\\) conflict`), at: "extraSpecs.hw:mem_encryption_model" });
+    {
+      refused: new RegExp(`^Flavor's hw:mem_encryption_model extra spec \\(${f}\\) and image's hw_mem_encryption_model property \\(${i}\\) conflict`),
+      at: "extraSpecs.hw:mem_encryption_model",
+    },
+  );
 }
-nova(`${T}.test_encrypted_memory_model_snp_but_stateful (image properties)`, {}, { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: "amd-sev-snp" },
-  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" });
-nova(`${T}.test_encrypted_memory_model_snp_but_stateful (flavor extra specs)`, { "hw:mem_encryption": "true", "hw:mem_encryption_model": "amd-sev-snp" }, Q35_UEFI,
-  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" });
+nova(
+  `${T}.test_encrypted_memory_model_snp_but_stateful (image properties)`,
+  {},
+  { ...Q35_UEFI, hw_mem_encryption: "true", hw_mem_encryption_model: "amd-sev-snp" },
+  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" },
+);
+nova(
+  `${T}.test_encrypted_memory_model_snp_but_stateful (flavor extra specs)`,
+  { "hw:mem_encryption": "true", "hw:mem_encryption_model": "amd-sev-snp" },
+  Q35_UEFI,
+  { resolves: "sev-snp", statelessFirmware: true, differs: "snp-stateless-implied" },
+);
 
 // --- the differences are documented ------------------------------------------------------------
 

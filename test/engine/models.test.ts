@@ -23,7 +23,11 @@ function config(lab: TestLab, host: string, model?: string): Record<string, stri
 const REFUSALS: Array<[string, string, RegExp]> = [
   ["rome-qemu-7", "amd-sev-es", /cannot run amd-sev-es \(SEV-ES\) guests: QEMU 7\.2\.0 is older than 8\.0\.0, the first QEMU Nova runs SEV-ES guests with/],
   ["genoa", "amd-sev-es", /cannot run amd-sev-es \(SEV-ES\) guests: kvm_amd\.sev_snp is 1: SEV-ES and SEV-SNP are exclusive on one host \(CVE-2025-48514\)/],
-  ["genoa-snp-no-sectype", "amd-sev-snp", /cannot run amd-sev-snp \(SEV-SNP\) guests: amd-sev-snp needs a host whose domain capabilities list launchSecurity type sev-snp; this host lists \[sev\]/],
+  [
+    "genoa-snp-no-sectype",
+    "amd-sev-snp",
+    /cannot run amd-sev-snp \(SEV-SNP\) guests: amd-sev-snp needs a host whose domain capabilities list launchSecurity type sev-snp; this host lists \[sev\]/,
+  ],
 ];
 
 for (const [host, model, reason] of REFUSALS) {
@@ -41,7 +45,10 @@ for (const [host, model, reason] of REFUSALS) {
 
 test.serial("the models a host does support pass preview: amd-sev-snp on genoa, amd-sev on rome-qemu-7", async (t) => {
   const { lab } = t.context;
-  for (const [host, model] of [["genoa", "amd-sev-snp"], ["rome-qemu-7", "amd-sev"]]) {
+  for (const [host, model] of [
+    ["genoa", "amd-sev-snp"],
+    ["rome-qemu-7", "amd-sev"],
+  ]) {
     await withStack(PROGRAM, config(lab, host, model), async (s) => {
       const preview = await s.preview();
       t.is(preview.code, 0, preview.text);
@@ -55,7 +62,14 @@ test.serial("SevHost outputs every model with supported and the reasons", async 
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const models = (await s.outputs()).models as { novaName: string; supported: boolean; reasons: string[] }[];
-    t.deepEqual(models.map((m) => [m.novaName, m.supported]), [["amd-sev", true], ["amd-sev-es", false], ["amd-sev-snp", false]]);
+    t.deepEqual(
+      models.map((m) => [m.novaName, m.supported]),
+      [
+        ["amd-sev", true],
+        ["amd-sev-es", false],
+        ["amd-sev-snp", false],
+      ],
+    );
     t.deepEqual(models[0].reasons, []);
     t.regex(models[1].reasons.join("\n"), /kvm_amd\.sev_snp is 1: SEV-ES and SEV-SNP are exclusive/);
     t.regex(models[2].reasons.join("\n"), /launchSecurity type sev-snp; this host lists \[sev\]/);

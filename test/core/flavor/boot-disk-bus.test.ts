@@ -19,4 +19,3 @@ test("IDE, USB and floppy boot disks are refused", (t) => {
   hasProblem(t, problems(t, flavor({ "pulumi-sev:disk_bus": "usb" })), "extraSpecs.pulumi-sev:disk_bus", /usb is refused/);
   hasProblem(t, problems(t, flavor({ "pulumi-sev:disk_bus": "fdc" })), "extraSpecs.pulumi-sev:disk_bus", /fdc is refused/);
 });
-

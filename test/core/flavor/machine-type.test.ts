@@ -7,6 +7,11 @@ test("q35 machines are accepted, versioned ones kept as given", (t) => {
 });
 
 test("a machine type that is not q35 is refused, from the flavor or the image", (t) => {
-  hasProblem(t, problems(t, flavor({ "pulumi-sev:machine_type": "pc-i440fx-8.2" })), "extraSpecs.pulumi-sev:machine_type", /pc-i440fx-8\.2 is not a q35 machine.*virtio 1\.0.*iommu_platform/);
+  hasProblem(
+    t,
+    problems(t, flavor({ "pulumi-sev:machine_type": "pc-i440fx-8.2" })),
+    "extraSpecs.pulumi-sev:machine_type",
+    /pc-i440fx-8\.2 is not a q35 machine.*virtio 1\.0.*iommu_platform/,
+  );
   hasProblem(t, problems(t, flavor(), { hw_machine_type: "pc" }), "image.hw_machine_type", /^hw_machine_type pc is not a q35 machine/);
 });

@@ -9,10 +9,10 @@ test("memory encryption must be requested, on the flavor or on the image", (t) =
   t.is(ok(t, flavor({ "hw:mem_encryption": "True" })).model, "sev", "Nova's string form");
 });
 
-
 test("Nova's bool_from_string forms: '1', 'yes', 'on' request encryption; '0', 'no', 'off' are false", (t) => {
   for (const v of ["1", "yes", "on", "t", "y", "TRUE"]) t.is(ok(t, flavor({ "hw:mem_encryption": v })).model, "sev", v);
-  for (const v of ["0", "no", "off", "f", "n", "FALSE"]) hasProblem(t, problems(t, flavor({ "hw:mem_encryption": v })), "extraSpecs.hw:mem_encryption", /is false/);
+  for (const v of ["0", "no", "off", "f", "n", "FALSE"])
+    hasProblem(t, problems(t, flavor({ "hw:mem_encryption": v })), "extraSpecs.hw:mem_encryption", /is false/);
   t.is(ok(t, { name: "x", vcpus: 1, memory: 1024, disk: 1 }, { hw_mem_encryption: "1" }).model, "sev", "the image's Glance string");
 });
 

@@ -3,7 +3,12 @@ import { flavor, hasProblem, ok, problems } from "./helpers";
 
 test("hw:machine_type, hw:firmware_type and hw:disk_bus are not Nova extra specs: each is refused once, naming the image property and the extension", (t) => {
   const list = problems(t, flavor({ "hw:machine_type": "q35", "hw:firmware_type": "uefi", "hw:disk_bus": "sata" } as never));
-  hasProblem(t, list, "extraSpecs.hw:machine_type", /^hw:machine_type is not a Nova flavor extra spec \(Nova reads it from the image property hw_machine_type\): set the guest's image property hw_machine_type, or this provider's flavor extension pulumi-sev:machine_type$/);
+  hasProblem(
+    t,
+    list,
+    "extraSpecs.hw:machine_type",
+    /^hw:machine_type is not a Nova flavor extra spec \(Nova reads it from the image property hw_machine_type\): set the guest's image property hw_machine_type, or this provider's flavor extension pulumi-sev:machine_type$/,
+  );
   hasProblem(t, list, "extraSpecs.hw:firmware_type", /image property hw_firmware_type, or this provider's flavor extension pulumi-sev:firmware_type/);
   hasProblem(t, list, "extraSpecs.hw:disk_bus", /image property hw_disk_bus, or this provider's flavor extension pulumi-sev:disk_bus/);
   t.is(list.length, 3, "no second 'unknown property' from the schema");

@@ -13,4 +13,3 @@ test("page sizes: small, large, any and explicit x86_64 sizes; others are refuse
   t.is(page("1GB"), 1048576);
   hasProblem(t, problems(t, flavor({ "hw:mem_page_size": "3MB" })), "extraSpecs.hw:mem_page_size", /not an x86_64 page size/);
 });
-

@@ -5,7 +5,7 @@ test("policy as an integer, a 0x string or a bare hex string", (t) => {
   t.is(ok(t, flavor({}, { policy: 0x33 })).policy, 0x33);
   t.is(ok(t, flavor({}, { policy: "0x0033" })).policy, 0x33);
   t.is(ok(t, flavor({}, { policy: "33" })).policy, 0x33, "a string is always hexadecimal, as in libvirt XML");
-  t.is(ok(t, flavor({}, { policy: "0x0003" , allowDebug: false })).policy, 0x3, "NODBG|NOKS only is allowed");
+  t.is(ok(t, flavor({}, { policy: "0x0003", allowDebug: false })).policy, 0x3, "NODBG|NOKS only is allowed");
 });
 
 test("clearing NODBG without allowDebug is refused; allowDebug opts in", (t) => {
@@ -57,4 +57,3 @@ test("an SNP-looking policy on a legacy model gets a hint", (t) => {
   hasProblem(t, list, "policy", /clears NODBG/);
   hasProblem(t, problems(t, flavor({}, { policy: "0x100030000" })), "policy", /looks like an SEV-SNP policy/);
 });
-

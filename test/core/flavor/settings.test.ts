@@ -15,14 +15,33 @@ test("a flavor/image conflict names both values, in Nova's FlavorImageConflict w
 
 test("every merged setting conflicts the same way", (t) => {
   const cases: Array<[Specs, ImageProperties, string]> = [
-    [{ "pulumi-sev:machine_type": "q35" }, { hw_machine_type: "pc-q35-8.2" }, "Flavor's pulumi-sev:machine_type extra spec (q35) and image's hw_machine_type property (pc-q35-8.2) conflict"],
-    [{ "pulumi-sev:disk_bus": "scsi" }, { hw_disk_bus: "sata" }, "Flavor's pulumi-sev:disk_bus extra spec (scsi) and image's hw_disk_bus property (sata) conflict"],
-    [{ "pulumi-sev:firmware_type": "uefi" }, { hw_firmware_type: "bios" }, "Flavor's pulumi-sev:firmware_type extra spec (uefi) and image's hw_firmware_type property (bios) conflict"],
-    [{ "hw:mem_encryption": "true" }, { hw_mem_encryption: false }, "Flavor's hw:mem_encryption extra spec (true) and image's hw_mem_encryption property (false) conflict"],
+    [
+      { "pulumi-sev:machine_type": "q35" },
+      { hw_machine_type: "pc-q35-8.2" },
+      "Flavor's pulumi-sev:machine_type extra spec (q35) and image's hw_machine_type property (pc-q35-8.2) conflict",
+    ],
+    [
+      { "pulumi-sev:disk_bus": "scsi" },
+      { hw_disk_bus: "sata" },
+      "Flavor's pulumi-sev:disk_bus extra spec (scsi) and image's hw_disk_bus property (sata) conflict",
+    ],
+    [
+      { "pulumi-sev:firmware_type": "uefi" },
+      { hw_firmware_type: "bios" },
+      "Flavor's pulumi-sev:firmware_type extra spec (uefi) and image's hw_firmware_type property (bios) conflict",
+    ],
+    [
+      { "hw:mem_encryption": "true" },
+      { hw_mem_encryption: false },
+      "Flavor's hw:mem_encryption extra spec (true) and image's hw_mem_encryption property (false) conflict",
+    ],
   ];
   for (const [specs, image, message] of cases) {
     const list = problems(t, flavor(specs), image);
-    t.true(list.some((p) => p.reason.startsWith(message)), `${message}\n got: ${list.map((p) => p.reason).join("\n")}`);
+    t.true(
+      list.some((p) => p.reason.startsWith(message)),
+      `${message}\n got: ${list.map((p) => p.reason).join("\n")}`,
+    );
   }
 });
 
@@ -35,7 +54,6 @@ test("the same value on flavor and image is no conflict", (t) => {
   t.is(r.model, "sev-es");
   t.is(r.bootDiskBus, "sata");
 });
-
 
 test("bool_from_string: Nova's words in any case, blanks ignored; anything else is unreadable", (t) => {
   for (const v of ["1", "t", "true", "True", "TRUE", "on", "On", "y", "yes", "YES", " true "]) t.is(boolFromString(v), true, v);

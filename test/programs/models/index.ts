@@ -12,7 +12,13 @@ const model = config.get("model") as "amd-sev" | "amd-sev-es" | "amd-sev-snp" | 
 const host = new SevHost(hostName, inventoryHost(hostName));
 
 if (model !== undefined) {
-  const flavor = new SevFlavor("tiny", { name: "tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": "1", "hw:mem_encryption_model": model } });
+  const flavor = new SevFlavor("tiny", {
+    name: "tiny",
+    vcpus: 1,
+    memory: 1024,
+    disk: 10,
+    extraSpecs: { "hw:mem_encryption": "1", "hw:mem_encryption_model": model },
+  });
   new SevGuest("g-1", { host, flavor, bootDisk: { path: "/var/lib/libvirt/images/g-1.qcow2" } });
 }
 

@@ -13,7 +13,10 @@ export function policyRule(input: FlavorInput, model: SevModel | undefined): Rul
   const parsed = parsePolicy(raw);
   if (parsed === null) {
     const tooLarge = typeof raw === "number" && Number.isInteger(raw) && raw >= 0;
-    return { value: undefined, problems: tooLarge ? [{ property: "policy", reason: `policy ${raw} is too large for an exact integer: give it as a hexadecimal string` }] : [] };
+    return {
+      value: undefined,
+      problems: tooLarge ? [{ property: "policy", reason: `policy ${raw} is too large for an exact integer: give it as a hexadecimal string` }] : [],
+    };
   }
   const found = MODELS[model].policy.problems(parsed, allowDebug);
   return { value: found.length === 0 ? Number(parsed) : undefined, problems: found.map((reason) => ({ property: "policy", reason })) };
