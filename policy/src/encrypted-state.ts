@@ -1,9 +1,12 @@
 /** sev-guest-encrypted-state */
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { MODEL_LIST, MODELS } from "pulumi-sev/core";
 import { NAMES, message } from "./common";
 import { coreSays, guestOf, isGuest, probe, settingOf } from "./guest";
 
-const REQUIRED = "an encrypted register state: hw:mem_encryption_model amd-sev-es or amd-sev-snp (requireEncryptedState is true)";
+/** The models that encrypt the register state too, from the core's model descriptors. */
+const ENCRYPTING = MODEL_LIST.filter((d) => d.encryptsRegisterState).map((d) => d.novaName);
+const REQUIRED = `an encrypted register state: hw:mem_encryption_model ${ENCRYPTING.join(" or ")} (requireEncryptedState is true)`;
 
 export const encryptedState: ResourceValidationPolicy = {
   name: NAMES.encryptedState,
@@ -27,7 +30,7 @@ export const encryptedState: ResourceValidationPolicy = {
         `set extraSpecs["hw:mem_encryption_model"] to amd-sev-es or amd-sev-snp on flavor ${g.flavorName}, with no conflicting image property`));
       return;
     }
-    if (r.resolved.model !== "sev") return;
+    if (MODELS[r.resolved.model].encryptsRegisterState) return;
     report(message(g.label,
       `model amd-sev (${settingOf(g, "mem_encryption_model")}; amd-sev is the default): guest memory is encrypted but the register state (VMSA) is not`, REQUIRED,
       `set extraSpecs["hw:mem_encryption_model"]: "amd-sev-es" (or "amd-sev-snp" on an SEV-SNP host) on flavor ${g.flavorName}; the guest then takes a slot of the host's SEV-ES pool`));

@@ -1,6 +1,6 @@
 /** sev-guest-policy-nodbg-noks */
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_POLICY, MODEL_NAME, SEV_POLICY, SNP_POLICY, SevModel, defaultPolicy, formatPolicy, parsePolicy } from "pulumi-sev/core";
+import { DEFAULT_POLICY, MODEL_NAME, MODELS, SEV_POLICY, SNP_POLICY, SevModel, defaultPolicy, formatPolicy, parsePolicy } from "pulumi-sev/core";
 import { NAMES, message, show } from "./common";
 import { coreSays, Guest, guestOf, isGuest, probe, settingOf } from "./guest";
 
@@ -74,6 +74,6 @@ export const nodbgNoks: ResourceValidationPolicy = {
         `give flavor ${g.flavorName} a policy such as ${formatPolicy(DEFAULT_POLICY[a.model], a.model)}, or remove it to get the default`));
       return;
     }
-    (a.model === "sev-snp" ? judgeSnp : judgeSev)(a, a.policy, report);
+    (MODELS[a.model].policy.bits === 64 ? judgeSnp : judgeSev)(a, a.policy, report);
   },
 };

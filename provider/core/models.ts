@@ -46,6 +46,8 @@ export interface ModelDescriptor {
     /** Every reason a policy does not fit the model; empty when it does. */
     problems(policy: bigint, allowDebug: boolean): string[];
   };
+  /** The guest's register state (VMSA) is encrypted too (SEV-ES, SEV-SNP). */
+  encryptsRegisterState: boolean;
   /** Nova's needs_locked_memory: <memoryBacking><locked/></memoryBacking>. */
   locksMemory: boolean;
   /** Read-only firmware without per-guest NVRAM: required by the model, or the image's choice. */
@@ -118,6 +120,7 @@ const SEV: ModelDescriptor = {
     debuggable: 0x0032, // NODBG cleared
     problems: (policy, allowDebug) => legacyPolicyProblems(policy, "sev", allowDebug),
   },
+  encryptsRegisterState: false,
   locksMemory: true,
   statelessFirmware: "optional",
   firmwareLoader: "pflash",
@@ -140,6 +143,7 @@ const SEV_ES: ModelDescriptor = {
     debuggable: 0x0036,
     problems: (policy, allowDebug) => legacyPolicyProblems(policy, "sev-es", allowDebug),
   },
+  encryptsRegisterState: true,
   locksMemory: true,
   statelessFirmware: "optional",
   firmwareLoader: "pflash",
@@ -177,6 +181,7 @@ const SEV_SNP: ModelDescriptor = {
     debuggable: 0xb0000, // DEBUG (bit 19) added
     problems: (policy, allowDebug) => snpPolicyProblems(policy, allowDebug),
   },
+  encryptsRegisterState: true,
   locksMemory: false,
   statelessFirmware: "required",
   firmwareLoader: "rom",
