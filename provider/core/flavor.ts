@@ -123,32 +123,36 @@ export function validateFlavor(flavor: unknown, image?: unknown): FlavorResult {
   const rules = applyRules(input);
   const problems = [...schema.problems, ...rules.problems];
   if (problems.length > 0 || schema.flavor === null) return { ok: false, problems };
-  const r = rules.resolved;
+  const { model, policy, machineType, firmware, bootDiskBus, pageSize, memoryMiB, firmwareStateless, allowDebug } = rules.resolved;
   // With no problems every rule resolved its value; the guard keeps the types honest.
-  if (r.model === undefined || r.policy === undefined || r.machineType === undefined || r.firmware === undefined || r.bootDiskBus === undefined) {
+  if (
+    model === undefined ||
+    policy === undefined ||
+    machineType === undefined ||
+    firmware === undefined ||
+    bootDiskBus === undefined ||
+    pageSize === undefined ||
+    memoryMiB === undefined ||
+    firmwareStateless === undefined
+  ) {
     return { ok: false, problems: [{ property: "", reason: "flavor could not be resolved" }] };
   }
-  if (r.pageSize === undefined || r.memoryMiB === undefined || r.firmwareStateless === undefined) {
-    return { ok: false, problems: [{ property: "", reason: "flavor could not be resolved" }] };
-  }
-  const { name, vcpus, disk } = schema.flavor;
-  return {
-    ok: true,
-    resolved: {
-      name,
-      vcpus,
-      memoryMiB: r.memoryMiB,
-      diskGiB: disk,
-      model: r.model,
-      policy: r.policy,
-      allowDebug: r.allowDebug ?? false,
-      machineType: r.machineType,
-      firmware: r.firmware,
-      firmwareStateless: r.firmwareStateless,
-      bootDiskBus: r.bootDiskBus,
-      pageSize: r.pageSize,
-    },
+  const { name, vcpus, disk: diskGiB } = schema.flavor;
+  const resolved = {
+    name,
+    vcpus,
+    memoryMiB,
+    diskGiB,
+    model,
+    policy,
+    allowDebug: allowDebug ?? false,
+    machineType,
+    firmware,
+    firmwareStateless,
+    bootDiskBus,
+    pageSize,
   };
+  return { ok: true, resolved };
 }
 
 /** One error message listing every problem. */
