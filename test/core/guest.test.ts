@@ -2,7 +2,7 @@
 import test from "ava";
 import { renderDomainXml, DomainXmlInput } from "../../provider/core/domain-xml";
 import { resolveFlavor } from "../../provider/core/flavor";
-import { guestDrift, viewOfDomain } from "../../provider/core/parse/guest";
+import { guestDrift, policyShown, viewOfDomain } from "../../provider/core/parse/guest";
 import { fixture } from "./fixtures";
 import { readyHost } from "./ready-host";
 
@@ -86,4 +86,12 @@ test("boot disk bus, extra disks, interfaces and domain type are compared", (t) 
     "disk /srv/data.qcow2 is attached but not declared",
     `network interface 1 is bridge br0 mac 52:54:00:aa:bb:cc, expected bridge br0 mac ${wanted.interfaces[0].mac}`,
   ]);
+});
+
+test("the policy a guest shows is written as its model writes it: the same form as its XML", (t) => {
+  t.is(policyShown({ model: "sev-snp", policy: 0x30000 }), "0x00030000");
+  t.is(policyShown({ model: "sev-es", policy: 0x37 }), "0x0037");
+  t.is(policyShown({ model: null, policy: null }), "none");
+  const view = viewOfDomain(fixture("domains", "launch-security-sev-snp.xml"));
+  t.is(policyShown(view), /<policy>([^<]+)<\/policy>/.exec(fixture("domains", "launch-security-sev-snp.xml"))![1]);
 });
