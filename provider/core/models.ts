@@ -9,6 +9,7 @@
 import { DomainCapabilities, HostFacts, SevModel } from "./facts";
 import { legacyPolicyProblems, snpPolicyProblems } from "./flavor/policy";
 import { atLeast } from "./versions";
+import { checkKvmAmd } from "./checks";
 
 export type { SevModel };
 
@@ -70,8 +71,9 @@ function paramShown(value: boolean | null, loaded: boolean): string {
   return value === null ? "absent" : value ? "1" : "0";
 }
 
-function kvmAmdProblem(facts: HostFacts, param: ModelDescriptor["kvmAmdParameter"], title: string): string[] {
-  const key = ({ sev: "sev", sev_es: "sevEs", sev_snp: "sevSnp" } as const)[param];
+/** kvm_amd.sev_es / kvm_amd.sev_snp, which the readiness checks do not require. */
+function kvmAmdProblem(facts: HostFacts, param: "sev_es" | "sev_snp", title: string): string[] {
+  const key = ({ sev_es: "sevEs", sev_snp: "sevSnp" } as const)[param];
   const value = facts.kvmAmd[key];
   if (facts.kvmAmd.loaded && value === true) return [];
   return [
@@ -101,9 +103,14 @@ function domcapsOf(facts: HostFacts, judge: (d: DomainCapabilities) => string[])
   return judge(facts.domcaps);
 }
 
-/** Nova's supports_amd_sev: kvm_amd.sev and <sev supported='yes'>; every other model builds on it. */
+/**
+ * Nova's supports_amd_sev: kvm_amd.sev (the readiness check's rule) and <sev supported='yes'>; every
+ * other model builds on it.
+ */
 function sevHostProblems(facts: HostFacts): string[] {
-  return [...kvmAmdProblem(facts, "sev", "SEV"), ...domcapsOf(facts, sevDomcapsProblems)];
+  const kvmAmd = checkKvmAmd(facts);
+  const param = kvmAmd.verdict === "pass" ? [] : [`${kvmAmd.title}: found ${kvmAmd.found}, required ${kvmAmd.required}`];
+  return [...param, ...domcapsOf(facts, sevDomcapsProblems)];
 }
 
 const SEV: ModelDescriptor = {
