@@ -1,0 +1,129 @@
+/**
+ * `pulumi preview` (and with --up: `up`, a no-change preview of the deployed stack, `destroy`) of
+ * K lab hosts × G SEV guests, each paired in the same round with the same program of empty dynamic
+ * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--up] [--up-rounds N]`.
+ * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
+ */
+import { EngineStack, RunResult } from "../test/helpers/engine";
+import { Libvirt, defineDomain, startDomain, undefineDomain } from "../provider/effects/libvirt";
+import { closeAll, exec, SshTarget } from "../provider/effects/ssh";
+import { readFileSync } from "fs";
+import { Fleet, fmt, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
+
+const PROGRAM = "dist/bench/programs/fleet/index.js";
+
+interface Measured {
+  seconds: number;
+  rss: Record<ProcessRole, number>;
+  sessions: Sessions;
+}
+
+async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Promise<Measured> {
+  const marks = logMarks(f.inventory.hosts);
+  const rss = sampleRss();
+  const { seconds, value } = await timed(fn);
+  const peak = rss.stop();
+  if (value.code !== 0) throw new Error(`${what} failed (${value.code}):\n${value.text.slice(-4000)}`);
+  return { seconds, rss: peak, sessions: sessionsSince(f.inventory.hosts, marks) };
+}
+
+async function stackOf(f: Fleet, name: string, guests: number, empty: boolean): Promise<EngineStack> {
+  const s = new EngineStack(PROGRAM, name);
+  await s.init({ "sev:inventory": f.inventoryFile, "sev:guestsPerHost": String(guests), "sev:empty": String(empty) });
+  return s;
+}
+
+const rssText = (m: Measured) => `RSS cli ${m.rss.cli.toFixed(0)} / program ${m.rss.program.toFixed(0)} / provider ${m.rss.provider.toFixed(0)} MiB`;
+const sessionText = (m: Measured, perHost: number) =>
+  `per host ${m.sessions.connectionsMax} connection(s), ${m.sessions.channelsMax} exec channels (${(m.sessions.channelsMax / perHost).toFixed(1)} per guest)`;
+
+/** G sequential `virsh define` + `start` round trips on one host, over one reused connection: the floor of creating its guests. */
+async function defineStartFloor(f: Fleet, guests: number): Promise<number> {
+  const h = f.inventory.hosts[0];
+  const target: SshTarget = {
+    host: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), passphrase: h.passphrase,
+    hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 15000, commandTimeoutMs: 60000,
+  };
+  const l: Libvirt = { target, uri: "qemu:///system" };
+  const xml = (i: number) => `<domain type='test'><name>floor-${i}</name><uuid>00000000-0000-4000-8000-${String(i).padStart(12, "0")}</uuid><memory>1048576</memory><os><type>hvm</type></os></domain>`;
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+  await defineDomain(l, xml(999)); // the connection is made before the clock starts
+  await undefineDomain(l, uuid(999));
+  const { seconds } = await timed(async () => {
+    for (let i = 0; i < guests; i++) {
+      await defineDomain(l, xml(i));
+      await startDomain(l, uuid(i));
+    }
+  });
+  for (let i = 0; i < guests; i++) {
+    await exec(target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
+    await undefineDomain(l, uuid(i));
+  }
+  closeAll();
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => args.includes(name);
+  const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+  const [k, rounds] = [Number(args[0] ?? 10), Number(args[1] && !args[1].startsWith("--") ? args[1] : 5)];
+  const guests = option("--guests", 15);
+  const upRounds = option("--up-rounds", 1);
+  console.log(`machine: ${machine()}`);
+  const f = await startFleet(k);
+  const real = await stackOf(f, "real", guests, false);
+  const empty = await stackOf(f, "empty", guests, true);
+  const label = process.env.BENCH_LABEL ?? "";
+  try {
+    const previews: { us: Measured; empty: Measured }[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const e = await measure(f, "empty preview", () => empty.run(["preview"]));
+      const u = await measure(f, "preview", () => real.run(["preview"]));
+      previews.push({ us: u, empty: e });
+      console.log(`preview round ${r + 1}: ${fmt(u.seconds)} vs empty ${fmt(e.seconds)} (${(u.seconds / e.seconds).toFixed(2)}×); ` +
+        `${rssText(u)} (empty: ${rssText(e)}); ${sessionText(u, guests)}`);
+    }
+    const summary = (xs: { us: Measured; empty: Measured }[]) => ({
+      us: median(xs.map((x) => x.us.seconds)), empty: median(xs.map((x) => x.empty.seconds)),
+      ratio: median(xs.map((x) => x.us.seconds / x.empty.seconds)),
+      rss: { us: xs[xs.length - 1].us.rss, empty: xs[xs.length - 1].empty.rss },
+      programRssRatio: median(xs.map((x) => x.us.rss.program / x.empty.rss.program)),
+      sessions: xs[xs.length - 1].us.sessions,
+    });
+    const preview = summary(previews);
+    console.log(`K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
+      `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`);
+    record("preview", { k, guests, rounds, label, machine: machine(), ...preview });
+    if (!flag("--up")) return;
+
+    const floor = await defineStartFloor(f, guests);
+    console.log(`floor: ${guests} sequential virsh define + start round trips on one host: ${fmt(floor)}`);
+    const ups: { us: Measured; empty: Measured }[] = [];
+    const noChange: { us: Measured; empty: Measured }[] = [];
+    const destroys: { us: Measured; empty: Measured }[] = [];
+    for (let r = 0; r < upRounds; r++) {
+      const eu = await measure(f, "empty up", () => empty.up());
+      const uu = await measure(f, "up", () => real.up());
+      ups.push({ us: uu, empty: eu });
+      console.log(`up round ${r + 1}: ${fmt(uu.seconds)} vs empty ${fmt(eu.seconds)}; target 2 × empty + floor = ${fmt(2 * eu.seconds + floor)} ` +
+        `(${(uu.seconds / (2 * eu.seconds + floor)).toFixed(2)}× of it); ${rssText(uu)}; ${sessionText(uu, guests)}`);
+      const en = await measure(f, "empty no-change preview", () => empty.run(["preview", "--expect-no-changes"]));
+      const un = await measure(f, "no-change preview", () => real.run(["preview", "--expect-no-changes"]));
+      noChange.push({ us: un, empty: en });
+      console.log(`no-change preview of the deployed stack: ${fmt(un.seconds)} vs empty ${fmt(en.seconds)} (${(un.seconds / en.seconds).toFixed(2)}×); ${sessionText(un, guests)}`);
+      const ed = await measure(f, "empty destroy", () => empty.destroy());
+      const ud = await measure(f, "destroy", () => real.destroy());
+      destroys.push({ us: ud, empty: ed });
+      console.log(`destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; ${sessionText(ud, guests)}`);
+    }
+    const up = summary(ups);
+    record("up", { k, guests, rounds: upRounds, label, machine: machine(), floor, up, noChange: summary(noChange), destroy: summary(destroys) });
+  } finally {
+    await real.dispose().catch(() => undefined);
+    await empty.dispose().catch(() => undefined);
+    f.stop();
+  }
+}
+
+main().catch((e: Error) => { console.error(e.message); process.exit(1); });

@@ -1,0 +1,52 @@
+/**
+ * The fleet of the benchmarks: every host of the lab inventory with `sev:guestsPerHost` SEV guests
+ * each. With `sev:empty` true, the same resources (same names, inputs and dependencies) are empty
+ * dynamic resources whose provider does nothing: the engine's own cost for this program.
+ * Config: sev:inventory, sev:guestsPerHost, sev:empty.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
+import { inventoryHost } from "../../../examples/lab-inventory";
+
+const config = new pulumi.Config("sev");
+const perHost = config.requireNumber("guestsPerHost");
+const empty = config.getBoolean("empty") ?? false;
+const names: string[] = JSON.parse(readFileSync(config.require("inventory"), "utf8")).hosts.map((h: { name: string }) => h.name);
+const flavorSpec = { name: "sev.tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": true } };
+const disk = (guest: string) => ({ path: `/var/lib/libvirt/images/${guest}.qcow2` });
+
+/** A provider that does nothing, in the program itself: what the engine costs without ours. */
+const nothing: pulumi.dynamic.ResourceProvider = {
+  async create(inputs) {
+    return { id: String(inputs.name), outs: inputs };
+  },
+};
+
+class Empty extends pulumi.dynamic.Resource {
+  constructor(type: string, name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+    super(nothing, name, props, opts, "sev", type);
+  }
+}
+
+function fleet(): void {
+  const flavor = new SevFlavor("sev.tiny", flavorSpec);
+  for (const n of names) {
+    const host = new SevHost(n, inventoryHost(n));
+    for (let g = 0; g < perHost; g++) new SevGuest(`${n}-g${g}`, { host, flavor, bootDisk: disk(`${n}-g${g}`) });
+  }
+}
+
+function emptyFleet(): void {
+  const flavor = new Empty("SevFlavor", "sev.tiny", flavorSpec);
+  for (const n of names) {
+    const connection = inventoryHost(n);
+    const host = new Empty("SevHost", n, { ...connection });
+    for (let g = 0; g < perHost; g++) {
+      new Empty("SevGuest", `${n}-g${g}`, { host: connection, flavor: flavorSpec, name: `${n}-g${g}`, bootDisk: disk(`${n}-g${g}`) }, { dependsOn: [host, flavor] });
+    }
+  }
+}
+
+if (empty) emptyFleet();
+else fleet();
