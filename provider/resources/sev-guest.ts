@@ -67,23 +67,30 @@ interface Declared {
   adopt?: pulumi.Input<boolean | undefined>;
 }
 
-/** The guests this program declares, per host, in declaration order. */
-const declared = new WeakMap<SevHost, Declared[]>();
+/** The guests this program declares, per host, in declaration order, and the one plan they share. */
+const declared = new WeakMap<SevHost, { guests: Declared[]; plan: pulumi.Output<{ requests: PlannedGuest[] }> }>();
 
 /**
  * Every guest on the host, resolved after the program has declared them all (outputs resolve
  * asynchronously, after the synchronous declarations), so guests are counted together at preview.
+ * One plan per host, shared by its guests: the program holds hosts + guests outputs, not guests².
  */
 function planFor(host: SevHost, guest: Declared): pulumi.Output<{ requests: PlannedGuest[] }> {
-  const list = declared.get(host) ?? [];
-  list.push(guest);
-  declared.set(host, list);
-  return host.urn.apply(() =>
-    pulumi.all(list.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) => ({
-      requests: rows.flatMap(([name, urn, flavor, image, adopt]) => {
-        const resolved = validateFlavor(flavor, image);
-        return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}) }] : [];
-      }),
-    })),
-  );
+  let entry = declared.get(host);
+  if (!entry) {
+    const guests: Declared[] = [];
+    entry = { guests, plan: host.urn.apply(() => plannedGuests(guests)) };
+    declared.set(host, entry);
+  }
+  entry.guests.push(guest);
+  return entry.plan;
+}
+
+function plannedGuests(guests: Declared[]): pulumi.Output<{ requests: PlannedGuest[] }> {
+  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) => ({
+    requests: rows.flatMap(([name, urn, flavor, image, adopt]) => {
+      const resolved = validateFlavor(flavor, image);
+      return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}) }] : [];
+    }),
+  }));
 }
