@@ -1,24 +1,58 @@
 /**
- * One probe per host serves every check of the same preview: the SevHost's own and each of its
- * guests'. Keyed by everything that makes it another machine or another view of it.
+ * One probe per host serves the whole run (one provider process): the SevHost's check and each of
+ * its guests'. Keyed by everything that makes it another machine or another view of it. The engine
+ * calls check one resource at a time, so probes are started as soon as the provider learns of a
+ * host (the program's fleet, told at the first SevHost's check: prefetch), a few at a time, and
+ * each check awaits only its own host's.
  */
 import { SevHostInputs } from "../generated/sev-host";
+import { Budget } from "../effects/channels";
 import { inspect, Inspection } from "./operations";
 
-const recent = new Map<string, { at: number; inspection: Promise<Inspection> }>();
-const PREVIEW_PROBE_MAX_AGE_MS = 30_000;
+/** Hosts probed at once, as sev-capacity's default concurrency. */
+export const PROBE_FAN_OUT = 8;
+
+/** A failed probe is tried again once a check has seen its error; a prefetched failure waits for its check. */
+interface Probe {
+  inspection: Promise<Inspection>;
+  failed: boolean;
+  seen: boolean;
+}
+
+const recent = new Map<string, Probe>();
+const fanOut = new Budget(PROBE_FAN_OUT);
 
 export function probeKey(host: SevHostInputs): string {
   const jump = host.jumpHost ? [host.jumpHost.address, host.jumpHost.port, host.jumpHost.user] : null;
   return JSON.stringify([host.address, host.port, host.user, jump, host.libvirtUri, host.maxGuests]);
 }
 
-export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
+async function inspectInTurn(host: SevHostInputs): Promise<Inspection> {
+  const release = await fanOut.take();
+  try {
+    return await inspect(host);
+  } finally {
+    release();
+  }
+}
+
+function probeOf(host: SevHostInputs, seen: boolean): Promise<Inspection> {
   const key = probeKey(host);
-  const hit = recent.get(key);
-  if (hit && Date.now() - hit.at < PREVIEW_PROBE_MAX_AGE_MS) return hit.inspection;
-  const inspection = inspect(host);
-  recent.set(key, { at: Date.now(), inspection });
-  inspection.catch(() => recent.delete(key));
-  return inspection;
+  let probe = recent.get(key);
+  if (!probe || (probe.failed && probe.seen)) {
+    const p: Probe = { inspection: inspectInTurn(host), failed: false, seen: false };
+    p.inspection.catch(() => (p.failed = true));
+    recent.set(key, (probe = p));
+  }
+  probe.seen ||= seen;
+  return probe.inspection;
+}
+
+export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
+  return probeOf(host, true);
+}
+
+/** Starts the probes of these hosts (in this order, PROBE_FAN_OUT at once); their checks await them. */
+export function prefetch(hosts: SevHostInputs[]): void {
+  for (const h of hosts) probeOf(h, false);
 }

@@ -1,6 +1,9 @@
 /** Shared by the dynamic providers: what the engine adds to inputs, and change detection. */
 
-/** The engine adds its own keys (the serialized provider, "__provider"): they are not user input. */
+/** Where the first SevHost carries every host of the program, for the provider only (never stored). */
+export const FLEET_KEY = "__fleet";
+
+/** The engine adds its own keys (the serialized provider, "__provider"), and so does FLEET_KEY: they are not user input. */
 export function userInputs(news: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
 }

@@ -8,8 +8,8 @@ import { checkHostInputs } from "../host/inputs";
 import { applySlice, assertReady, deleteSlice, inspect, notReadyReport, observedSlice, outputsOf, sliceRefusal } from "../host/operations";
 import { SevHostOutputs } from "../host/state";
 import { DEFAULTS } from "../host/target";
-import { inspectRecent } from "../host/recent";
-import { changedKeys, checkFailures, pick, userInputs } from "./inputs";
+import { inspectRecent, prefetch } from "../host/recent";
+import { changedKeys, checkFailures, FLEET_KEY, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
 const inputKeys = Object.keys(schema.properties) as (keyof SevHostInputs)[];
@@ -22,6 +22,13 @@ function hasUnknowns(inputs: unknown): boolean {
   return JSON.stringify(inputs).includes(UNKNOWN);
 }
 
+/** The program's hosts, told to the first SevHost's check: their probes start now, a few at a time. */
+function prefetchFleet(news: Record<string, unknown>): void {
+  const fleet = news[FLEET_KEY];
+  if (!Array.isArray(fleet)) return;
+  prefetch(fleet.map((h) => checkHostInputs(h)).filter((c) => c.problems.length === 0 && !hasUnknowns(c.inputs)).map((c) => c.inputs));
+}
+
 function idOf(i: SevHostInputs): string {
   return `${i.address}:${i.port ?? DEFAULTS.port}`;
 }
@@ -32,6 +39,7 @@ function inputsOf(o: SevHostInputs): SevHostInputs {
 
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    prefetchFleet(news);
     const { inputs, problems } = checkHostInputs(userInputs(news));
     if (problems.length === 0 && !hasUnknowns(inputs)) {
       // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,

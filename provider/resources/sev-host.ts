@@ -6,6 +6,7 @@ import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
+import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import schema from "../../schema/sev-host.schema.json";
@@ -36,10 +37,33 @@ export class SevHost extends pulumi.dynamic.Resource {
     const secretArgs = withSecrets(args, SECRET_PATHS);
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
-    super(provider, name, { ...secretArgs, owner, ...outputs }, {
+    const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
+    super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
       ...opts,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
     }, "sev", "SevHost");
-    this.connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
+    this.connection = connection;
+    whenRegistered(this);
   }
+}
+
+/** The hosts this program declares, in declaration order; the others wait for the first to be registered. */
+const fleet: pulumi.Output<SevHostInputs>[] = [];
+const firstRegistered: Promise<null>[] = [];
+
+/**
+ * The first SevHost tells the provider every host of the program, so that their probes start at
+ * its check (host/recent.ts); its check leaves the list out of the inputs it returns, so it is
+ * never stored. The list resolves once the program's synchronous declarations are done; the other
+ * hosts reach the engine only after the first (without depending on it), so its check comes first.
+ */
+function fleetHint(connection: pulumi.Output<SevHostInputs>): pulumi.Output<SevHostInputs[] | null> {
+  fleet.push(connection);
+  if (fleet.length > 1) return pulumi.output(firstRegistered[0]);
+  const afterDeclarations = new Promise<number>((done) => setImmediate(() => done(0)));
+  return pulumi.output(afterDeclarations).apply(() => pulumi.all(fleet)) as pulumi.Output<SevHostInputs[]>;
+}
+
+function whenRegistered(host: SevHost): void {
+  if (firstRegistered.length === 0) firstRegistered.push(new Promise((done) => host.urn.apply(() => done(null))));
 }
