@@ -12,6 +12,11 @@ export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string
   return r.stdout;
 }
 
+/** The probe's slot count alone (misc cgroup, SEV domains): run under the host lock, its output printed before the lock's ready line. */
+export function slotCountCommand(libvirtUri: string): string[] {
+  return ["sh", "-c", probeScript, "sh", libvirtUri, "slots"];
+}
+
 export type SliceProperty = "MemoryMax" | "MemoryHigh";
 
 /** Sets a machine.slice memory property; null means no limit ("infinity"). */

@@ -6,9 +6,13 @@ export const HOST_LOCK = "/run/lock/pulumi-sev.lock";
 /** Who holds the lock, written by the holder once it has it: a waiter that gives up can say who. */
 export const HOST_LOCK_HOLDER = "/run/lock/pulumi-sev.holder";
 
-/** The lock command; the holder's description is an argument, never part of the script. */
-export function lockCommand(waitSeconds: number, holder: string): string[] {
-  return ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; echo locked; exec cat >/dev/null`, "sh", holder];
+/**
+ * The lock command; the holder's description is an argument, never part of the script. `first`
+ * runs as soon as the lock is taken, its output printed before the ready line: one channel for both.
+ */
+export function lockCommand(waitSeconds: number, holder: string, first: readonly string[] = []): string[] {
+  const then = first.length > 0 ? `shift; "$@" </dev/null; ` : "";
+  return ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; ${then}echo locked; exec cat >/dev/null`, "sh", holder, ...first];
 }
 
 /** What this process writes as the holder: enough for an operator to find it. */
@@ -21,9 +25,10 @@ async function currentHolder(t: SshTarget): Promise<string> {
   return r && r.code === 0 && r.stdout.trim() ? r.stdout.trim() : "unknown (no holder recorded)";
 }
 
-/** Runs fn while holding flock(1) on the host's lock file. */
-export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: () => Promise<T>): Promise<T> {
-  const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what)), "locked", (waitSeconds + 15) * 1000).catch(async (err: SshError) => {
+/** Runs fn while holding flock(1) on the host's lock file; fn gets what `first` printed under the lock. */
+export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: (printed: string) => Promise<T>, first: readonly string[] = []): Promise<T> {
+  let printed = "";
+  const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what), first), "locked", (waitSeconds + 15) * 1000, (text) => (printed = text)).catch(async (err: SshError) => {
     const refused = t.user !== "root" ? sudoRefusal(t, "flock", err.stderr ?? "") : null;
     if (refused) throw new Error(refused);
     // flock -w exits 1, silently, when the wait runs out; anything else is its own story.
@@ -35,7 +40,7 @@ export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: s
     );
   });
   try {
-    return await fn();
+    return await fn(printed);
   } finally {
     await release();
   }

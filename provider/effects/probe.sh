@@ -1,12 +1,16 @@
 # One round trip collects every host fact. Sent on stdin to `sh -s -- URI`; prints sections
 # "@@probe NAME@@" that provider/core/parse/sections.ts reads. Keep it POSIX sh.
+# `sh -s -- URI slots` prints only what a create needs under the host lock: the misc cgroup, the
+# names and UUIDs of all domains, and the SEV domains.
 # Every body goes through esc: a body line starting with "@" or "\" gets a "\" in front, so no
 # data on the host (a domain's description, say) can forge a section header.
 uri=$1
+mode=${2:-all}
 sec() { printf '\n@@probe %s@@\n' "$*"; }
 esc() { sed 's/^[@\\]/\\&/'; }
 v() { virsh -c "$uri" "$@"; }
 
+if [ "$mode" = all ]; then
 sec osrelease; cat /proc/sys/kernel/osrelease 2>/dev/null | esc
 sec cmdline; cat /proc/cmdline 2>/dev/null | esc
 sec kvm_amd
@@ -23,9 +27,16 @@ sec meminfo; grep '^MemTotal:' /proc/meminfo
 sec virsh-version; v version --daemon 2>&1 | esc
 sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
 sec domcapabilities; v domcapabilities 2>&1 | esc
+fi
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
+if [ "$mode" = slots ]; then
+  sec names; v list --all --name 2>&1 | esc
+  sec uuids; v list --all --uuid 2>&1 | esc
+fi
+if [ "$mode" = all ]; then
 sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc
+fi
 # A domain that cannot be read may hold a slot: it is reported, and counted as used.
 for u in $(v list --all --uuid 2>/dev/null); do
   if ! xml=$(v dumpxml "$u" 2>/dev/null); then

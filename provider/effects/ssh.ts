@@ -263,9 +263,10 @@ export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
 /**
  * Runs argv and keeps its channel open until release() is called: with flock, the lock is held for
  * exactly that long, and is let go by the host if this process or its connection dies. Bounded
- * like any command: the channel must open and argv print readyLine within timeoutMs.
+ * like any command: the channel must open and argv print readyLine within timeoutMs. What argv
+ * printed before readyLine goes to printed.
  */
-export async function holdWhileOpen(t: SshTarget, argv: readonly string[], readyLine: string, timeoutMs: number): Promise<() => Promise<void>> {
+export async function holdWhileOpen(t: SshTarget, argv: readonly string[], readyLine: string, timeoutMs: number, printed?: (text: string) => void): Promise<() => Promise<void>> {
   const client = await connection(t);
   const full = t.user !== "root" ? ["sudo", "-n", "--", ...argv] : [...argv];
   const releaseChannel = await budgetOf(client).locks.take();
@@ -294,8 +295,10 @@ export async function holdWhileOpen(t: SshTarget, argv: readonly string[], ready
       opened.stderr.on("data", (d: Buffer) => (errText += d.toString()));
       opened.on("data", (d: Buffer) => {
         out += d.toString();
-        if (ready || !out.split("\n").includes(readyLine)) return;
+        const lines = out.split("\n");
+        if (ready || !lines.includes(readyLine)) return;
         ready = true;
+        printed?.(lines.slice(0, lines.indexOf(readyLine)).join("\n"));
         clearTimeout(timer);
         client.off("close", lost);
         resolve(async () => {

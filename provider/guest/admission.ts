@@ -2,6 +2,8 @@
 import { SevGuestInputs } from "../generated/sev-guest";
 import * as core from "../core/admission";
 import { SlotRequest } from "../core/slots";
+import { SlotCount } from "../core/parse/probe";
+import { slotCapacity } from "../core/capacity";
 import { Inspection } from "../host/operations";
 import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
@@ -17,6 +19,12 @@ function admissionHost(inputs: SevGuestInputs, host: Inspection): core.Admission
 
 export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {
   return core.previewVerdict(admissionHost(inputs, host), selfRequest(inputs), inputs.owner, inputs.slotPlan?.requests);
+}
+
+/** The run's probe of the host with its slot facts as counted under the lock (capacity follows misc.capacity). */
+export function countedNow(inputs: SevGuestInputs, probed: Inspection, count: SlotCount): Inspection {
+  const facts = { ...probed.facts, misc: count.misc, sevDomains: count.sevDomains, unreadableDomains: count.unreadableDomains };
+  return { ...probed, facts, capacity: slotCapacity(facts, inputs.host.maxGuests) };
 }
 
 export function createVerdict(inputs: SevGuestInputs, host: Inspection): string | null {

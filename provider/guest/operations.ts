@@ -3,14 +3,17 @@ import { SevGuestInputs } from "../generated/sev-guest";
 import { SevHostInputs } from "../generated/sev-host";
 import { ResolvedFlavor } from "../core/flavor";
 import { flavorOf } from "./flavor";
-import { createVerdict } from "./admission";
+import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
-import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
+import { DomainNow, Libvirt, defineDomain, dumpXml, startAndRead, stopAndUndefine, undefineDomain } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";
+import { slotCountCommand } from "../effects/host";
+import { parseSlotCount, SlotCount } from "../core/parse/probe";
 import { assertReady, inspect, Inspection } from "../host/operations";
+import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 
 export interface SevGuestOutputs extends SevGuestInputs {
@@ -58,20 +61,23 @@ export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Ins
   });
 }
 
-async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string): Promise<SevGuestOutputs | null> {
-  const actual = await dumpXml(l, uuid);
-  if (actual === null) return null;
+function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: DomainNow): SevGuestOutputs | null {
+  if (now.xml === null) return null;
   const wanted = viewOfDomain(xml);
-  const seen = viewOfDomain(actual);
+  const seen = viewOfDomain(now.xml);
   return {
     ...inputs,
     uuid,
     xml,
-    state: (await domainState(l, uuid)) ?? "unknown",
+    state: now.state ?? "unknown",
     model: seen.model ?? "none",
     policy: policyShown(seen),
     drift: guestDrift(wanted, seen),
   };
+}
+
+async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string): Promise<SevGuestOutputs | null> {
+  return outputsOf(inputs, uuid, xml, await startAndRead(l, uuid, false));
 }
 
 /** What define left on the host, and whether this run made it (only then may a failed start undo it). */
@@ -90,27 +96,28 @@ function lockHolder(inputs: SevGuestInputs, op: string): string {
 }
 
 /**
- * Defines (and starts) a new guest, or adopts the existing domain of its name (adopt). Under the
- * host lock: probe, judge readiness, adoption and slots, define; two stacks racing for the last
- * slot are serialized, and the loser defines nothing. A defined domain holds its slot, so the lock
- * is let go before the (slow) start; when only running guests count, the start is part of taking
- * the slot and stays under the lock.
+ * Defines (and starts) a new guest, or adopts the existing domain of its name (adopt). The run's
+ * one probe of the host gives readiness and domain capabilities; under the host lock, taken in the
+ * same channel as a fresh slot count (misc cgroup, domains), the slots and adoption are judged and
+ * the domain defined: two stacks racing for the last slot are serialized, and the loser defines
+ * nothing. A defined domain holds its slot, so the lock is let go before the (slow) start; when
+ * only running guests count, the start is part of taking the slot and stays under the lock.
  */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
   const l = libvirtOf(inputs.host);
+  const probed = await inspectRecent(inputs.host);
+  assertReady(inputs.host, probed);
   const startUnderLock = (inputs.host.countGuests ?? "defined") === "running";
-  const defined = await withHostLock(l.target, lockWaitOf(inputs), lockHolder(inputs, "create"), async () => {
-    const d = await defineUnderLock(inputs, l);
-    if (startUnderLock) await startIfStopped(inputs, l, d);
-    return d;
-  });
-  if (!startUnderLock) await startIfStopped(inputs, l, defined);
-  return (await observe(inputs, l, defined.uuid, defined.xml))!;
+  const underLock = async (printed: string) => {
+    const d = await defineUnderLock(inputs, l, probed, parseSlotCount(printed));
+    return { d, now: startUnderLock ? await startIfStopped(inputs, l, d) : null };
+  };
+  const { d, now } = await withHostLock(l.target, lockWaitOf(inputs), lockHolder(inputs, "create"), underLock, slotCountCommand(l.uri));
+  return outputsOf(inputs, d.uuid, d.xml, now ?? (await startIfStopped(inputs, l, d)))!;
 }
 
-async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt): Promise<Defined> {
-  const host = await inspect(inputs.host);
-  assertReady(inputs.host, host);
+async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount): Promise<Defined> {
+  const host = countedNow(inputs, probed, count);
   const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
   if (adoption && !adoption.ok) throw new Error(adoption.refusal);
   const full = createVerdict(inputs, host);
@@ -121,7 +128,7 @@ async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt): Promise<Defi
   }
   const uuid = uuidOf(inputs);
   const rendered = render(inputs, flavorOf(inputs), host, uuid);
-  const leftBehind = await ownDomainLeftBehind(inputs, l, uuid);
+  const leftBehind = ownDomainLeftBehind(inputs, count, uuid);
   await defineDomain(l, rendered);
   return { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" };
 }
@@ -149,38 +156,32 @@ export async function adoptionOf(inputs: SevGuestInputs, host: Inspection, l: Li
  * guest, left by a run that was interrupted after define: true, it is taken over. Anything else
  * with the same UUID or name belongs to someone else.
  */
-async function ownDomainLeftBehind(inputs: SevGuestInputs, l: Libvirt, uuid: string): Promise<boolean> {
-  let ours = false;
-  for (const id of [uuid, inputs.name]) {
-    const xml = await dumpXml(l, id);
-    if (xml === null) continue;
-    const view = viewOfDomain(xml);
-    if (view.uuid === uuid && view.owner?.urn === inputs.owner.urn) {
-      ours = true;
-      continue;
-    }
-    throw new Error(`${hostLabel(inputs.host)}: a domain ${id} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`);
+function ownDomainLeftBehind(inputs: SevGuestInputs, count: SlotCount, uuid: string): boolean {
+  const taken = [uuid, inputs.name].filter((id) => count.uuids.includes(id) || count.names.includes(id));
+  const ours = (id: string) => count.sevDomains.some((d) => (d.uuid === id || d.name === id) && d.uuid === uuid && d.owner?.urn === inputs.owner.urn);
+  const foreign = taken.find((id) => !ours(id));
+  if (foreign !== undefined) {
+    throw new Error(`${hostLabel(inputs.host)}: a domain ${foreign} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`);
   }
-  return ours;
+  return taken.length > 0;
 }
 
-/** States a start applies to; a running or paused guest is never restarted, undefined or touched. */
-const STARTABLE = new Set(["shut off", "crashed"]);
-
 /**
- * Starts the guest if it is stopped. When a guest this run defined does not start, its definition
- * is removed again, and the error says whether that worked: a domain that could not be removed is
- * still on the host (the next up takes it over), and the operator is told so, not the opposite.
+ * Starts the guest if it is stopped (shut off or crashed; a running or paused guest is never
+ * restarted, undefined or touched) and reads it back. When a guest this run defined does not
+ * start, its definition is removed again, and the error says whether that worked: a domain that
+ * could not be removed is still on the host (the next up takes it over), and the operator is told
+ * so, not the opposite.
  */
-async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<void> {
-  if (!(inputs.start ?? true)) return;
+async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<DomainNow> {
   const label = hostLabel(inputs.host);
+  let cause: string;
   try {
-    const state = await domainState(l, d.uuid);
-    if (state === null || !STARTABLE.has(state)) return;
-    await startDomain(l, d.uuid);
+    const now = await startAndRead(l, d.uuid, inputs.start ?? true);
+    if (now.startError === null) return now;
+    cause = now.startError;
   } catch (err) {
-    const cause = (err as Error).message;
+    cause = (err as Error).message;
     if ((err as SshError).outcomeUnknown) {
       // The start may have happened, or may still be under way on the host: removing the
       // definition now could leave a running guest that no definition or state knows.
@@ -189,17 +190,17 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): P
           `It was left as it is (it may be starting or running); it carries this stack's ownership, so the next pulumi up takes it over and starts it if it is stopped.`,
       );
     }
-    if (d.how !== "new") {
-      throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
-    }
-    const undo = await undefineDomain(l, d.uuid).then(() => null, (e: Error) => e);
-    if (undo === null) throw new Error(`${label}: guest ${inputs.name} did not start, and its definition was removed again (nothing of it is left on the host): ${cause}`);
-    throw new Error(
-      `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +
-        `domain ${inputs.name} (${d.uuid}) is still defined on the host and may be running. The next pulumi up takes it over ` +
-        `(it carries this stack's ownership); to remove it by hand: virsh undefine --nvram ${d.uuid} (after virsh destroy if it runs).`,
-    );
   }
+  if (d.how !== "new") {
+    throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
+  }
+  const undo = await undefineDomain(l, d.uuid).then(() => null, (e: Error) => e);
+  if (undo === null) throw new Error(`${label}: guest ${inputs.name} did not start, and its definition was removed again (nothing of it is left on the host): ${cause}`);
+  throw new Error(
+    `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +
+      `domain ${inputs.name} (${d.uuid}) is still defined on the host and may be running. The next pulumi up takes it over ` +
+      `(it carries this stack's ownership); to remove it by hand: virsh undefine --nvram ${d.uuid} (after virsh destroy if it runs).`,
+  );
 }
 
 /** The guest as the host has it now; null when it was undefined out of band. */
@@ -228,13 +229,10 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
     await defineDomain(l, rendered);
     return rendered;
   });
-  await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
-  return (await observe(news, l, olds.uuid, xml))!;
+  return outputsOf(news, olds.uuid, xml, await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" }))!;
 }
 
+/** ACPI shutdown (a hard stop after shutdownTimeoutSeconds) and undefine, in one round trip; a domain already gone is fine. */
 export async function deleteGuest(props: SevGuestOutputs): Promise<void> {
-  const l = libvirtOf(props.host);
-  if ((await dumpXml(l, props.uuid)) === null) return;
-  await stopDomain(l, props.uuid, (props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_SECONDS) * 1000);
-  await undefineDomain(l, props.uuid);
+  await stopAndUndefine(libvirtOf(props.host), props.uuid, (props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_SECONDS) * 1000);
 }

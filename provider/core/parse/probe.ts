@@ -44,13 +44,38 @@ export function sliceClaimsOf(sections: ProbeSection[]): FoundClaim[] {
   return sections.filter((s) => s.name === "slice-claim").map((s) => parseClaim(s.args[0] ?? "", s.body));
 }
 
-export function parseProbe(stdout: string): HostFacts {
+function completeSections(stdout: string): ProbeSection[] {
   const sections = splitSections(stdout);
   if (!sections.some((s) => s.name === "end")) {
     throw new Error(
       `probe output is incomplete: no "@@probe end@@" marker (the probe was cut short; last section: ${sections.at(-1)?.name ?? "none"})`,
     );
   }
+  return sections;
+}
+
+export interface SlotCount extends Pick<HostFacts, "misc" | "sevDomains" | "unreadableDomains"> {
+  /** Names and UUIDs of every domain defined on the host, SEV or not. */
+  names: string[];
+  uuids: string[];
+}
+
+const linesOf = (body: string) => body.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+
+/** What the probe's slot count (`probe.sh URI slots`, under the host lock) says. */
+export function parseSlotCount(stdout: string): SlotCount {
+  const sections = completeSections(stdout);
+  return {
+    misc: parseMiscCgroup(bodyOf(sections, "misc.capacity"), bodyOf(sections, "misc.current")),
+    sevDomains: sevDomainsOf(sections),
+    unreadableDomains: unreadableDomainsOf(sections),
+    names: linesOf(bodyOf(sections, "names")),
+    uuids: linesOf(bodyOf(sections, "uuids")),
+  };
+}
+
+export function parseProbe(stdout: string): HostFacts {
+  const sections = completeSections(stdout);
   const body = (name: string) => bodyOf(sections, name);
   const versions = parseVersions(body("virsh-version"), body("qemu-version"));
   const domcaps = parseDomcapsSection(body("domcapabilities"));
