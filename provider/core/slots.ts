@@ -4,6 +4,7 @@
  * limit is imposed, and the report says so.
  */
 import { SevDomainFact, SevModel, UnreadableDomain } from "./facts";
+import { SlotCount } from "./parse/probe";
 import { POOL_NAMES, POOL_OF_MODEL, PoolKey, SlotCapacity } from "./capacity";
 
 export type CountMode = "defined" | "running";
@@ -108,6 +109,26 @@ export function accountHost(
       sev: accountPool("sev", capacity, domains, stack, requests, mode, unreadable),
       sevEs: accountPool("sevEs", capacity, domains, stack, requests, mode, unreadable),
     },
+  };
+}
+
+/**
+ * The count after a domain was defined (and, if running, started) under the same lock hold: the
+ * next create of the hold is judged against it. It only ever adds: a domain replaces its own
+ * earlier entry, and a start adds its ASID to the kernel's count.
+ */
+export function countWith(count: SlotCount, d: SevDomainFact): SlotCount {
+  const before = count.sevDomains.find((x) => x.uuid === d.uuid);
+  const pool = poolOfModel(d.model);
+  const startedNow = d.running && !(before?.running && poolOfModel(before.model) === pool);
+  const current = count.misc?.[pool].current ?? null;
+  const misc = count.misc && startedNow && current !== null ? { ...count.misc, [pool]: { ...count.misc[pool], current: current + 1 } } : count.misc;
+  return {
+    misc,
+    sevDomains: [...count.sevDomains.filter((x) => x.uuid !== d.uuid), d],
+    unreadableDomains: count.unreadableDomains,
+    names: count.names.includes(d.name) ? count.names : [...count.names, d.name],
+    uuids: count.uuids.includes(d.uuid) ? count.uuids : [...count.uuids, d.uuid],
   };
 }
 

@@ -10,8 +10,9 @@ import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from
 import { DomainNow, Libvirt, defineDomain, dumpXml, startAndRead, stopAndUndefine, undefineDomain } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";
-import { slotCountCommand } from "../effects/host";
-import { parseSlotCount, SlotCount } from "../core/parse/probe";
+import { SlotCount } from "../core/parse/probe";
+import { countWith } from "../core/slots";
+import { inHostBatch } from "./batch";
 import { assertReady, inspect, Inspection } from "../host/operations";
 import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
@@ -98,21 +99,23 @@ function lockHolder(inputs: SevGuestInputs, op: string): string {
 /**
  * Defines (and starts) a new guest, or adopts the existing domain of its name (adopt). The run's
  * one probe of the host gives readiness and domain capabilities; under the host lock, taken in the
- * same channel as a fresh slot count (misc cgroup, domains), the slots and adoption are judged and
- * the domain defined: two stacks racing for the last slot are serialized, and the loser defines
- * nothing. A defined domain holds its slot, so the lock is let go before the (slow) start; when
- * only running guests count, the start is part of taking the slot and stays under the lock.
+ * same channel as a fresh slot count (misc cgroup, domains) and shared by the creates that wait
+ * for it together (batch.ts), the slots and adoption are judged and the domain defined: two
+ * stacks racing for the last slot are serialized, and the loser defines nothing. A defined domain
+ * holds its slot, so the lock is let go before the (slow) start; when only running guests count,
+ * the start is part of taking the slot and stays under the lock.
  */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
   const l = libvirtOf(inputs.host);
   const probed = await inspectRecent(inputs.host);
   assertReady(inputs.host, probed);
   const startUnderLock = (inputs.host.countGuests ?? "defined") === "running";
-  const underLock = async (printed: string) => {
-    const d = await defineUnderLock(inputs, l, probed, parseSlotCount(printed));
-    return { d, now: startUnderLock ? await startIfStopped(inputs, l, d) : null };
-  };
-  const { d, now } = await withHostLock(l.target, lockWaitOf(inputs), lockHolder(inputs, "create"), underLock, slotCountCommand(l.uri));
+  const { d, now } = await inHostBatch(l, lockWaitOf(inputs), lockHolder(inputs, "create"), async (count) => {
+    const d = await defineUnderLock(inputs, l, probed, count);
+    const now = startUnderLock ? await startIfStopped(inputs, l, d) : null;
+    const fact = { name: inputs.name, uuid: d.uuid, running: now?.state === "running", model: flavorOf(inputs).model, owner: inputs.owner };
+    return { value: { d, now }, count: countWith(count, fact) };
+  });
   return outputsOf(inputs, d.uuid, d.xml, now ?? (await startIfStopped(inputs, l, d)))!;
 }
 

@@ -1,7 +1,8 @@
 import test from "ava";
-import { accountHost, formatOvercommit, overcommitted, unknownTotals, SlotRequest } from "../../provider/core/slots";
+import { accountHost, countWith, formatOvercommit, overcommitted, unknownTotals, SlotRequest } from "../../provider/core/slots";
 import { SlotCapacity, Pool } from "../../provider/core/capacity";
-import { SevDomainFact, SevModel } from "../../provider/core/facts";
+import { MiscCgroupFacts, SevDomainFact, SevModel } from "../../provider/core/facts";
+import { SlotCount } from "../../provider/core/parse/probe";
 
 const pool = (total: number | null, source = "domcapabilities"): Pool => ({ total, source: source as Pool["source"], used: 0, running: 0, miscCurrent: null });
 const caps = (sev: number | null, sevEs: number | null): SlotCapacity => ({ sev: pool(sev), sevEs: pool(sevEs) });
@@ -113,4 +114,19 @@ test("a domain that cannot be read counts as used by others in every pool, and t
   t.regex(formatOvercommit(a, a.pools.sev), /virsh dumpxml failed for domain dead-beef: counted as used by others/);
   const without = accountHost("h", caps(2, 1), [dom("a", "sev", null)], me, [req("g1"), req("e1", "sev-es")]);
   t.deepEqual(overcommitted(without), [], "the same guests fit when every domain can be read");
+});
+
+test("within one lock hold, each define is added to the count: the next create sees it, and nothing is ever taken away", (t) => {
+  const count: SlotCount = { misc: { sev: { capacity: 4, current: 1 }, sevEs: { capacity: 0, current: 0 } }, sevDomains: [dom("a", "sev", null, true)], unreadableDomains: [], names: ["a", "plain"], uuids: ["a", "plain"] };
+  const defined = countWith(count, dom("g1", "sev", { stack: "dev" }, false));
+  t.deepEqual(defined.sevDomains.map((d) => d.name), ["a", "g1"]);
+  t.deepEqual(defined.names, ["a", "plain", "g1"]);
+  t.is(defined.misc!.sev.current, 1, "a defined guest that is not started takes no ASID yet");
+  const started = countWith(defined, dom("g1", "sev", { stack: "dev" }, true));
+  t.is(started.sevDomains.length, 2, "the same domain again replaces its own entry");
+  t.is(started.misc!.sev.current, 2, "a start under the lock adds its ASID to the kernel's count");
+  const caps2 = (misc: MiscCgroupFacts): SlotCapacity => ({ sev: { ...pool(3), miscCurrent: misc.sev.current }, sevEs: pool(0) });
+  t.is(accountHost("h", caps2(count.misc!), count.sevDomains, me, [req("g2")], "running").pools.sev.overflow.length, 0);
+  t.is(accountHost("h", caps2(started.misc!), started.sevDomains, me, [req("g2"), req("g3")], "running").pools.sev.overflow.length, 1);
+  t.is(count.sevDomains.length, 1, "the count it started from is left as it was");
 });

@@ -1,0 +1,67 @@
+/**
+ * Creates on one host that wait for its lock together take it once: one lock channel and one slot
+ * count for the batch, then each create in turn under the same hold, each judged against the count
+ * with the ones before it added. The engine runs several creates at once, and without this they
+ * would queue on the host lock one full count each.
+ */
+import { Libvirt } from "../effects/libvirt";
+import { withHostLock } from "../effects/lock";
+import { slotCountCommand } from "../effects/host";
+import { parseSlotCount, SlotCount } from "../core/parse/probe";
+
+/** A create's work under the lock: given the count, it defines and returns the count with its domain added. */
+export type UnderLock<T> = (count: SlotCount) => Promise<{ value: T; count: SlotCount }>;
+
+interface Job {
+  run(count: SlotCount): Promise<SlotCount>;
+  fail(err: Error): void;
+}
+
+interface HostQueue {
+  jobs: Job[];
+  draining: boolean;
+}
+
+const queues = new Map<string, HostQueue>();
+
+const keyOf = (l: Libvirt) => JSON.stringify([l.target.host, l.target.port, l.target.user, l.uri]);
+
+export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, work: UnderLock<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const key = keyOf(l);
+    let q = queues.get(key);
+    if (!q) queues.set(key, (q = { jobs: [], draining: false }));
+    q.jobs.push({
+      run: async (count) => {
+        try {
+          const done = await work(count);
+          resolve(done.value);
+          return done.count;
+        } catch (err) {
+          reject(err);
+          return count;
+        }
+      },
+      fail: reject,
+    });
+    if (!q.draining) void drain(key, q, l, waitSeconds, holder);
+  });
+}
+
+/** Holds the lock while jobs keep coming; a job that comes as it is let go gets the next hold. */
+async function drain(key: string, q: HostQueue, l: Libvirt, waitSeconds: number, holder: string): Promise<void> {
+  q.draining = true;
+  try {
+    while (q.jobs.length > 0) {
+      await withHostLock(l.target, waitSeconds, holder, async (printed) => {
+        let count = parseSlotCount(printed);
+        for (let job = q.jobs.shift(); job; job = q.jobs.shift()) count = await job.run(count);
+      }, slotCountCommand(l.uri)).catch((err: Error) => {
+        for (const job of q.jobs.splice(0)) job.fail(err);
+      });
+    }
+  } finally {
+    q.draining = false;
+    queues.delete(key);
+  }
+}
