@@ -16,10 +16,6 @@ export async function defineDomain(l: Libvirt, xml: string): Promise<void> {
   await virsh(l, ["define", "/dev/stdin"], xml);
 }
 
-export async function startDomain(l: Libvirt, uuid: string): Promise<void> {
-  await virsh(l, ["start", uuid]);
-}
-
 /**
  * The domain's persistent definition (what define wrote and the next boot uses), or null when no
  * such domain is defined.
@@ -31,13 +27,6 @@ export async function dumpXml(l: Libvirt, nameOrUuid: string): Promise<string | 
   throw new Error(`${l.target.host}: virsh dumpxml ${nameOrUuid} failed: ${r.stderr.trim()}`);
 }
 
-export async function domainState(l: Libvirt, uuid: string): Promise<string | null> {
-  const r = await virsh(l, ["domstate", uuid], undefined, true);
-  if (r.code === 0) return r.stdout.trim().split("\n")[0];
-  if (NOT_FOUND.test(r.stderr)) return null;
-  throw new Error(`${l.target.host}: virsh domstate ${uuid} failed: ${r.stderr.trim()}`);
-}
-
 /** A domain as the host has it: its persistent definition and its state (null: not defined). */
 export interface DomainNow {
   xml: string | null;
@@ -46,7 +35,7 @@ export interface DomainNow {
   startError: string | null;
 }
 
-/** Starts the domain if it is shut off or crashed (and start is asked for), then reads it: one round trip. */
+/** Starts the domain if it is shut off or crashed (and start is asked for), then reads it: one round trip (`sh -s`, script on stdin). */
 const START_AND_READ = `uri=$1; id=$2; start=$3
 v() { virsh -c "$uri" "$@"; }
 state=$(v domstate "$id" 2>/dev/null | head -n 1)
@@ -58,7 +47,7 @@ printf '@@xml@@\n'; v dumpxml --inactive "$id" 2>/dev/null
 exit 0`;
 
 export async function startAndRead(l: Libvirt, uuid: string, start: boolean): Promise<DomainNow> {
-  const r = await exec(l.target, ["sh", "-c", START_AND_READ, "sh", l.uri, uuid, start ? "yes" : "no"]);
+  const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start ? "yes" : "no"], { stdin: START_AND_READ, purpose: `start (if stopped) and read domain ${uuid}` });
   const failed = r.stdout.indexOf("@@start-failed@@\n");
   if (failed >= 0) return { xml: null, state: null, startError: r.stdout.slice(failed + 17).trim() };
   const [, afterState = ""] = r.stdout.split("@@state@@\n");
@@ -68,7 +57,7 @@ export async function startAndRead(l: Libvirt, uuid: string, start: boolean): Pr
   return { state: state || null, xml: xml.trim() ? xml : null, startError: null };
 }
 
-/** Stops (ACPI shutdown, then a hard stop after waitSeconds) and undefines the domain, if it exists: one round trip. */
+/** Stops (ACPI shutdown, then a hard stop after waitSeconds) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */
 const STOP_AND_UNDEFINE = `uri=$1; id=$2; wait=$3
 v() { virsh -c "$uri" "$@"; }
 if ! state=$(v domstate "$id" 2>&1); then
@@ -87,21 +76,7 @@ v undefine --nvram "$id" >/dev/null`;
 export async function stopAndUndefine(l: Libvirt, uuid: string, timeoutMs: number): Promise<void> {
   const waitSeconds = Math.ceil(timeoutMs / 1000);
   const target = { ...l.target, commandTimeoutMs: Math.max(l.target.commandTimeoutMs, timeoutMs + 30_000) };
-  await exec(target, ["sh", "-c", STOP_AND_UNDEFINE, "sh", l.uri, uuid, String(waitSeconds)], { purpose: `stop and undefine domain ${uuid}` });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** ACPI shutdown, waiting up to timeoutMs for the guest to power off; then a hard stop. */
-export async function stopDomain(l: Libvirt, uuid: string, timeoutMs: number): Promise<"not running" | "shut down" | "destroyed"> {
-  const state = await domainState(l, uuid);
-  if (state === null || state === "shut off") return "not running";
-  await virsh(l, ["shutdown", uuid], undefined, true);
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
-    if ((await domainState(l, uuid)) === "shut off") return "shut down";
-  }
-  await virsh(l, ["destroy", uuid]);
-  return "destroyed";
+  await exec(target, ["sh", "-s", "--", l.uri, uuid, String(waitSeconds)], { stdin: STOP_AND_UNDEFINE, purpose: `stop and undefine domain ${uuid}` });
 }
 
 /** Removes the definition and the guest's UEFI variable store. */
