@@ -5,8 +5,14 @@
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
-import { Libvirt, defineDomain, undefineDomain } from "../provider/effects/libvirt";
-import { closeAll, exec, SshTarget } from "../provider/effects/ssh";
+import { defineDomain, undefineDomain } from "../provider/effects/libvirt";
+import { closeAll, exec } from "../provider/effects/ssh";
+import { libvirtOf, render, uuidOf } from "../provider/guest/operations";
+import { flavorOf } from "../provider/guest/flavor";
+import { inspect } from "../provider/host/operations";
+import { SevHostInputs } from "../provider/generated/sev-host";
+import { SevGuestInputs } from "../provider/generated/sev-guest";
+import { FLAVOR } from "./programs/fleet/flavor";
 import { readFileSync } from "fs";
 import { Fleet, fmt, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
 
@@ -37,26 +43,33 @@ const rssText = (m: Measured) => `RSS cli ${m.rss.cli.toFixed(0)} / program ${m.
 const sessionText = (m: Measured, perHost: number) =>
   `per host ${m.sessions.connectionsMax} connection(s), ${m.sessions.channelsMax} exec channels (${(m.sessions.channelsMax / perHost).toFixed(1)} per guest)`;
 
-/** G sequential `virsh define` + `start` round trips on one host, over one reused connection: the floor of creating its guests. */
+/**
+ * G sequential `virsh define` + `start` round trips on one host, over one reused connection, of
+ * the same SEV domain XML the provider renders (the lab's simulated start counts the SEV pool):
+ * the floor of creating that host's guests.
+ */
 async function defineStartFloor(f: Fleet, guests: number): Promise<number> {
   const h = f.inventory.hosts[0];
-  const target: SshTarget = {
-    host: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), passphrase: h.passphrase,
-    hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 15000, commandTimeoutMs: 60000,
+  const host: SevHostInputs = {
+    address: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), privateKeyPassphrase: h.passphrase,
+    hostKeyFingerprint: h.hostKeyFingerprint,
   };
-  const l: Libvirt = { target, uri: "qemu:///system" };
-  const xml = (i: number) => `<domain type='test'><name>floor-${i}</name><uuid>00000000-0000-4000-8000-${String(i).padStart(12, "0")}</uuid><memory>1048576</memory><os><type>hvm</type></os></domain>`;
-  const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-  await defineDomain(l, xml(999)); // the connection is made before the clock starts
-  await undefineDomain(l, uuid(999));
+  const l = libvirtOf(host);
+  const inspection = await inspect(host); // the connection is made before the clock starts
+  const guest = (i: number): SevGuestInputs => ({
+    host, name: `floor-${i}`, flavor: FLAVOR, bootDisk: { path: `/var/lib/libvirt/images/floor-${i}.qcow2` },
+    owner: { project: "bench", stack: "floor", urn: `urn:pulumi:floor::bench::floor-${i}` },
+  });
+  const uuid = (i: number) => uuidOf(guest(i));
+  const xml = (i: number) => render(guest(i), flavorOf(guest(i)), inspection, uuid(i));
   const { seconds } = await timed(async () => {
     for (let i = 0; i < guests; i++) {
       await defineDomain(l, xml(i));
-      await exec(target, ["virsh", "-c", l.uri, "start", uuid(i)]);
+      await exec(l.target, ["virsh", "-c", l.uri, "start", uuid(i)]);
     }
   });
   for (let i = 0; i < guests; i++) {
-    await exec(target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
+    await exec(l.target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
     await undefineDomain(l, uuid(i));
   }
   closeAll();

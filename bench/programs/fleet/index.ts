@@ -6,14 +6,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
-import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
+import { SevFlavor, SevFlavorInputs, SevGuest, SevHost } from "pulumi-sev";
 import { inventoryHost } from "../../../examples/lab-inventory";
+import { FLAVOR } from "./flavor";
 
 const config = new pulumi.Config("sev");
 const perHost = config.requireNumber("guestsPerHost");
 const empty = config.getBoolean("empty") ?? false;
 const names: string[] = JSON.parse(readFileSync(config.require("inventory"), "utf8")).hosts.map((h: { name: string }) => h.name);
-const flavorSpec = { name: "sev.tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": true } };
+const flavorSpec: Record<string, unknown> & SevFlavorInputs = { ...FLAVOR };
 const disk = (guest: string) => ({ path: `/var/lib/libvirt/images/${guest}.qcow2` });
 
 /** A provider that does nothing, in the program itself: what the engine costs without ours. */
