@@ -75,7 +75,10 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
         if (verdict) problems.push({ property: "host", reason: verdict });
       }
     }
-    return { inputs, failures: checkFailures(problems) };
+    // The slot plan has served here: it is neither stored nor handed back to the program, whose
+    // guests would otherwise each hold the list of every guest of their host.
+    const { slotPlan: _served, ...kept } = inputs;
+    return { inputs: kept, failures: checkFailures(problems) };
   },
 
   async diff(_id: string, olds: SevGuestOutputs, news: ProviderInputs): Promise<pulumi.dynamic.DiffResult> {
