@@ -1,6 +1,6 @@
 /**
  * Draws bench/fleet.svg: wall time against the number of hosts K, from bench/results/*.jsonl
- * (the latest record per K of each label). `node dist/bench/chart.js [LABEL]` (default "after").
+ * (the latest record per K of each label; sev-capacity's of any label). `node dist/bench/chart.js [LABEL]` (default "after").
  */
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
@@ -14,13 +14,14 @@ interface Series {
   points: [number, number][];
 }
 
-function latestPerK(file: string, label: string): Map<number, Record<string, unknown>> {
+/** label null: any run but trial ones ("try"), for code no branch changed (sev-capacity). */
+function latestPerK(file: string, label: string | null): Map<number, Record<string, unknown>> {
   const byK = new Map<number, Record<string, unknown>>();
   const path = join(resultsDir, file);
   if (!existsSync(path)) return byK;
   for (const line of readFileSync(path, "utf8").split("\n").filter(Boolean)) {
     const row = JSON.parse(line) as Record<string, unknown>;
-    if (row.label === label) byK.set(row.k as number, row);
+    if (label === null ? row.label !== "try" : row.label === label) byK.set(row.k as number, row);
   }
   return byK;
 }
@@ -62,7 +63,7 @@ function svg(title: string, all: Series[]): string {
 
 function main(): void {
   const label = process.argv[2] ?? "after";
-  const capacity = latestPerK("capacity.jsonl", label);
+  const capacity = latestPerK("capacity.jsonl", null);
   const preview = latestPerK("preview.jsonl", label);
   const before = latestPerK("preview.jsonl", "before");
   const all: Series[] = [

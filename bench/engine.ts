@@ -1,7 +1,7 @@
 /**
  * `pulumi preview` (and with --up: `up`, a no-change preview of the deployed stack, `destroy`) of
  * K lab hosts × G SEV guests, each paired in the same round with the same program of empty dynamic
- * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--up] [--up-rounds N]`.
+ * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--up] [--up-rounds N] [--floors-only]`.
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
@@ -14,6 +14,7 @@ import { SevHostInputs } from "../provider/generated/sev-host";
 import { SevGuestInputs } from "../provider/generated/sev-guest";
 import { FLAVOR } from "./programs/fleet/flavor";
 import { readFileSync } from "fs";
+import { LabHost } from "../lab/lab";
 import { Fleet, fmt, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
 
 const PROGRAM = "dist/bench/programs/fleet/index.js";
@@ -44,12 +45,10 @@ const sessionText = (m: Measured, perHost: number) =>
   `per host ${m.sessions.connectionsMax} connection(s), ${m.sessions.channelsMax} exec channels (${(m.sessions.channelsMax / perHost).toFixed(1)} per guest)`;
 
 /**
- * G sequential `virsh define` + `start` round trips on one host, over one reused connection, of
- * the same SEV domain XML the provider renders (the lab's simulated start counts the SEV pool):
- * the floor of creating that host's guests.
+ * G sequential `virsh define` + `start` round trips on a host, over one open connection, of the
+ * same SEV domain XML the provider renders (the lab's simulated start counts the SEV pool).
  */
-async function defineStartFloor(f: Fleet, guests: number): Promise<number> {
-  const h = f.inventory.hosts[0];
+async function defineStartSequence(h: LabHost, guests: number): Promise<{ run(): Promise<void>; undo(): Promise<void> }> {
   const host: SevHostInputs = {
     address: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), privateKeyPassphrase: h.passphrase,
     hostKeyFingerprint: h.hostKeyFingerprint,
@@ -61,19 +60,33 @@ async function defineStartFloor(f: Fleet, guests: number): Promise<number> {
     owner: { project: "bench", stack: "floor", urn: `urn:pulumi:floor::bench::floor-${i}` },
   });
   const uuid = (i: number) => uuidOf(guest(i));
-  const xml = (i: number) => render(guest(i), flavorOf(guest(i)), inspection, uuid(i));
-  const { seconds } = await timed(async () => {
-    for (let i = 0; i < guests; i++) {
-      await defineDomain(l, xml(i));
+  const each = async (fn: (i: number) => Promise<void>) => {
+    for (let i = 0; i < guests; i++) await fn(i);
+  };
+  return {
+    run: () => each(async (i) => {
+      await defineDomain(l, render(guest(i), flavorOf(guest(i)), inspection, uuid(i)));
       await exec(l.target, ["virsh", "-c", l.uri, "start", uuid(i)]);
-    }
-  });
-  for (let i = 0; i < guests; i++) {
-    await exec(l.target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
-    await undefineDomain(l, uuid(i));
-  }
+    }),
+    undo: () => each(async (i) => {
+      await exec(l.target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
+      await undefineDomain(l, uuid(i));
+    }),
+  };
+}
+
+/**
+ * The floors of creating the guests: one host's define + start sequence alone, and every host's at
+ * once (on this lab all hosts share the machine's cores, so the second is what a fleet cannot go below).
+ */
+async function defineStartFloors(f: Fleet, guests: number): Promise<{ oneHost: number; fleet: number }> {
+  const sequences = await Promise.all(f.inventory.hosts.map((h) => defineStartSequence(h, guests)));
+  const oneHost = (await timed(() => sequences[0].run())).seconds;
+  await sequences[0].undo();
+  const fleet = (await timed(() => Promise.all(sequences.map((q) => q.run())))).seconds;
+  await Promise.all(sequences.map((q) => q.undo()));
   closeAll();
-  return seconds;
+  return { oneHost, fleet };
 }
 
 /** The fleet list reaches the provider only: in the state its key may name (empty) dependencies, never values. */
@@ -119,8 +132,10 @@ async function main(): Promise<void> {
     }
     if (!flag("--up")) return;
 
-    const floor = await defineStartFloor(f, guests);
-    console.log(`floor: ${guests} sequential virsh define + start round trips on one host: ${fmt(floor)}`);
+    const floors = await defineStartFloors(f, guests);
+    const floor = floors.oneHost;
+    console.log(`floor: ${guests} sequential virsh define + start round trips on one host: ${fmt(floor)}; on every host at once: ${fmt(floors.fleet)}`);
+    if (flag("--floors-only")) return record("floors", { k, guests, label, machine: machine(), ...floors });
     const ups: { us: Measured; empty: Measured }[] = [];
     const noChange: { us: Measured; empty: Measured }[] = [];
     const destroys: { us: Measured; empty: Measured }[] = [];
@@ -141,7 +156,7 @@ async function main(): Promise<void> {
       console.log(`destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; ${sessionText(ud, guests)}`);
     }
     const up = summary(ups);
-    record("up", { k, guests, rounds: upRounds, label, machine: machine(), floor, up, noChange: summary(noChange), destroy: summary(destroys) });
+    record("up", { k, guests, rounds: upRounds, label, machine: machine(), floor, fleetFloor: floors.fleet, up, noChange: summary(noChange), destroy: summary(destroys) });
   } finally {
     await real.dispose().catch(() => undefined);
     await empty.dispose().catch(() => undefined);
