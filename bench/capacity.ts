@@ -23,7 +23,18 @@ async function ensureAnsible(): Promise<string> {
   return bin;
 }
 
-const sshOptions = (f: Fleet) => ["-o", "BatchMode=yes", "-o", `UserKnownHostsFile=${f.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "ControlMaster=no", "-i", f.plainKey];
+const sshOptions = (f: Fleet) => [
+  "-o",
+  "BatchMode=yes",
+  "-o",
+  `UserKnownHostsFile=${f.knownHosts}`,
+  "-o",
+  "StrictHostKeyChecking=yes",
+  "-o",
+  "ControlMaster=no",
+  "-i",
+  f.plainKey,
+];
 
 /** `ssh host true` to every host, DEFAULT_CONCURRENCY at once: the cost of the handshakes alone. */
 function floor(f: Fleet): Promise<unknown> {
@@ -36,7 +47,10 @@ function sevCapacity(inventory: string): Promise<unknown> {
 
 function ansibleInventory(f: Fleet): string {
   const file = join(f.dir, "ansible-hosts.ini");
-  writeFileSync(file, ["[lab]", ...f.inventory.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=${h.user}`), ""].join("\n"));
+  writeFileSync(
+    file,
+    ["[lab]", ...f.inventory.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=${h.user}`), ""].join("\n"),
+  );
   return file;
 }
 
@@ -82,27 +96,41 @@ async function main(): Promise<void> {
       row.usPlainKey = (await timed(() => sevCapacity(plain))).seconds;
       if (withAnsible) row.ansible = (await timed(() => ansibleSetup(ansible, f, ansibleHosts))).seconds;
       rows.push(row);
-      console.log(`round ${r + 1}: floor ${fmt(row.floor)}, sev-capacity ${fmt(row.us)} (${ratio(row.us, row.floor)} floor; ` +
-        `${s.connectionsMax} connection(s), ${s.channelsMax} exec channel(s) per host at most), unencrypted key ${fmt(row.usPlainKey)}` +
-        (withAnsible ? `, ansible -m setup pipelined ${fmt(row.ansible)} (us ${ratio(row.us, row.ansible)})` : ""));
+      console.log(
+        `round ${r + 1}: floor ${fmt(row.floor)}, sev-capacity ${fmt(row.us)} (${ratio(row.us, row.floor)} floor; ` +
+          `${s.connectionsMax} connection(s), ${s.channelsMax} exec channel(s) per host at most), unencrypted key ${fmt(row.usPlainKey)}` +
+          (withAnsible ? `, ansible -m setup pipelined ${fmt(row.ansible)} (us ${ratio(row.us, row.ansible)})` : ""),
+      );
     }
     const med = (key: string) => median(rows.map((x) => x[key]));
     const medRatio = (a: string, b: string) => median(rows.map((x) => x[a] / x[b]));
     const summary = {
-      k, rounds, machine: machine(),
-      floor: med("floor"), us: med("us"), usPlainKey: med("usPlainKey"), ansible: withAnsible ? med("ansible") : null,
-      usOverFloor: medRatio("us", "floor"), usPlainOverFloor: medRatio("usPlainKey", "floor"),
+      k,
+      rounds,
+      machine: machine(),
+      floor: med("floor"),
+      us: med("us"),
+      usPlainKey: med("usPlainKey"),
+      ansible: withAnsible ? med("ansible") : null,
+      usOverFloor: medRatio("us", "floor"),
+      usPlainOverFloor: medRatio("usPlainKey", "floor"),
       usOverAnsible: withAnsible ? medRatio("us", "ansible") : null,
-      connectionsMax: Math.max(...rows.map((x) => x.connectionsMax)), channelsMax: Math.max(...rows.map((x) => x.channelsMax)),
+      connectionsMax: Math.max(...rows.map((x) => x.connectionsMax)),
+      channelsMax: Math.max(...rows.map((x) => x.channelsMax)),
     };
-    console.log(`K=${k}, medians of ${rounds}: floor ${fmt(summary.floor)}, sev-capacity ${fmt(summary.us)} ` +
-      `(${summary.usOverFloor.toFixed(2)}× floor), unencrypted key ${fmt(summary.usPlainKey)} (${summary.usPlainOverFloor.toFixed(2)}× floor)` +
-      (withAnsible ? `, ansible pipelined ${fmt(summary.ansible!)} (us ${summary.usOverAnsible!.toFixed(2)}× ansible)` : "") +
-      `; per host: ${summary.connectionsMax} connection(s), ${summary.channelsMax} exec channel(s)`);
+    console.log(
+      `K=${k}, medians of ${rounds}: floor ${fmt(summary.floor)}, sev-capacity ${fmt(summary.us)} ` +
+        `(${summary.usOverFloor.toFixed(2)}× floor), unencrypted key ${fmt(summary.usPlainKey)} (${summary.usPlainOverFloor.toFixed(2)}× floor)` +
+        (withAnsible ? `, ansible pipelined ${fmt(summary.ansible!)} (us ${summary.usOverAnsible!.toFixed(2)}× ansible)` : "") +
+        `; per host: ${summary.connectionsMax} connection(s), ${summary.channelsMax} exec channel(s)`,
+    );
     record("capacity", { ...summary, label: process.env.BENCH_LABEL ?? "", rows });
   } finally {
     f.stop();
   }
 }
 
-main().catch((e: Error) => { console.error(e.message); process.exit(1); });
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -26,8 +26,17 @@ function latestPerK(file: string, label: string | null): Map<number, Record<stri
   return byK;
 }
 
-function series(rows: Map<number, Record<string, unknown>>, name: string, color: string, value: (r: Record<string, unknown>) => unknown, dash?: string): Series {
-  const points = [...rows.entries()].filter(([, r]) => typeof value(r) === "number").map(([k, r]) => [k, value(r) as number] as [number, number]).sort((a, b) => a[0] - b[0]);
+function series(
+  rows: Map<number, Record<string, unknown>>,
+  name: string,
+  color: string,
+  value: (r: Record<string, unknown>) => unknown,
+  dash?: string,
+): Series {
+  const points = [...rows.entries()]
+    .filter(([, r]) => typeof value(r) === "number")
+    .map(([k, r]) => [k, value(r) as number] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
   return { name, color, dash, points };
 }
 
@@ -39,8 +48,9 @@ function svg(title: string, all: Series[]): string {
   const x = (k: number) => left + (k / maxK) * (w - left - right);
   const y = (t: number) => h - bottom - (t / maxT) * (h - top - bottom);
   const step = maxT > 100 ? 20 : maxT > 40 ? 10 : 5;
-  const grid = Array.from({ length: Math.floor(maxT / step) + 1 }, (_, i) => i * step)
-    .map((t) => `<line x1="${left}" x2="${w - right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
+  const grid = Array.from({ length: Math.floor(maxT / step) + 1 }, (_, i) => i * step).map(
+    (t) => `<line x1="${left}" x2="${w - right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${t}</text>`,
+  );
   const ks = [...new Set(shown.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   const ticks = ks.map((k) => `<text x="${x(k)}" y="${h - bottom + 18}" text-anchor="middle">${k}</text>`);
   const lines = shown.map((s) => {
@@ -48,16 +58,23 @@ function svg(title: string, all: Series[]): string {
     const dots = s.points.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`).join("");
     return `<polyline points="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>${dots}`;
   });
-  const legend = shown.map((s, i) => `<line x1="${w - right + 15}" x2="${w - right + 40}" y1="${top + 10 + i * 20}" y2="${top + 10 + i * 20}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>` +
-    `<text x="${w - right + 46}" y="${top + 14 + i * 20}">${s.name}</text>`);
+  const legend = shown.map(
+    (s, i) =>
+      `<line x1="${w - right + 15}" x2="${w - right + 40}" y1="${top + 10 + i * 20}" y2="${top + 10 + i * 20}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>` +
+      `<text x="${w - right + 46}" y="${top + 14 + i * 20}">${s.name}</text>`,
+  );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
     `<rect width="${w}" height="${h}" fill="white"/>`,
     `<text x="${left}" y="22" font-size="14" font-weight="bold">${title}</text>`,
-    ...grid, ...ticks,
+    ...grid,
+    ...ticks,
     `<text x="${(left + w - right) / 2}" y="${h - 12}" text-anchor="middle">hosts (K); preview and up with 15 guests per host</text>`,
     `<text x="16" y="${(top + h - bottom) / 2}" transform="rotate(-90 16 ${(top + h - bottom) / 2})" text-anchor="middle">seconds (median)</text>`,
-    ...lines, ...legend, "</svg>", "",
+    ...lines,
+    ...legend,
+    "</svg>",
+    "",
   ].join("\n");
 }
 

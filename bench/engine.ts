@@ -50,13 +50,20 @@ const sessionText = (m: Measured, perHost: number) =>
  */
 async function defineStartSequence(h: LabHost, guests: number): Promise<{ run(): Promise<void>; undo(): Promise<void> }> {
   const host: SevHostInputs = {
-    address: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), privateKeyPassphrase: h.passphrase,
+    address: h.address,
+    port: h.port,
+    user: h.user,
+    privateKey: readFileSync(h.privateKeyPath, "utf8"),
+    privateKeyPassphrase: h.passphrase,
     hostKeyFingerprint: h.hostKeyFingerprint,
   };
   const l = libvirtOf(host);
   const inspection = await inspect(host); // the connection is made before the clock starts
   const guest = (i: number): SevGuestInputs => ({
-    host, name: `floor-${i}`, flavor: FLAVOR, bootDisk: { path: `/var/lib/libvirt/images/floor-${i}.qcow2` },
+    host,
+    name: `floor-${i}`,
+    flavor: FLAVOR,
+    bootDisk: { path: `/var/lib/libvirt/images/floor-${i}.qcow2` },
     owner: { project: "bench", stack: "floor", urn: `urn:pulumi:floor::bench::floor-${i}` },
   });
   const uuid = (i: number) => uuidOf(guest(i));
@@ -64,14 +71,16 @@ async function defineStartSequence(h: LabHost, guests: number): Promise<{ run():
     for (let i = 0; i < guests; i++) await fn(i);
   };
   return {
-    run: () => each(async (i) => {
-      await defineDomain(l, render(guest(i), flavorOf(guest(i)), inspection, uuid(i)));
-      await exec(l.target, ["virsh", "-c", l.uri, "start", uuid(i)]);
-    }),
-    undo: () => each(async (i) => {
-      await exec(l.target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
-      await undefineDomain(l, uuid(i));
-    }),
+    run: () =>
+      each(async (i) => {
+        await defineDomain(l, render(guest(i), flavorOf(guest(i)), inspection, uuid(i)));
+        await exec(l.target, ["virsh", "-c", l.uri, "start", uuid(i)]);
+      }),
+    undo: () =>
+      each(async (i) => {
+        await exec(l.target, ["virsh", "-c", l.uri, "destroy", uuid(i)], { allowFailure: true });
+        await undefineDomain(l, uuid(i));
+      }),
   };
 }
 
@@ -114,11 +123,14 @@ async function main(): Promise<void> {
       const e = await measure(f, "empty preview", () => empty.run(["preview"]));
       const u = await measure(f, "preview", () => real.run(["preview"]));
       previews.push({ us: u, empty: e });
-      console.log(`preview round ${r + 1}: ${fmt(u.seconds)} vs empty ${fmt(e.seconds)} (${(u.seconds / e.seconds).toFixed(2)}×); ` +
-        `${rssText(u)} (empty: ${rssText(e)}); ${sessionText(u, guests)}`);
+      console.log(
+        `preview round ${r + 1}: ${fmt(u.seconds)} vs empty ${fmt(e.seconds)} (${(u.seconds / e.seconds).toFixed(2)}×); ` +
+          `${rssText(u)} (empty: ${rssText(e)}); ${sessionText(u, guests)}`,
+      );
     }
     const summary = (xs: { us: Measured; empty: Measured }[]) => ({
-      us: median(xs.map((x) => x.us.seconds)), empty: median(xs.map((x) => x.empty.seconds)),
+      us: median(xs.map((x) => x.us.seconds)),
+      empty: median(xs.map((x) => x.empty.seconds)),
       ratio: median(xs.map((x) => x.us.seconds / x.empty.seconds)),
       rss: { us: xs[xs.length - 1].us.rss, empty: xs[xs.length - 1].empty.rss },
       programRssRatio: median(xs.map((x) => x.us.rss.program / x.empty.rss.program)),
@@ -126,8 +138,10 @@ async function main(): Promise<void> {
     });
     if (rounds > 0) {
       const preview = summary(previews);
-      console.log(`K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
-        `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`);
+      console.log(
+        `K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
+          `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`,
+      );
       record("preview", { k, guests, rounds, label, machine: machine(), ...preview });
     }
     if (!flag("--up")) return;
@@ -143,20 +157,35 @@ async function main(): Promise<void> {
       const eu = await measure(f, "empty up", () => empty.up());
       const uu = await measure(f, "up", () => real.up());
       ups.push({ us: uu, empty: eu });
-      console.log(`up round ${r + 1}: ${fmt(uu.seconds)} vs empty ${fmt(eu.seconds)}; target 2 × empty + floor = ${fmt(2 * eu.seconds + floor)} ` +
-        `(${(uu.seconds / (2 * eu.seconds + floor)).toFixed(2)}× of it); ${rssText(uu)}; ${sessionText(uu, guests)}`);
+      console.log(
+        `up round ${r + 1}: ${fmt(uu.seconds)} vs empty ${fmt(eu.seconds)}; target 2 × empty + floor = ${fmt(2 * eu.seconds + floor)} ` +
+          `(${(uu.seconds / (2 * eu.seconds + floor)).toFixed(2)}× of it); ${rssText(uu)}; ${sessionText(uu, guests)}`,
+      );
       if (fleetListStored(await real.exportState())) throw new Error("the fleet list the first SevHost carries was stored in the state");
       const en = await measure(f, "empty no-change preview", () => empty.run(["preview", "--expect-no-changes"]));
       const un = await measure(f, "no-change preview", () => real.run(["preview", "--expect-no-changes"]));
       noChange.push({ us: un, empty: en });
-      console.log(`no-change preview of the deployed stack: ${fmt(un.seconds)} vs empty ${fmt(en.seconds)} (${(un.seconds / en.seconds).toFixed(2)}×); ${sessionText(un, guests)}`);
+      console.log(
+        `no-change preview of the deployed stack: ${fmt(un.seconds)} vs empty ${fmt(en.seconds)} (${(un.seconds / en.seconds).toFixed(2)}×); ${sessionText(un, guests)}`,
+      );
       const ed = await measure(f, "empty destroy", () => empty.destroy());
       const ud = await measure(f, "destroy", () => real.destroy());
       destroys.push({ us: ud, empty: ed });
       console.log(`destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; ${sessionText(ud, guests)}`);
     }
     const up = summary(ups);
-    record("up", { k, guests, rounds: upRounds, label, machine: machine(), floor, fleetFloor: floors.fleet, up, noChange: summary(noChange), destroy: summary(destroys) });
+    record("up", {
+      k,
+      guests,
+      rounds: upRounds,
+      label,
+      machine: machine(),
+      floor,
+      fleetFloor: floors.fleet,
+      up,
+      noChange: summary(noChange),
+      destroy: summary(destroys),
+    });
   } finally {
     await real.dispose().catch(() => undefined);
     await empty.dispose().catch(() => undefined);
@@ -164,4 +193,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => { console.error(e.message); process.exit(1); });
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -29,23 +29,38 @@ export async function startFleet(k: number): Promise<Fleet> {
   const names = Array.from({ length: k }, (_, i) => `h${String(i).padStart(3, "0")}`);
   for (const n of names) cpSync(join(builtinProfiles, "rome"), join(profiles, n), { recursive: true });
   const t0 = Date.now();
-  const inventory = await labUp(names.map((n) => join(profiles, n)), dir);
+  const inventory = await labUp(
+    names.map((n) => join(profiles, n)),
+    dir,
+  );
   console.error(`lab: ${k} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const plainKey = join(dir, "client_key.plain");
   cpSync(inventory.hosts[0].privateKeyPath, plainKey);
   execFileSync("ssh-keygen", ["-q", "-p", "-P", inventory.hosts[0].passphrase, "-N", "", "-f", plainKey]);
   const knownHosts = join(dir, "known_hosts");
-  writeFileSync(knownHosts, inventory.hosts.map((h) => {
-    const [type, key] = readFileSync(join(h.folder, "ssh", "host_key.pub"), "utf8").split(" ");
-    return `[${h.address}]:${h.port} ${type} ${key}\n`;
-  }).join(""));
+  writeFileSync(
+    knownHosts,
+    inventory.hosts
+      .map((h) => {
+        const [type, key] = readFileSync(join(h.folder, "ssh", "host_key.pub"), "utf8").split(" ");
+        return `[${h.address}]:${h.port} ${type} ${key}\n`;
+      })
+      .join(""),
+  );
   return { dir, inventory, inventoryFile: join(dir, "inventory.json"), plainKey, knownHosts, stop: () => labDown(dir) };
 }
 
 /** The lab inventory with the key that has no passphrase (what "an unencrypted key" means below). */
 export function plainInventory(f: Fleet): string {
   const file = join(f.dir, "inventory.plain.json");
-  const hosts = f.inventory.hosts.map(({ name, address, port, user, hostKeyFingerprint }) => ({ name, address, port, user, hostKeyFingerprint, privateKeyPath: f.plainKey }));
+  const hosts = f.inventory.hosts.map(({ name, address, port, user, hostKeyFingerprint }) => ({
+    name,
+    address,
+    port,
+    user,
+    hostKeyFingerprint,
+    privateKeyPath: f.plainKey,
+  }));
   writeFileSync(file, JSON.stringify({ hosts }, null, 2));
   return file;
 }
@@ -70,7 +85,9 @@ export function run(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = 
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${argv.join(" ")} exited ${code}:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${argv.join(" ")} exited ${code}:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`)),
+    );
   });
 }
 
@@ -131,7 +148,9 @@ function procRows(): { pid: number; ppid: number }[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       rows.push({ pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return rows;
 }
@@ -149,7 +168,11 @@ export function sampleRss(): { stop(): Record<ProcessRole, number> } {
     const mine = new Set<number>([process.pid]);
     for (let grew = true; grew;) {
       grew = false;
-      for (const r of rows) if (!mine.has(r.pid) && mine.has(r.ppid)) { mine.add(r.pid); grew = true; }
+      for (const r of rows)
+        if (!mine.has(r.pid) && mine.has(r.ppid)) {
+          mine.add(r.pid);
+          grew = true;
+        }
     }
     for (const pid of mine) {
       if (pid === process.pid) continue;
@@ -159,11 +182,19 @@ export function sampleRss(): { stop(): Record<ProcessRole, number> } {
         if (!role) continue;
         const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
         if (hwm) peak[role] = Math.max(peak[role], Number(hwm[1]) / 1024);
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }
   };
   const timer = setInterval(sample, 100);
-  return { stop: () => { clearInterval(timer); sample(); return peak; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
 }
 
 export function machine(): string {

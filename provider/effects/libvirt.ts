@@ -47,7 +47,10 @@ printf '@@xml@@\n'; v dumpxml --inactive "$id" 2>/dev/null
 exit 0`;
 
 export async function startAndRead(l: Libvirt, uuid: string, start: boolean): Promise<DomainNow> {
-  const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start ? "yes" : "no"], { stdin: START_AND_READ, purpose: `start (if stopped) and read domain ${uuid}` });
+  const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start ? "yes" : "no"], {
+    stdin: START_AND_READ,
+    purpose: `start (if stopped) and read domain ${uuid}`,
+  });
   const failed = r.stdout.indexOf("@@start-failed@@\n");
   if (failed >= 0) return { xml: null, state: null, startError: r.stdout.slice(failed + 17).trim() };
   const [, afterState = ""] = r.stdout.split("@@state@@\n");

@@ -53,10 +53,16 @@ async function drain(key: string, q: HostQueue, l: Libvirt, waitSeconds: number,
   q.draining = true;
   try {
     while (q.jobs.length > 0) {
-      await withHostLock(l.target, waitSeconds, holder, async (printed) => {
-        let count = parseSlotCount(printed);
-        for (let job = q.jobs.shift(); job; job = q.jobs.shift()) count = await job.run(count);
-      }, slotCountCommand(l.uri)).catch((err: Error) => {
+      await withHostLock(
+        l.target,
+        waitSeconds,
+        holder,
+        async (printed) => {
+          let count = parseSlotCount(printed);
+          for (let job = q.jobs.shift(); job; job = q.jobs.shift()) count = await job.run(count);
+        },
+        slotCountCommand(l.uri),
+      ).catch((err: Error) => {
         for (const job of q.jobs.splice(0)) job.fail(err);
       });
     }

@@ -26,7 +26,12 @@ function hasUnknowns(inputs: unknown): boolean {
 function prefetchFleet(news: Record<string, unknown>): void {
   const fleet = news[FLEET_KEY];
   if (!Array.isArray(fleet)) return;
-  prefetch(fleet.map((h) => checkHostInputs(h)).filter((c) => c.problems.length === 0 && !hasUnknowns(c.inputs)).map((c) => c.inputs));
+  prefetch(
+    fleet
+      .map((h) => checkHostInputs(h))
+      .filter((c) => c.problems.length === 0 && !hasUnknowns(c.inputs))
+      .map((c) => c.inputs),
+  );
 }
 
 function idOf(i: SevHostInputs): string {

@@ -105,15 +105,15 @@ test.serial("an SEV-ES flavor renders the ES policy; a new flavor updates in pla
 
 test.serial("creates that wait for the host lock together share one hold: judged one after another, only the slots left are defined", async (t) => {
   const { lab } = t.context;
-  const used = (await virsh(lab, "genoa", "list", "--all", "--name")).split("\n").filter((n) => n.trim() && n.trim() !== "test").length;
-  const capped = (name: string) => ({ ...guest(lab, "genoa", name), host: lab.inputs("genoa", { maxGuests: { sev: used + 2 } }) });
+  const used = (await virsh(lab, "rome", "list", "--all", "--name")).split("\n").filter((n) => n.trim() && n.trim() !== "test").length;
+  const capped = (name: string) => ({ ...guest(lab, "rome", name), host: lab.inputs("rome", { maxGuests: { sev: used + 2 } }) });
   await inspectRecent(capped("batch-0").host);
-  const before = lab.sshdLog("genoa").length;
+  const before = lab.sshdLog("rome").length;
   const results = await Promise.allSettled(["batch-1", "batch-2", "batch-3", "batch-4"].map((n) => p.create(capped(n))));
   const made = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.outs as SevGuestOutputs] : []));
   t.is(made.length, 2, results.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "created")).join("\n"));
   for (const r of results) if (r.status === "rejected") t.regex((r.reason as Error).message, /sev slot pool cannot hold 1 new guest/);
-  const channels = lab.sshdLog("genoa").slice(before - 1).filter((l) => /Starting session: command/.test(l)).length;
+  const channels = lab.sshdLog("rome").slice(before - 1).filter((l) => /Starting session: command/.test(l)).length;
   t.true(channels <= 3 * made.length, `${channels} exec channels for ${made.length} created guests`);
   for (const out of made) await p.delete!(out.uuid, out);
 });

@@ -44,7 +44,12 @@ function emptyFleet(): void {
     const connection = inventoryHost(n);
     const host = new Empty("SevHost", n, { ...connection });
     for (let g = 0; g < perHost; g++) {
-      new Empty("SevGuest", `${n}-g${g}`, { host: connection, flavor: flavorSpec, name: `${n}-g${g}`, bootDisk: disk(`${n}-g${g}`) }, { dependsOn: [host, flavor] });
+      new Empty(
+        "SevGuest",
+        `${n}-g${g}`,
+        { host: connection, flavor: flavorSpec, name: `${n}-g${g}`, bootDisk: disk(`${n}-g${g}`) },
+        { dependsOn: [host, flavor] },
+      );
     }
   }
 }
