@@ -1,9 +1,10 @@
 /**
  * The embedded lab: simulated SEV hypervisors on this machine. Each host is a real OpenSSH server
  * on its own loopback port, in a mount namespace where the profile's facts sit over the real paths,
- * with a real libvirtd (test driver). Only what this machine cannot have is simulated, by shims on
- * the lab host's PATH: `virsh domcapabilities`/`virsh version` (the test driver has neither),
- * `systemctl` (no systemd here) and `qemu-system-x86_64 --version`.
+ * with a real libvirtd (test driver) of the lab's own libvirt 11 (lab/libvirt.ts), which knows
+ * SEV-SNP. Only what this machine cannot have is simulated, by shims on the lab host's PATH:
+ * `virsh domcapabilities`/`virsh version` (the test driver has neither), `systemctl` (no systemd
+ * here) and `qemu-system-x86_64 --version`.
  */
 import { execFileSync, spawn } from "child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, copyFileSync } from "fs";
@@ -13,8 +14,9 @@ import { LabProfile } from "../provider/generated/lab-profile";
 import { formatProblems, schemaChecker } from "../provider/core/validate";
 import { MODEL_LIST, PoolKey } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
+import { labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
 
-export const repoRoot = resolve(__dirname, existsSync(resolve(__dirname, "../package.json")) ? ".." : "../..");
+export { repoRoot };
 export const builtinProfiles = join(repoRoot, "lab", "profiles");
 const hostUpScript = join(repoRoot, "lab", "host-up.sh");
 const LAB_SOCKET = "/run/libvirt/libvirt-sock";
@@ -106,11 +108,14 @@ function poolCases(): string {
   return lines.join("\n");
 }
 
-const virshShim = (host: string) => `#!/bin/sh
+const virshShim = (host: string, libvirtRoot: string) => `#!/bin/sh
 # Lab shim, never on a real host: the libvirt test driver answers neither domcapabilities nor
-# a QEMU version, so those come from the profile; every other command goes to this host's libvirtd.
+# a QEMU version, so those come from the profile; every other command goes to this host's libvirtd
+# through the lab's own virsh.
 . ${sq(join(host, "root", "versions"))}
-real() { /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
+export LD_LIBRARY_PATH=${sq(labLibvirtLibs(libvirtRoot))}
+VIRSH=${sq(join(libvirtRoot, "usr", "bin", "virsh"))}
+real() { "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
 # The ASID pool a domain XML draws from (from the provider's model descriptors), or nothing.
 sev_pool() {
   case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
@@ -156,7 +161,7 @@ case $1 in
     # The test driver rejects --nvram (it keeps no UEFI variable stores): drop the flag.
     shift; set -- undefine $(for a in "$@"; do [ "$a" = --nvram ] || echo "$a"; done) ;;
 esac
-exec /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
+exec "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
 `;
 
 const qemuShim = (host: string) => `#!/bin/sh
@@ -225,7 +230,9 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]}\n`).join(""));
   copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
   write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\n`);
-  write(join(root, "bin", "virsh"), virshShim(folder), 0o755);
+  const libvirtRoot = labLibvirtRoot();
+  write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\n`);
+  write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
   write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
   write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
