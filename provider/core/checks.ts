@@ -47,11 +47,11 @@ function verdictOf(ok: boolean | null, otherwise: Verdict = "fail"): Verdict {
   return ok === true ? "pass" : otherwise;
 }
 
-function check(id: string, title: string, verdict: Verdict, found: string, required: string, remedy: string): Check {
+export function check(id: string, title: string, verdict: Verdict, found: string, required: string, remedy: string): Check {
   return { id, verdict, title, found, required, remedy: verdict === "pass" ? null : remedy };
 }
 
-function versionCheck(id: string, title: string, raw: string | null, min: string, remedy: string): Check {
+export function versionCheck(id: string, title: string, raw: string | null, min: string, remedy: string): Check {
   return check(id, title, verdictOf(atLeast(raw, min)), raw ?? "unknown", `>= ${min}`, remedy);
 }
 
@@ -143,7 +143,7 @@ export function warnings(checks: Check[]): Check[] {
   return checks.filter((c) => c.verdict === "warn");
 }
 
-function describeCheck(c: Check): string {
+export function describeCheck(c: Check): string {
   return `- [${c.id}] ${c.title}: found ${c.found}; required ${c.required}. Fix: ${c.remedy ?? "none needed"}`;
 }
 

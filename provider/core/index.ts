@@ -5,6 +5,7 @@
 export * from "./facts";
 export { judgeHost, failures, warnings, formatHostReport, REMEDIES, MIN_KERNEL, MIN_QEMU, MIN_LIBVIRT } from "./checks";
 export type { Check, Verdict } from "./checks";
+export { judgeSnpHost, formatSnpRefusal, SNP_MIN_KERNEL, SNP_MIN_QEMU, SNP_MIN_LIBVIRT } from "./snp-host";
 export { slotCapacity, POOL_NAMES, POOL_OF_MODEL } from "./capacity";
 export type { Pool, PoolKey, PoolSource, SlotCapacity, CapacityOverride } from "./capacity";
 export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals, poolOfModel } from "./slots";

@@ -6,6 +6,7 @@ import { Inspection } from "../host/operations";
 import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
 import { ProviderInputs } from "./inputs";
+import { formatSnpRefusal } from "../core/snp-host";
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
@@ -15,12 +16,22 @@ function admissionHost(inputs: SevGuestInputs, host: Inspection): core.Admission
   return { label: hostLabel(inputs.host), facts: host.facts, capacity: host.capacity, countMode: inputs.host.countGuests ?? "defined" };
 }
 
+/**
+ * After the model's host support (core), an SEV-SNP guest's own host checks: the stack's version
+ * floors (core/snp-host.ts); null when none fails or the guest is not SNP.
+ */
+function snpVerdict(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
+  return core.modelVerdict(h, self) ?? (self.model === "sev-snp" ? formatSnpRefusal(h.label, inputs.name, host.facts) : null);
+}
+
 export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {
-  return core.previewVerdict(admissionHost(inputs, host), selfRequest(inputs), inputs.owner, inputs.slotPlan?.requests);
+  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
+  return snpVerdict(inputs, host, h, self) ?? core.previewVerdict(h, self, inputs.owner, inputs.slotPlan?.requests);
 }
 
 export function createVerdict(inputs: SevGuestInputs, host: Inspection): string | null {
-  return core.createVerdict(admissionHost(inputs, host), selfRequest(inputs), inputs.owner);
+  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
+  return snpVerdict(inputs, host, h, self) ?? core.createVerdict(h, self, inputs.owner);
 }
 
 export function replacementVerdict(news: ProviderInputs, sameHost: boolean, host: Inspection): string | null {
