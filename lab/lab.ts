@@ -121,6 +121,54 @@ sev_pool() {
   case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
 ${poolCases()}
 }
+# Simulated SEV firmware: the launch measurement of a running SEV or SEV-ES guest. Real firmware
+# returns an HMAC over the launch digest plus a 16-byte nonce; here a SHA-256 of the domain's
+# launchSecurity element and a nonce derived from its UUID stand in (48 bytes, base64), stable per launch.
+measure() {
+  { printf '%s' "$2" | sed -n '/<launchSecurity/,/<\\/launchSecurity>/p' | openssl dgst -sha256 -binary
+    printf '%s' "$1" | openssl dgst -md5 -binary; } | base64 -w 0
+}
+last_arg() { for a in "$@"; do case $a in --*) ;; *) l=$a ;; esac; done; echo "$l"; }
+launch_sec_info() {
+  state=$(real domstate "$1") || return 1
+  case $state in running|paused) ;; *)
+    echo "error: Unable to get launch security parameters" >&2
+    echo "error: Requested operation is not valid: domain is not running" >&2; return 1 ;;
+  esac
+  xml=$(real dumpxml "$1")
+  policy=$(echo "$xml" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)
+  case $xml in
+    *"type='sev-snp'"*) printf '%-15s: %s\\n' sev-snp-policy $(( policy )) ;;
+    *"<launchSecurity"*)
+      printf '%-15s: %s\\n' sev-measurement "$(measure "$(real domuuid "$1")" "$xml")" sev-api-major "$API_MAJOR" \
+        sev-api-minor "$API_MINOR" sev-build-id "$BUILD_ID" sev-policy $(( policy )) ;;
+    *) echo "error: Unable to get launch security parameters" >&2
+       echo "error: Operation not supported: launch security is not enabled" >&2; return 1 ;;
+  esac
+}
+# Injecting a launch secret: the firmware is simulated, so what virsh was given is recorded.
+set_launch_sec_state() {
+  hdr=; secret=; addr=none; dom=
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --secrethdr) hdr=$2; shift 2 ;;
+      --secret) secret=$2; shift 2 ;;
+      --set-address) addr=$2; shift 2 ;;
+      --domain) dom=$2; shift 2 ;;
+      *) dom=$1; shift ;;
+    esac
+  done
+  if [ "$(real domstate "$dom")" != paused ]; then
+    echo "error: Unable to set launch security state" >&2
+    echo "error: Requested operation is not valid: domain is not paused" >&2; return 1
+  fi
+  case $(real dumpxml "$dom") in *"<launchSecurity type='sev'"*) ;; *)
+    echo "error: Unable to set launch security state" >&2
+    echo "error: Operation not supported: setting a launch secret is only supported in SEV guests" >&2; return 1 ;;
+  esac
+  printf '%s header=%s secret=%s set-address=%s\\n' "$(real domuuid "$dom")" "$(cat "$hdr")" "$(cat "$secret")" "$addr" \
+    >> ${sq(join(host, "state", "launch-secrets.log"))}
+}
 while [ $# -gt 0 ]; do
   case $1 in
     -c|--connect) shift 2 ;;
@@ -138,6 +186,13 @@ case $1 in
         echo "error: internal error: cannot read the configuration of domain '$a' (lab fault)" >&2; exit 1
       fi
     done ;;
+  nodesevinfo)
+    [ -f ${sq(join(host, "root", "nodesevinfo"))} ] && exec cat ${sq(join(host, "root", "nodesevinfo"))}
+    echo "error: Unable to get host SEV information" >&2
+    echo "error: Operation not supported: QEMU does not support SEV guest" >&2
+    exit 1 ;;
+  domlaunchsecinfo) shift; launch_sec_info "$(last_arg "$@")"; exit $? ;;
+  domsetlaunchsecstate) shift; set_launch_sec_state "$@"; exit $? ;;
   version)
     printf 'Compiled against library: libvirt %s\\nUsing library: libvirt %s\\nUsing API: QEMU %s\\nRunning hypervisor: QEMU %s\\n' "$LIBVIRT" "$LIBVIRT" "$LIBVIRT" "$QEMU"
     [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
@@ -156,7 +211,9 @@ case $1 in
         echo "error: internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: sev_guest_init: failed to initialize ret=-16 fw_error=0 ''" >&2
         exit 1
       fi
-    fi ;;
+    fi
+    # The test driver cannot start a domain paused: start it, then pause it, as QEMU -S leaves it.
+    case " $* " in *" --paused "*) real start "$dom" && real suspend "$dom" >/dev/null; exit $? ;; esac ;;
   undefine)
     # The test driver rejects --nvram (it keeps no UEFI variable stores): drop the flag.
     shift; set -- undefine $(for a in "$@"; do [ "$a" = --nvram ] || echo "$a"; done) ;;
@@ -206,6 +263,15 @@ case $cmd in
 esac
 `;
 
+/** `virsh nodesevinfo` as libvirt's virsh prints it ("%-18s: %s"), fields in the QEMU driver's order. */
+function nodeSevInfo(s: NonNullable<LabProfile["sevPlatform"]>): string {
+  const fields: Array<[string, string | number | undefined]> = [
+    ["pdh", s.pdh], ["cert-chain", s.certChain], ["cpu0-id", s.cpu0Id], ["cbitpos", s.cbitpos],
+    ["reduced-phys-bits", s.reducedPhysBits], ["max-guests", s.maxGuests], ["max-es-guests", s.maxESGuests],
+  ];
+  return fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
+}
+
 /** Writes the files a lab host serves: facts, shims, sshd and libvirtd configuration. */
 function renderHost(folder: string, profileDir: string, p: LabProfile, port: number, clientPub: string): void {
   const root = join(folder, "root");
@@ -229,7 +295,9 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   const nodes: Record<string, string> = { sev: "10 124", kvm: "10 232" };
   write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]}\n`).join(""));
   copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
-  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\n`);
+  const fw = p.sevPlatform?.firmware;
+  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);
+  if (p.sevPlatform) write(join(root, "nodesevinfo"), nodeSevInfo(p.sevPlatform));
   const libvirtRoot = labLibvirtRoot();
   write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\n`);
   write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
