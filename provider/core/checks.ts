@@ -36,6 +36,9 @@ export const REMEDIES = {
   domcaps:
     "stop libvirtd, clear /var/cache/libvirt/qemu/capabilities/, start libvirtd so it re-probes QEMU " +
     "(systemctl stop libvirtd; rm -f /var/cache/libvirt/qemu/capabilities/*; systemctl start libvirtd)",
+  platform:
+    "libvirt offers SEV but `virsh nodesevinfo` cannot read the platform's identity from the firmware: check that /dev/sev exists and " +
+    "is readable and writable by libvirt and the QEMU user (the dev-sev checks), and `dmesg | grep -i sev` for firmware errors",
   sevEsPool:
     "on EPYC, ASIDs below the BIOS 'minimum SEV non-ES ASID' are SEV-ES ASIDs (SEV-SNP guests use them too); " +
     "it is set to 1, so there are none and every ASID is a plain SEV one. Raise 'SEV-ES ASID Space Limit' / " +
@@ -106,6 +109,33 @@ export function checkDomcaps(f: HostFacts): Check {
   return check("domcaps-sev", "libvirt reports SEV in domcapabilities", verdictOf(ok), domcapsFound(f), "<sev supported='yes'>", REMEDIES.domcaps);
 }
 
+const PLATFORM_FIELDS = [
+  ["cbitpos", "cbitpos"],
+  ["reducedPhysBits", "reduced-phys-bits"],
+  ["maxGuests", "max-guests"],
+  ["maxESGuests", "max-es-guests"],
+] as const;
+
+/** What nodesevinfo says against domcapabilities: both come from QEMU's view of the firmware, so a difference means a stale capabilities cache. */
+export function checkSevPlatform(f: HostFacts): Check {
+  const id = "sev-platform";
+  const title = "SEV platform identity (virsh nodesevinfo) agrees with domcapabilities";
+  const required = "PDH and certificate chain readable; cbitpos, reduced-phys-bits, max-guests, max-es-guests as in domcapabilities";
+  if (f.domcaps?.sev.supported !== true) return check(id, title, "pass", "SEV not offered by libvirt: nothing to compare", required, REMEDIES.platform);
+  const p = f.platform;
+  if (p === null || p.pdh === null || p.certChain === null) {
+    return check(id, title, "warn", `virsh nodesevinfo: ${f.platformError ?? "no PDH or certificate chain"}`, required, REMEDIES.platform);
+  }
+  const caps = f.domcaps.sev;
+  const differ = PLATFORM_FIELDS.filter(([k]) => p[k] !== null && caps[k] !== null && p[k] !== caps[k]);
+  if (differ.length > 0) {
+    const found = differ.map(([k, name]) => `${name} ${p[k]} (domcapabilities ${caps[k]})`).join(", ");
+    return check(id, title, "warn", found, required, REMEDIES.domcaps);
+  }
+  const shown = PLATFORM_FIELDS.filter(([k]) => p[k] !== null).map(([k, name]) => `${name} ${p[k]}`);
+  return check(id, title, "pass", `PDH and certificate chain reported; ${shown.join(", ")}`, required, REMEDIES.platform);
+}
+
 /** SEV-ES ASIDs as reported: domcapabilities first, else the misc cgroup capacity. */
 function sevEsSlots(f: HostFacts): { slots: number; label: string } | null {
   const fromDomcaps = f.domcaps?.sev.maxESGuests ?? null;
@@ -129,7 +159,7 @@ export function checkDomainsReadable(f: HostFacts): Check {
   return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
 }
 
-const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevEsPool, checkDomainsReadable];
+const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevPlatform, checkSevEsPool, checkDomainsReadable];
 
 export function judgeHost(facts: HostFacts): Check[] {
   return CHECKS.map((c) => c(facts));

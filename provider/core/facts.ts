@@ -49,6 +49,23 @@ export interface DomainCapabilities {
   loaders: string[];
 }
 
+/**
+ * The SEV platform's identity as `virsh nodesevinfo` reports it: what a guest owner needs to
+ * establish a launch session with this machine's firmware. Fields a libvirt does not report are null.
+ */
+export interface SevPlatformFacts {
+  /** Platform Diffie-Hellman key certificate, base64. */
+  pdh: string | null;
+  /** PEK, OCA and CEK certificates, base64. */
+  certChain: string | null;
+  /** Unique ID of CPU 0 (to fetch the VCEK for SEV-SNP attestation), base64. */
+  cpu0Id: string | null;
+  cbitpos: number | null;
+  reducedPhysBits: number | null;
+  maxGuests: number | null;
+  maxESGuests: number | null;
+}
+
 /** One line of a misc cgroup file ("sev 509"). */
 export interface MiscPool {
   capacity: number | null;
@@ -98,6 +115,10 @@ export interface HostFacts {
   domcaps: DomainCapabilities | null;
   /** virsh's error text when domcapabilities could not be read. */
   domcapsError: string | null;
+  /** null when `virsh nodesevinfo` failed (no SEV, or libvirt cannot reach the firmware). */
+  platform: SevPlatformFacts | null;
+  /** virsh's error text when nodesevinfo failed. */
+  platformError: string | null;
   /** null when the kernel has no misc cgroup controller (before 5.13). */
   misc: MiscCgroupFacts | null;
   sevDomains: SevDomainFact[];

@@ -23,6 +23,7 @@ sec meminfo; grep '^MemTotal:' /proc/meminfo
 sec virsh-version; v version --daemon 2>&1 | esc
 sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
 sec domcapabilities; v domcapabilities 2>&1 | esc
+sec nodesevinfo; v nodesevinfo 2>&1 | esc
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
 sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc

@@ -21,6 +21,8 @@ export function readyHost(): HostFacts {
       loaders: ["/usr/share/OVMF/OVMF_CODE.fd"],
     },
     domcapsError: null,
+    platform: { pdh: "UERI", certChain: "Q0VSVFM=", cpu0Id: null, cbitpos: 51, reducedPhysBits: 1, maxGuests: 59, maxESGuests: 450 },
+    platformError: null,
     misc: { sev: { capacity: 59, current: 1 }, sevEs: { capacity: 450, current: 2 } },
     sevDomains: [],
     unreadableDomains: [],

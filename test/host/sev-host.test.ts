@@ -41,6 +41,19 @@ test("a Genoa host is ready and offers sev-snp launch security", async (t) => {
   t.deepEqual([...out.facts.domcaps!.launchSecurityTypes].sort(), ["sev", "sev-snp"]);
 });
 
+test("the platform's identity comes from virsh nodesevinfo and agrees with domcapabilities", async (t) => {
+  const { lab } = t.context;
+  const out = await create(lab.inputs("genoa"));
+  const sevinfo = await lab.sh("genoa", ["virsh", "nodesevinfo"]);
+  const field = (name: string) => new RegExp(`^${name} *: (.*)$`, "m").exec(sevinfo)?.[1];
+  t.truthy(field("pdh"));
+  t.deepEqual(out.platform, {
+    pdh: field("pdh"), certChain: field("cert-chain"), cpu0Id: field("cpu0-id"),
+    cbitpos: 51, reducedPhysBits: 1, maxGuests: 59, maxESGuests: 450,
+  });
+  t.is(out.checks.find((c) => c.id === "sev-platform")?.verdict, "pass");
+});
+
 test("a Naples host without maxGuests has an unknown slot count unless the operator gives it", async (t) => {
   const unknown = await create(t.context.lab.inputs("naples"));
   t.true(unknown.ready);

@@ -9,6 +9,7 @@ import { parseSevDomain } from "./domain";
 import { parseKvmAmd } from "./kvm-amd";
 import { parseMemTotal } from "./meminfo";
 import { parseMiscCgroup } from "./misc-cgroup";
+import { parseNodeSevInfo } from "./nodesevinfo";
 import { parseOsRelease } from "./osrelease";
 import { bodyOf, ProbeSection, splitSections } from "./sections";
 import { parseSystemctlShow } from "./systemctl";
@@ -54,6 +55,7 @@ export function parseProbe(stdout: string): HostFacts {
   const body = (name: string) => bodyOf(sections, name);
   const versions = parseVersions(body("virsh-version"), body("qemu-version"));
   const domcaps = parseDomcapsSection(body("domcapabilities"));
+  const sevInfo = parseNodeSevInfo(body("nodesevinfo"));
   return {
     kernelRelease: parseOsRelease(body("osrelease")),
     cmdline: parseCmdline(body("cmdline")),
@@ -65,6 +67,8 @@ export function parseProbe(stdout: string): HostFacts {
     qemuVersion: versions.qemu,
     domcaps: domcaps.domcaps,
     domcapsError: domcaps.error,
+    platform: sevInfo.platform,
+    platformError: sevInfo.error,
     misc: parseMiscCgroup(body("misc.capacity"), body("misc.current")),
     sevDomains: sevDomainsOf(sections),
     unreadableDomains: unreadableDomainsOf(sections),
