@@ -19,6 +19,7 @@ import { formatPolicy, MODELS } from "../../provider/core/models";
 import { fixture } from "./fixtures";
 import { defineAndDump, validate107, validateLab } from "../helpers/xml-validate";
 import { LAB_LIBVIRT_VERSION } from "../../lab/libvirt";
+import { GuestLaunchSecurity } from "../../provider/core/launch-security";
 
 // --- hosts: real domain capabilities documents ---------------------------------------------------
 
@@ -216,6 +217,31 @@ for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
     assertSevInvariants(t, xml, flavor);
     checkAgainstLibvirt(t, xml);
     t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, formatPolicy(flavor.policy, flavor.model));
+  });
+}
+
+const blob = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString("base64");
+const LAUNCH_VARIANTS: Array<[string, Model, GuestLaunchSecurity]> = [
+  ["SEV with the owner's dhCert and session", "amd-sev", { dhCert: blob(2084, 1), session: blob(128, 2) }],
+  ["SEV-ES with dhCert, session and kernel hashes", "amd-sev-es", { dhCert: blob(2084, 3), session: blob(128, 4), kernelHashes: true }],
+  ["SNP with idBlock, idAuth, author key, host data, VLEK and kernel hashes", "amd-sev-snp",
+    { idBlock: blob(96, 5), idAuth: blob(4096, 6), authorKey: true, hostData: blob(32, 7), vcek: false, kernelHashes: true }],
+  ["SNP with host data only", "amd-sev-snp", { hostData: blob(32, 8) }],
+];
+
+for (const [title, model, launch] of LAUNCH_VARIANTS) {
+  test(`renders and validates: ${title}`, (t) => {
+    const flavor = flavorOf(model);
+    const xml = renderDomainXml(input(flavor, { launch }));
+    assertSevInvariants(t, xml, flavor);
+    checkAgainstLibvirt(t, xml);
+    const ls = child(parseDoc(xml), "launchSecurity");
+    for (const k of ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const) {
+      t.is(ls.children.find((c) => c.name === k)?.text, launch[k], k);
+    }
+    const yesNo = (b: boolean | undefined): string | undefined => (b === undefined ? undefined : b ? "yes" : "no");
+    t.is(ls.attrs["kernelHashes"] as string | undefined, yesNo(launch.kernelHashes));
+    if (model === "amd-sev-snp") t.deepEqual([ls.attrs["authorKey"], ls.attrs["vcek"]], [yesNo(launch.authorKey ?? false), yesNo(launch.vcek ?? true)]);
   });
 }
 
