@@ -128,6 +128,8 @@ measure() {
   { printf '%s' "$2" | sed -n '/<launchSecurity/,/<\\/launchSecurity>/p' | openssl dgst -sha256 -binary
     printf '%s' "$1" | openssl dgst -md5 -binary; } | base64 -w 0
 }
+# virsh domuuid looks a domain up by name or id only: the UUID comes from its XML.
+uuid_of() { real dumpxml "$1" | sed -n 's:.*<uuid>\\(.*\\)</uuid>.*:\\1:p' | head -n 1; }
 last_arg() { for a in "$@"; do case $a in --*) ;; *) l=$a ;; esac; done; echo "$l"; }
 launch_sec_info() {
   state=$(real domstate "$1") || return 1
@@ -140,7 +142,7 @@ launch_sec_info() {
   case $xml in
     *"type='sev-snp'"*) printf '%-15s: %s\\n' sev-snp-policy $(( policy )) ;;
     *"<launchSecurity"*)
-      printf '%-15s: %s\\n' sev-measurement "$(measure "$(real domuuid "$1")" "$xml")" sev-api-major "$API_MAJOR" \
+      printf '%-15s: %s\\n' sev-measurement "$(measure "$(uuid_of "$1")" "$xml")" sev-api-major "$API_MAJOR" \
         sev-api-minor "$API_MINOR" sev-build-id "$BUILD_ID" sev-policy $(( policy )) ;;
     *) echo "error: Unable to get launch security parameters" >&2
        echo "error: Operation not supported: launch security is not enabled" >&2; return 1 ;;
@@ -166,7 +168,7 @@ set_launch_sec_state() {
     echo "error: Unable to set launch security state" >&2
     echo "error: Operation not supported: setting a launch secret is only supported in SEV guests" >&2; return 1 ;;
   esac
-  printf '%s header=%s secret=%s set-address=%s\\n' "$(real domuuid "$dom")" "$(cat "$hdr")" "$(cat "$secret")" "$addr" \
+  printf '%s header=%s secret=%s set-address=%s\\n' "$(uuid_of "$dom")" "$(cat "$hdr")" "$(cat "$secret")" "$addr" \
     >> ${sq(join(host, "state", "launch-secrets.log"))}
 }
 while [ $# -gt 0 ]; do

@@ -17,6 +17,8 @@ export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor";
 export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize, SettingName, Setting } from "./flavor";
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
 export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";
+export { launchInputProblems, parseLaunchSecInfo, base64Bytes, BLOB_BYTES } from "./launch-security";
+export type { GuestLaunchSecurity, LaunchSecret, LaunchMeasurement } from "./launch-security";
 export { viewOfDomain, guestDrift } from "./parse/guest";
 export type { GuestView, DiskView, InterfaceView } from "./parse/guest";
 export { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "./adopt";

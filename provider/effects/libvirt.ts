@@ -16,8 +16,43 @@ export async function defineDomain(l: Libvirt, xml: string): Promise<void> {
   await virsh(l, ["define", "/dev/stdin"], xml);
 }
 
-export async function startDomain(l: Libvirt, uuid: string): Promise<void> {
-  await virsh(l, ["start", uuid]);
+/** Starts the domain; paused: QEMU launches it (the firmware measures it) but no vCPU runs yet. */
+export async function startDomain(l: Libvirt, uuid: string, paused = false): Promise<void> {
+  await virsh(l, ["start", ...(paused ? ["--paused"] : []), uuid]);
+}
+
+export async function resumeDomain(l: Libvirt, uuid: string): Promise<void> {
+  await virsh(l, ["resume", uuid]);
+}
+
+/** `virsh domlaunchsecinfo`: the launch measurement and firmware version; null text when virsh failed. */
+export async function launchSecInfo(l: Libvirt, uuid: string): Promise<string | null> {
+  const r = await virsh(l, ["domlaunchsecinfo", uuid], undefined, true);
+  return r.code === 0 ? r.stdout : null;
+}
+
+/**
+ * The header and secret reach virsh only as files, so they come on stdin and are written by a fixed
+ * script into a private folder (memory-backed where /dev/shm exists) that is removed when it ends:
+ * nothing of them is on a command line, and every argument stays an argument.
+ */
+const INJECT_SCRIPT = [
+  "umask 077",
+  'd=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) || exit 1',
+  "trap 'rm -rf \"$d\"' EXIT",
+  'IFS= read -r header; IFS= read -r secret',
+  'printf %s "$header" > "$d/header"; printf %s "$secret" > "$d/secret"',
+  'uri=$1; dom=$2; shift 2',
+  'virsh -c "$uri" domsetlaunchsecstate "$dom" --secrethdr "$d/header" --secret "$d/secret" "$@"',
+].join("\n");
+
+/** `virsh domsetlaunchsecstate`: writes the owner's secret into the paused guest's memory. */
+export async function setLaunchSecret(l: Libvirt, uuid: string, secret: { header: string; secret: string; setAddress?: number }): Promise<void> {
+  const address = secret.setAddress === undefined ? [] : ["--set-address", String(secret.setAddress)];
+  await exec(l.target, ["sh", "-c", INJECT_SCRIPT, "inject-launch-secret", l.uri, uuid, ...address], {
+    stdin: `${secret.header}\n${secret.secret}\n`,
+    purpose: "virsh domsetlaunchsecstate: the guest owner's launch secret (header and secret on stdin)",
+  });
 }
 
 /**

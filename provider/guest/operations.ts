@@ -8,6 +8,8 @@ import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
+import { LaunchMeasurement } from "../core/launch-security";
+import { deliverLaunchSecret, measurementOf } from "./launch";
 import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";
 import { assertReady, inspect, Inspection } from "../host/operations";
@@ -21,6 +23,10 @@ export interface SevGuestOutputs extends SevGuestInputs {
   model: string;
   policy: string;
   drift: string[];
+  /** What `virsh domlaunchsecinfo` reported after the launch (running or paused guests); null otherwise. */
+  launchMeasurement: LaunchMeasurement | null;
+  /** The launchSecret was injected into this launch (then the guest was resumed). */
+  launchSecretInjected: boolean;
 }
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
@@ -55,22 +61,26 @@ export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Ins
     configDrive: inputs.configDrive,
     owner: inputs.owner,
     domainType: inputs.domainType,
+    launch: inputs.launchSecurity,
   });
 }
 
-async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string): Promise<SevGuestOutputs | null> {
+async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string, launchSecretInjected: boolean): Promise<SevGuestOutputs | null> {
   const actual = await dumpXml(l, uuid);
   if (actual === null) return null;
   const wanted = viewOfDomain(xml);
   const seen = viewOfDomain(actual);
+  const state = (await domainState(l, uuid)) ?? "unknown";
   return {
     ...inputs,
     uuid,
     xml,
-    state: (await domainState(l, uuid)) ?? "unknown",
+    state,
     model: seen.model ?? "none",
     policy: policyShown(seen),
     drift: guestDrift(wanted, seen),
+    launchMeasurement: seen.model === null ? null : await measurementOf(l, uuid, state),
+    launchSecretInjected,
   };
 }
 
@@ -105,7 +115,8 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
     return d;
   });
   if (!startUnderLock) await startIfStopped(inputs, l, defined);
-  return (await observe(inputs, l, defined.uuid, defined.xml))!;
+  const injected = await deliverLaunchSecret(inputs, l, defined.uuid);
+  return (await observe(inputs, l, defined.uuid, defined.xml, injected))!;
 }
 
 async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt): Promise<Defined> {
@@ -178,7 +189,8 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): P
   try {
     const state = await domainState(l, d.uuid);
     if (state === null || !STARTABLE.has(state)) return;
-    await startDomain(l, d.uuid);
+    // Paused when the owner asked, or a launch secret must go in before the guest runs.
+    await startDomain(l, d.uuid, (inputs.startPaused ?? false) || inputs.launchSecret !== undefined);
   } catch (err) {
     const cause = (err as Error).message;
     if ((err as SshError).outcomeUnknown) {
@@ -209,7 +221,7 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   if (current === null) return null;
   const uuid = viewOfDomain(current).uuid ?? id;
   const xml = props.xml ?? render(props, flavorOf(props), await inspect(props.host), uuid);
-  return observe(props, l, uuid, xml);
+  return observe(props, l, uuid, xml, props.launchSecretInjected ?? false);
 }
 
 /**
@@ -229,7 +241,8 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
     return rendered;
   });
   await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
-  return (await observe(news, l, olds.uuid, xml))!;
+  const injected = (olds.launchSecretInjected ?? false) || (await deliverLaunchSecret(news, l, olds.uuid));
+  return (await observe(news, l, olds.uuid, xml, injected))!;
 }
 
 export async function deleteGuest(props: SevGuestOutputs): Promise<void> {
