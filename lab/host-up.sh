@@ -33,8 +33,8 @@ ln -s pts/ptmx /dev/ptmx
 ln -s /proc/self/fd /dev/fd
 for i in 0:stdin 1:stdout 2:stderr; do ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"; done
 umount -l "$host/run/realdev"
-while read -r name major minor; do
-  [ -n "$name" ] && mknod "/dev/$name" c "$major" "$minor"
+while read -r name major minor mode; do
+  [ -n "$name" ] && mknod -m "$mode" "/dev/$name" c "$major" "$minor"
 done < "$f/devices"
 
 # libvirt: the lab's own (scripts/install-libvirt.sh, named in libvirt.env), private state, only the

@@ -295,7 +295,8 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
     write(join(root, "cgroup", "machine.slice", "misc.current"), "sev 0\nsev_es 0\n");
   }
   const nodes: Record<string, string> = { sev: "10 124", kvm: "10 232" };
-  write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]}\n`).join(""));
+  const modes: Record<string, string> = { sev: p.devSevMode ?? "0600", kvm: "0660" };
+  write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]} ${modes[d]}\n`).join(""));
   copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
   const fw = p.sevPlatform?.firmware;
   write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);

@@ -1,5 +1,5 @@
 /** Judges HostFacts against what SEV needs; every check carries the fix from the libvirt/Nova docs. */
-import { HostFacts } from "./facts";
+import { DevSevAccess, HostFacts } from "./facts";
 import { atLeast } from "./versions";
 
 export type Verdict = "pass" | "warn" | "fail";
@@ -36,6 +36,10 @@ export const REMEDIES = {
   domcaps:
     "stop libvirtd, clear /var/cache/libvirt/qemu/capabilities/, start libvirtd so it re-probes QEMU " +
     "(systemctl stop libvirtd; rm -f /var/cache/libvirt/qemu/capabilities/*; systemctl start libvirtd)",
+  devSevAccess:
+    "libvirt before 5.1 probes QEMU's SEV support as the QEMU user, who cannot open /dev/sev (Permission denied), and then reports " +
+    "<sev supported='no'/>: give that user read and write access (e.g. a udev rule KERNEL==\"sev\", GROUP=\"kvm\", MODE=\"0660\" with the " +
+    "QEMU user in kvm), or preferably install libvirt 5.1.0 or later",
   platform:
     "libvirt offers SEV but `virsh nodesevinfo` cannot read the platform's identity from the firmware: check that /dev/sev exists and " +
     "is readable and writable by libvirt and the QEMU user (the dev-sev checks), and `dmesg | grep -i sev` for firmware errors",
@@ -109,6 +113,25 @@ export function checkDomcaps(f: HostFacts): Check {
   return check("domcaps-sev", "libvirt reports SEV in domcapabilities", verdictOf(ok), domcapsFound(f), "<sev supported='yes'>", REMEDIES.domcaps);
 }
 
+function mayReadWrite(a: DevSevAccess): boolean {
+  const user = a.qemuUser;
+  if (user === "root") return true;
+  const shift = user === a.owner ? 6 : user !== null && a.qemuGroups.includes(a.group) ? 3 : 0;
+  return ((a.mode >> shift) & 0o6) === 0o6;
+}
+
+/** /dev/sev readable and writable by the QEMU user: needed while libvirt (before 5.1) probes as that user. */
+export function checkDevSevAccess(f: HostFacts): Check {
+  const id = "dev-sev-access";
+  const title = "/dev/sev readable and writable by the QEMU user";
+  const a = f.devSevAccess;
+  const required = `read and write for the QEMU user, or libvirt >= ${RECOMMENDED_LIBVIRT}`;
+  if (!f.devices.sev || a === null) return check(id, title, "pass", "no /dev/sev (see dev-sev)", required, REMEDIES.devSevAccess);
+  const shown = `/dev/sev mode ${a.mode.toString(8).padStart(4, "0")} ${a.owner}:${a.group}, QEMU user ${a.qemuUser ?? "unknown"}`;
+  if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT) === true) return check(id, title, "pass", `${shown}; libvirt ${f.libvirtVersion} opens it for QEMU`, required, REMEDIES.devSevAccess);
+  return check(id, title, mayReadWrite(a) ? "pass" : "fail", shown, required, REMEDIES.devSevAccess);
+}
+
 const PLATFORM_FIELDS = [
   ["cbitpos", "cbitpos"],
   ["reducedPhysBits", "reduced-phys-bits"],
@@ -159,7 +182,7 @@ export function checkDomainsReadable(f: HostFacts): Check {
   return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
 }
 
-const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevPlatform, checkSevEsPool, checkDomainsReadable];
+const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDevSevAccess, checkDomcaps, checkSevPlatform, checkSevEsPool, checkDomainsReadable];
 
 export function judgeHost(facts: HostFacts): Check[] {
   return CHECKS.map((c) => c(facts));

@@ -66,6 +66,17 @@ export interface SevPlatformFacts {
   maxESGuests: number | null;
 }
 
+/** Who may open /dev/sev: its mode and owner, and the user (and groups) QEMU runs as. */
+export interface DevSevAccess {
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+  owner: string;
+  group: string;
+  /** From /etc/libvirt/qemu.conf, else the distribution's default user when it exists; null when unknown. */
+  qemuUser: string | null;
+  qemuGroups: string[];
+}
+
 /** One line of a misc cgroup file ("sev 509"). */
 export interface MiscPool {
   capacity: number | null;
@@ -108,6 +119,8 @@ export interface HostFacts {
   cmdline: CmdlineFacts;
   kvmAmd: KvmAmdFacts;
   devices: { sev: boolean; kvm: boolean };
+  /** null when /dev/sev is absent. */
+  devSevAccess: DevSevAccess | null;
   cpu: CpuFacts;
   memTotalBytes: number | null;
   libvirtVersion: string | null;

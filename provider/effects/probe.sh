@@ -18,6 +18,14 @@ if [ -d /sys/module/kvm_amd/parameters ]; then
   done
 fi
 sec devices; for d in sev kvm; do [ -e "/dev/$d" ] && echo "$d"; done
+# Who may open /dev/sev, and the user QEMU runs as (qemu.conf, else the distributions' defaults).
+sec dev-sev-access
+if [ -e /dev/sev ]; then
+  stat -c 'mode %a %U %G' /dev/sev
+  u=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -n 1)
+  [ -z "$u" ] && for c in libvirt-qemu qemu; do id "$c" >/dev/null 2>&1 && { u=$c; break; }; done
+  [ -n "$u" ] && echo "qemu-user $u" && echo "qemu-groups $(id -nG "$u" 2>/dev/null)"
+fi
 sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
 sec meminfo; grep '^MemTotal:' /proc/meminfo
 sec virsh-version; v version --daemon 2>&1 | esc

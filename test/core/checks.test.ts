@@ -9,7 +9,7 @@ function byId(checks: Check[], id: string): Check {
   return c;
 }
 
-const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev", "sev-platform", "sev-es-pool", "domains-readable"];
+const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "dev-sev-access", "domcaps-sev", "sev-platform", "sev-es-pool", "domains-readable"];
 
 test("a ready host passes every check, with no remedies", (t) => {
   const checks = judgeHost(readyHost());
@@ -175,4 +175,24 @@ test("nodesevinfo is cross-checked against domcapabilities: a failure or a diffe
   t.regex(failed.remedy ?? "", /\/dev\/sev/);
   const noSev = { ...f, domcaps: { ...f.domcaps!, sev: { ...f.domcaps!.sev, supported: false } }, platform: null };
   t.is(byId(judgeHost(noSev), "sev-platform").verdict, "pass", "nothing to compare on a host without SEV");
+});
+
+test("/dev/sev must be open to the QEMU user while libvirt (before 5.1) probes as that user", (t) => {
+  const old = (access: Partial<NonNullable<HostFacts["devSevAccess"]>>): Check => {
+    const f = readyHost();
+    f.libvirtVersion = "5.0.0";
+    f.devSevAccess = { ...f.devSevAccess!, ...access };
+    return byId(judgeHost(f), "dev-sev-access");
+  };
+  const denied = old({ mode: 0o600, owner: "root", group: "root", qemuUser: "libvirt-qemu", qemuGroups: ["kvm"] });
+  t.deepEqual([denied.verdict, denied.found], ["fail", "/dev/sev mode 0600 root:root, QEMU user libvirt-qemu"]);
+  t.regex(denied.remedy ?? "", /udev rule .*MODE=\"0660\".*libvirt 5\.1\.0 or later/);
+  t.is(old({ mode: 0o660, group: "kvm", qemuGroups: ["kvm"] }).verdict, "pass", "through the group");
+  t.is(old({ mode: 0o640, group: "kvm", qemuGroups: ["kvm"] }).verdict, "fail", "read is not enough");
+  t.is(old({ mode: 0o600, owner: "qemu", qemuUser: "qemu" }).verdict, "pass", "the owner");
+  t.is(old({ mode: 0o666 }).verdict, "pass", "everyone");
+  t.is(old({ mode: 0o600, qemuUser: "root" }).verdict, "pass", "QEMU as root");
+  t.is(old({ mode: 0o600, qemuUser: null, qemuGroups: [] }).verdict, "fail", "an unknown user is not root");
+  const recent = byId(judgeHost(readyHost()), "dev-sev-access");
+  t.deepEqual([recent.verdict, recent.found], ["pass", "/dev/sev mode 0660 root:kvm, QEMU user libvirt-qemu; libvirt 10.0.0 opens it for QEMU"]);
 });

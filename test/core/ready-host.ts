@@ -7,6 +7,7 @@ export function readyHost(): HostFacts {
     cmdline: { memEncrypt: "on", kvmAmdSev: "1" },
     kvmAmd: { loaded: true, sev: true, sevEs: true, sevSnp: false },
     devices: { sev: true, kvm: true },
+    devSevAccess: { mode: 0o660, owner: "root", group: "kvm", qemuUser: "libvirt-qemu", qemuGroups: ["libvirt-qemu", "kvm"] },
     cpu: { vendor: "AuthenticAMD", sev: true, sevEs: true, sevSnp: false, sme: true },
     memTotalBytes: 64 * 1024 ** 3,
     libvirtVersion: "10.0.0",

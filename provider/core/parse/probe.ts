@@ -3,7 +3,7 @@ import { HostFacts, SevDomainFact, UnreadableDomain } from "../facts";
 import { FoundClaim, parseClaim } from "../slice-claims";
 import { parseCmdline } from "./cmdline";
 import { parseCpuinfo } from "./cpuinfo";
-import { parseDevices } from "./devices";
+import { parseDevSevAccess, parseDevices } from "./devices";
 import { parseDomcapsSection } from "./domcaps";
 import { parseSevDomain } from "./domain";
 import { parseKvmAmd } from "./kvm-amd";
@@ -61,6 +61,7 @@ export function parseProbe(stdout: string): HostFacts {
     cmdline: parseCmdline(body("cmdline")),
     kvmAmd: parseKvmAmd(body("kvm_amd")),
     devices: parseDevices(body("devices")),
+    devSevAccess: parseDevSevAccess(body("dev-sev-access")),
     cpu: parseCpuinfo(body("cpuinfo")),
     memTotalBytes: parseMemTotal(body("meminfo")),
     libvirtVersion: versions.libvirt,
