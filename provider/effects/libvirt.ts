@@ -34,7 +34,8 @@ export async function launchSecInfo(l: Libvirt, uuid: string): Promise<string | 
 /**
  * The header and secret reach virsh only as files, so they come on stdin and are written by a fixed
  * script into a private folder (memory-backed where /dev/shm exists) that is removed when it ends:
- * nothing of them is on a command line, and every argument stays an argument.
+ * nothing of them is on a command line, and every argument stays an argument. One line, so that
+ * sudoers can name it (SECURITY.md).
  */
 const INJECT_SCRIPT = [
   "umask 077",
@@ -44,7 +45,7 @@ const INJECT_SCRIPT = [
   'printf %s "$header" > "$d/header"; printf %s "$secret" > "$d/secret"',
   'uri=$1; dom=$2; shift 2',
   'virsh -c "$uri" domsetlaunchsecstate "$dom" --secrethdr "$d/header" --secret "$d/secret" "$@"',
-].join("\n");
+].join("; ");
 
 /** `virsh domsetlaunchsecstate`: writes the owner's secret into the paused guest's memory. */
 export async function setLaunchSecret(l: Libvirt, uuid: string, secret: { header: string; secret: string; setAddress?: number }): Promise<void> {
