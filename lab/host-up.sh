@@ -17,6 +17,7 @@ bind "$f/cmdline" /proc/cmdline
 bind "$f/osrelease" /proc/sys/kernel/osrelease
 bind "$f/cpuinfo" /proc/cpuinfo
 bind "$f/meminfo" /proc/meminfo
+bind "$f/smt-active" /sys/devices/system/cpu/smt/active
 mount --bind "$f/sys-module" /sys/module
 mount --bind "$f/cgroup" /sys/fs/cgroup
 

@@ -229,6 +229,15 @@ const qemuShim = (host: string) => `#!/bin/sh
 echo "QEMU emulator version $QEMU"
 `;
 
+/** Lab shim: the kernel log lines of the SEV firmware's start (drivers/crypto/ccp/sev-dev.c), from the profile. */
+const dmesgShim = (p: LabProfile) => {
+  const fw = p.sevPlatform?.firmware;
+  const version = fw ? `API:${fw.apiMajor}.${fw.apiMinor} build:${fw.buildId}` : null;
+  const snp = /^[1yY]$/.test(p.kvmAmd?.sev_snp ?? "");
+  const lines = version === null ? [] : [`[    4.201938] ccp 0000:47:00.1: SEV${snp ? "-SNP" : ""} ${version}`];
+  return `#!/bin/sh\n# Lab shim: the host's kernel log as far as the SEV firmware is concerned.\n${lines.map((l) => `echo ${sq(l)}`).join("\n")}\n`;
+};
+
 const systemctlShim = (host: string) => `#!/bin/sh
 # Lab shim for systemd (absent here): show and set-property on machine.slice, kept in a state file.
 state=${sq(join(host, "state", "machine.slice"))}
@@ -282,7 +291,9 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   }
   write(join(root, "cmdline"), p.cmdline + "\n");
   write(join(root, "osrelease"), p.kernelRelease + "\n");
-  write(join(root, "cpuinfo"), `processor\t: 0\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nflags\t\t: ${p.cpu.flags}\n\n`);
+  const sockets = Array.from({ length: p.sockets ?? 1 }, (_, n) => n);
+  write(join(root, "cpuinfo"), sockets.map((n) => `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\n\n`).join(""));
+  write(join(root, "smt-active"), `${(p.smtActive ?? true) ? 1 : 0}\n`);
   write(join(root, "meminfo"), `MemTotal:       ${p.memTotalKiB} kB\nMemFree:        ${Math.floor(p.memTotalKiB / 2)} kB\n`);
   if (p.kvmAmd) {
     const params = join(root, "sys-module", "kvm_amd", "parameters");
@@ -305,6 +316,7 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\n`);
   write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
   write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
+  write(join(root, "bin", "dmesg"), dmesgShim(p), 0o755);
   write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
   write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\n`);

@@ -16,6 +16,8 @@ const snpFlavor = new SevFlavor("snp.medium", {
   memory: "8G",
   disk: 40,
   extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-snp" },
+  // The SNP guest policy; default 0x30000 (SMT allowed, bit 17 set).
+  policy: config.get("policy"),
 });
 
 const guest = new SevGuest("attested-1", { host, flavor: snpFlavor, bootDisk: { path: "/var/lib/libvirt/images/attested-1.qcow2" } });

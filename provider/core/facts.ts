@@ -77,6 +77,14 @@ export interface DevSevAccess {
   qemuGroups: string[];
 }
 
+export interface SevFirmwareFacts {
+  apiMajor: number;
+  apiMinor: number;
+  buildId: number;
+  /** The firmware was initialised for SEV-SNP ("SEV-SNP API:" rather than "SEV API:"). */
+  snp: boolean;
+}
+
 /** One line of a misc cgroup file ("sev 509"). */
 export interface MiscPool {
   capacity: number | null;
@@ -128,6 +136,12 @@ export interface HostFacts {
   domcaps: DomainCapabilities | null;
   /** virsh's error text when domcapabilities could not be read. */
   domcapsError: string | null;
+  /** /sys/devices/system/cpu/smt/active; null when the kernel does not say. */
+  smtActive: boolean | null;
+  /** Distinct "physical id" values in /proc/cpuinfo; null when none are listed. */
+  sockets: number | null;
+  /** The SEV firmware's API version, as the ccp driver logs it at start ("SEV-SNP API:1.55 build:21"); null when not in the kernel log. */
+  sevFirmware: SevFirmwareFacts | null;
   /** null when `virsh nodesevinfo` failed (no SEV, or libvirt cannot reach the firmware). */
   platform: SevPlatformFacts | null;
   /** virsh's error text when nodesevinfo failed. */

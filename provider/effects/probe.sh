@@ -28,6 +28,9 @@ if [ -e /dev/sev ]; then
 fi
 sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
 sec meminfo; grep '^MemTotal:' /proc/meminfo
+sec smt; cat /sys/devices/system/cpu/smt/active 2>/dev/null
+sec sockets; grep '^physical id' /proc/cpuinfo | sort -u | wc -l
+sec sev-firmware; dmesg 2>/dev/null | grep -E 'SEV(-SNP)? API:[0-9]+\.[0-9]+ build:[0-9]+' | tail -n 2 | esc
 sec virsh-version; v version --daemon 2>&1 | esc
 sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
 sec domcapabilities; v domcapabilities 2>&1 | esc

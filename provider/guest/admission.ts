@@ -18,10 +18,11 @@ function admissionHost(inputs: SevGuestInputs, host: Inspection): core.Admission
 
 /**
  * After the model's host support (core), an SEV-SNP guest's own host checks: the stack's version
- * floors (core/snp-host.ts); null when none fails or the guest is not SNP.
+ * floors and its policy against the host (core/snp-host.ts); null when none fails.
  */
 function snpVerdict(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
-  return core.modelVerdict(h, self) ?? (self.model === "sev-snp" ? formatSnpRefusal(h.label, inputs.name, host.facts) : null);
+  if (self.model !== "sev-snp") return core.modelVerdict(h, self);
+  return core.modelVerdict(h, self) ?? formatSnpRefusal(h.label, inputs.name, host.facts, flavorOf(inputs).policy);
 }
 
 export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {

@@ -44,3 +44,21 @@ test("the refusal names the host, the guest, what was found, what is required an
   const unknown = formatSnpRefusal("h", "g", { ...snpHost(), qemuVersion: null }) ?? "";
   t.regex(unknown, /\[snp-qemu-version\] .*found unknown; required >= 9\.1\.0/);
 });
+
+test("the guest's SNP policy against the host: SMT, SINGLE_SOCKET and the minimum firmware ABI", (t) => {
+  const ids = (f: HostFacts, policy: number) => failures(judgeSnpHost(f, policy)).map((c) => c.id);
+  t.deepEqual(ids(snpHost(), 0x30000), [], "the default policy fits");
+  t.deepEqual(ids(snpHost(), 0x20000), ["snp-policy-smt"], "SMT forbidden while active");
+  t.deepEqual(ids({ ...snpHost(), smtActive: false }, 0x20000), [], "SMT forbidden and off");
+  t.deepEqual(ids({ ...snpHost(), smtActive: null }, 0x20000), [], "unknown SMT is not held against the guest");
+  t.deepEqual(ids(snpHost(), 0x130000), [], "SINGLE_SOCKET on one socket");
+  t.deepEqual(ids({ ...snpHost(), sockets: 2 }, 0x130000), ["snp-policy-single-socket"]);
+  t.deepEqual(ids(snpHost(), 0x30137), [], "ABI 1.55 on firmware 1.55");
+  t.deepEqual(ids(snpHost(), 0x30138), ["snp-policy-abi"], "ABI 1.56 on firmware 1.55");
+  t.deepEqual(ids(snpHost(), 0x30200), ["snp-policy-abi"], "ABI 2.0 on firmware 1.55");
+  t.deepEqual(ids({ ...snpHost(), sevFirmware: null }, 0x30200), [], "unknown firmware");
+  const abi = judgeSnpHost(snpHost(), 0x30138).find((c) => c.id === "snp-policy-abi")!;
+  t.is(abi.found, "policy 0x00030138 needs ABI 1.56; host firmware 1.55 build 21");
+  t.regex(abi.remedy ?? "", /update the firmware/);
+  t.deepEqual(judgeSnpHost(snpHost()).map((c) => c.id).filter((id) => id.startsWith("snp-policy")), [], "without a policy, host checks only");
+});

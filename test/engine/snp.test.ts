@@ -56,6 +56,21 @@ test.serial("an SNP guest on a host with QEMU 8.2 and libvirt 10.0 is refused at
   });
 });
 
+test.serial("an SNP policy that forbids SMT on a host with SMT active, or asks for newer firmware, is refused at preview", async (t) => {
+  const { lab } = t.context;
+  await withStack(PROGRAM, { ...configFor(lab, "genoa-snp"), "sev:policy": "0x120000" }, async (s) => {
+    const preview = await s.preview();
+    t.not(preview.code, 0);
+    const text = shown(preview.text);
+    t.regex(text, /\[snp-policy-smt\] SNP policy SMT bit against the host's SMT: found policy 0x00120000 forbids SMT; host SMT active/);
+    t.notRegex(text, /\[snp-policy-single-socket\]/, "one socket: SINGLE_SOCKET is fine");
+    await s.setConfig("sev:policy", "0x00033a00");
+    const newer = shown((await s.preview()).text);
+    t.regex(newer, /\[snp-policy-abi\] .*found policy 0x00033a00 needs ABI 58\.0; host firmware 1\.55 build 21/);
+    t.deepEqual(await lab.domains("genoa-snp"), []);
+  });
+});
+
 test.serial("an SNP guest on a host without SNP (no kvm_amd.sev_snp, no sev-snp sectype) is refused at preview by the model's host support first", async (t) => {
   const { lab } = t.context;
   await withStack(PROGRAM, configFor(lab, "rome"), async (s) => {

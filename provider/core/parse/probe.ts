@@ -10,6 +10,7 @@ import { parseKvmAmd } from "./kvm-amd";
 import { parseMemTotal } from "./meminfo";
 import { parseMiscCgroup } from "./misc-cgroup";
 import { parseNodeSevInfo } from "./nodesevinfo";
+import { parseSevFirmware, parseSmtActive, parseSockets } from "./cpu-platform";
 import { parseOsRelease } from "./osrelease";
 import { bodyOf, ProbeSection, splitSections } from "./sections";
 import { parseSystemctlShow } from "./systemctl";
@@ -68,6 +69,9 @@ export function parseProbe(stdout: string): HostFacts {
     qemuVersion: versions.qemu,
     domcaps: domcaps.domcaps,
     domcapsError: domcaps.error,
+    smtActive: parseSmtActive(body("smt")),
+    sockets: parseSockets(body("sockets")),
+    sevFirmware: parseSevFirmware(body("sev-firmware")),
     platform: sevInfo.platform,
     platformError: sevInfo.error,
     misc: parseMiscCgroup(body("misc.capacity"), body("misc.current")),
