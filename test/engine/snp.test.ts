@@ -2,10 +2,10 @@
  * SEV-SNP through the real engine on the lab's libvirt 11: defined, read back and refreshed without
  * drift on a host that can launch it; refused at preview, with the reason, on hosts that cannot.
  */
-import anyTest, { TestFn } from "ava";
+import anyTest, { ExecutionContext, TestFn } from "ava";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
-import { withStack } from "../helpers/engine";
+import { EngineStack, withStack } from "../helpers/engine";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const PROGRAM = "dist/examples/sev-snp/index.js";
@@ -42,43 +42,38 @@ test.serial("an SNP guest is defined by libvirt 11, read back and refreshed with
   });
 });
 
+/** A preview that fails: what the user reads of it; nothing is defined on the host. */
+async function refusal(t: ExecutionContext<{ lab: TestLab }>, s: EngineStack, host: string): Promise<string> {
+  const preview = await s.preview();
+  t.not(preview.code, 0);
+  t.deepEqual(await t.context.lab.domains(host), [], "nothing defined");
+  return shown(preview.text);
+}
+
 test.serial("an SNP guest on a host with QEMU 8.2 and libvirt 10.0 is refused at preview, with every reason and fix", async (t) => {
-  const { lab } = t.context;
-  await withStack(PROGRAM, configFor(lab, "genoa"), async (s) => {
-    const preview = await s.preview();
-    t.not(preview.code, 0);
-    const text = shown(preview.text);
+  await withStack(PROGRAM, configFor(t.context.lab, "genoa"), async (s) => {
+    const text = await refusal(t, s, "genoa");
     t.regex(text, /host 127\.0\.0\.1:\d+ cannot launch the amd-sev-snp guest attested-1: 3 SEV-SNP checks failed/);
     t.regex(text, /\[snp-qemu-version\] QEMU version for SEV-SNP: found 8\.2\.2; required >= 9\.1\.0\. Fix: install QEMU 9\.1/);
     t.regex(text, /\[snp-libvirt-version\] .*found 10\.0\.0; required >= 10\.5\.0/);
     t.regex(text, /\[snp-kernel-version\] .*found 6\.8\.0-45-generic; required >= 6\.11\.0/);
-    t.deepEqual(await lab.domains("genoa"), [], "nothing defined");
   });
 });
 
 test.serial("an SNP policy that forbids SMT on a host with SMT active, or asks for newer firmware, is refused at preview", async (t) => {
-  const { lab } = t.context;
-  await withStack(PROGRAM, { ...configFor(lab, "genoa-snp"), "sev:policy": "0x120000" }, async (s) => {
-    const preview = await s.preview();
-    t.not(preview.code, 0);
-    const text = shown(preview.text);
+  await withStack(PROGRAM, { ...configFor(t.context.lab, "genoa-snp"), "sev:policy": "0x120000" }, async (s) => {
+    const text = await refusal(t, s, "genoa-snp");
     t.regex(text, /\[snp-policy-smt\] SNP policy SMT bit against the host's SMT: found policy 0x00120000 forbids SMT; host SMT active/);
     t.notRegex(text, /\[snp-policy-single-socket\]/, "one socket: SINGLE_SOCKET is fine");
     await s.setConfig("sev:policy", "0x00033a00");
-    const newer = shown((await s.preview()).text);
-    t.regex(newer, /\[snp-policy-abi\] .*found policy 0x00033a00 needs ABI 58\.0; host firmware 1\.55 build 21/);
-    t.deepEqual(await lab.domains("genoa-snp"), []);
+    t.regex(await refusal(t, s, "genoa-snp"), /\[snp-policy-abi\] .*found policy 0x00033a00 needs ABI 58\.0; host firmware 1\.55 build 21/);
   });
 });
 
 test.serial("an SNP guest on a host without SNP (no kvm_amd.sev_snp, no sev-snp sectype) is refused at preview by the model's host support first", async (t) => {
-  const { lab } = t.context;
-  await withStack(PROGRAM, configFor(lab, "rome"), async (s) => {
-    const preview = await s.preview();
-    t.not(preview.code, 0);
-    const text = shown(preview.text);
+  await withStack(PROGRAM, configFor(t.context.lab, "rome"), async (s) => {
+    const text = await refusal(t, s, "rome");
     t.regex(text, /cannot run amd-sev-snp \(SEV-SNP\) guests: .*kvm_amd\.sev_snp is .*launchSecurity type sev-snp; this host lists \[sev\]/);
     t.notRegex(text, /\[snp-qemu-version\]/, "the version floors come after the model's host support");
-    t.deepEqual(await lab.domains("rome"), []);
   });
 });
