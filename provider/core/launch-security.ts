@@ -9,6 +9,7 @@ import { SevModel } from "./facts";
 import { InputProblem } from "./validate";
 import { formatPolicy } from "./flavor/policy";
 import { GuestLaunchSecurity, LaunchSecret } from "../generated/sev-guest";
+import { asNode, attrOf, textOf } from "./parse/xml";
 
 export type { GuestLaunchSecurity, LaunchSecret };
 
@@ -80,6 +81,30 @@ export function launchChildren(model: SevModel, ls: GuestLaunchSecurity = {}): N
   const out: Node = {};
   for (const k of keys) if (ls[k] !== undefined) out[k] = ls[k];
   return out;
+}
+
+const ATTRIBUTES = ["kernelHashes", "authorKey", "vcek"] as const;
+const CHILDREN = ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const;
+
+/** The owner's inputs as a <launchSecurity> element carries them (attribute or child name to value). */
+export function readLaunchInputs(launchSecurity: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ATTRIBUTES) {
+    const v = attrOf(launchSecurity, k);
+    if (v !== null) out[k] = v;
+  }
+  for (const k of CHILDREN) {
+    const v = textOf(asNode(launchSecurity)[k]);
+    if (v !== null) out[k] = v.trim();
+  }
+  return out;
+}
+
+/** Each owner input that differs between the domain as rendered and as libvirt has it. */
+export function launchInputDrift(wanted: Record<string, string>, actual: Record<string, string>): string[] {
+  const names = [...ATTRIBUTES, ...CHILDREN].filter((k) => wanted[k] !== actual[k]);
+  const shown = (v: string | undefined) => (v === undefined ? "absent" : v.length > 16 ? `${v.slice(0, 12)}… (${v.length} characters)` : v);
+  return names.map((k) => `launchSecurity ${k} is ${shown(actual[k])}, expected ${shown(wanted[k])}`);
 }
 
 /** What `virsh domlaunchsecinfo` reports for a running or paused guest. */

@@ -1,5 +1,6 @@
 import test from "ava";
 import { base64Bytes, launchInputProblems, parseLaunchSecInfo } from "../../provider/core/launch-security";
+import { guestDrift, viewOfDomain } from "../../provider/core/parse/guest";
 
 const blob = (bytes: number) => Buffer.alloc(bytes, 7).toString("base64");
 const reasons = (ps: { reason: string }[]) => ps.map((p) => p.reason);
@@ -53,4 +54,17 @@ test("virsh domlaunchsecinfo: measurement, API version, build id and policy; SNP
   t.deepEqual(parseLaunchSecInfo(sev), { measurement: "VQp2YEzv2UQui+rjRWwcp3uiU/WaJF+4k9LvcJfMOm9CvN82e6Ej+NGIaDhHHKf+", apiMajor: 0, apiMinor: 24, buildId: 15, policy: "0x0037" });
   t.deepEqual(parseLaunchSecInfo("sev-snp-policy : 196608\n"), { measurement: null, apiMajor: null, apiMinor: null, buildId: null, policy: "0x00030000" });
   t.is(parseLaunchSecInfo("error: Unable to get launch security parameters\nerror: Requested operation is not valid: domain is not running\n"), null);
+});
+
+test("the owner's inputs are read back from <launchSecurity>, and a difference is drift", (t) => {
+  const dh = blob(2084);
+  const xml = (session: string) =>
+    `<domain type='kvm'><name>g</name><launchSecurity type='sev' kernelHashes='yes'><policy>0x0033</policy><dhCert>${dh}</dhCert><session>${session}</session></launchSecurity></domain>`;
+  const wanted = viewOfDomain(xml(blob(128)));
+  t.deepEqual(wanted.launchInputs, { kernelHashes: "yes", dhCert: dh, session: blob(128) });
+  t.deepEqual(guestDrift(wanted, viewOfDomain(xml(blob(128)))), []);
+  const other = Buffer.alloc(128, 9).toString("base64");
+  t.deepEqual(guestDrift(wanted, viewOfDomain(xml(other))), [`launchSecurity session is ${other.slice(0, 12)}… (172 characters), expected ${blob(128).slice(0, 12)}… (172 characters)`]);
+  const snp = viewOfDomain(`<domain><launchSecurity type='sev-snp' authorKey='no' vcek='yes'><policy>0x00030000</policy></launchSecurity></domain>`);
+  t.deepEqual(snp.launchInputs, { authorKey: "no", vcek: "yes" });
 });
