@@ -179,18 +179,19 @@ async function ownDomainLeftBehind(inputs: SevGuestInputs, l: Libvirt, uuid: str
 const STARTABLE = new Set(["shut off", "crashed"]);
 
 /**
- * Starts the guest if it is stopped. When a guest this run defined does not start, its definition
+ * Starts the guest if it is stopped (true: this is a new launch). When a guest this run defined does not start, its definition
  * is removed again, and the error says whether that worked: a domain that could not be removed is
  * still on the host (the next up takes it over), and the operator is told so, not the opposite.
  */
-async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<void> {
-  if (!(inputs.start ?? true)) return;
+async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<boolean> {
+  if (!(inputs.start ?? true)) return false;
   const label = hostLabel(inputs.host);
   try {
     const state = await domainState(l, d.uuid);
-    if (state === null || !STARTABLE.has(state)) return;
+    if (state === null || !STARTABLE.has(state)) return false;
     // Paused when the owner asked, or a launch secret must go in before the guest runs.
     await startDomain(l, d.uuid, (inputs.startPaused ?? false) || inputs.launchSecret !== undefined);
+    return true;
   } catch (err) {
     const cause = (err as Error).message;
     if ((err as SshError).outcomeUnknown) {
@@ -240,8 +241,9 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
     await defineDomain(l, rendered);
     return rendered;
   });
-  await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
-  const injected = (olds.launchSecretInjected ?? false) || (await deliverLaunchSecret(news, l, olds.uuid));
+  const launched = await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
+  // A new launch takes the secret again; within a launch it goes in once (a guest paused later has run).
+  const injected = launched || !olds.launchSecretInjected ? await deliverLaunchSecret(news, l, olds.uuid) : true;
   return (await observe(news, l, olds.uuid, xml, injected))!;
 }
 
