@@ -15,8 +15,8 @@ export const LAB_LIBVIRT_VERSION = LAB_LIBVIRT_PACKAGE.replace(/-.*$/, "");
 
 /** Root of the unpacked packages (usr/sbin/libvirtd, usr/bin/virsh, usr/share/libvirt/schemas). */
 export function labLibvirtRoot(): string {
-  const root = process.env.SEV_LAB_LIBVIRT ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-sev", `libvirt-${LAB_LIBVIRT_PACKAGE}`, "root");
+  const root =
+    process.env.SEV_LAB_LIBVIRT ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pulumi-sev", `libvirt-${LAB_LIBVIRT_PACKAGE}`, "root");
   if (!existsSync(join(root, "usr", "sbin", "libvirtd"))) {
     throw new Error(`the lab's libvirt ${LAB_LIBVIRT_PACKAGE} is not installed in ${root}: run bash scripts/install-libvirt.sh (scripts/setup.sh does)`);
   }

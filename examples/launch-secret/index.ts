@@ -40,6 +40,8 @@ const sealed = new SevGuest("sealed-1", {
 });
 
 /** What the owner verifies before providing the secret. */
-export const launch = pulumi.all([sealed.state, sealed.launchMeasurement, sealed.launchSecretInjected]).apply(([state, measurement, injected]) => ({ state, measurement, injected }));
+export const launch = pulumi
+  .all([sealed.state, sealed.launchMeasurement, sealed.launchSecretInjected])
+  .apply(([state, measurement, injected]) => ({ state, measurement, injected }));
 /** What the owner makes the launch session for. */
 export const platform = host.platform;

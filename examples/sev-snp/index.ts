@@ -22,4 +22,6 @@ const snpFlavor = new SevFlavor("snp.medium", {
 
 const guest = new SevGuest("attested-1", { host, flavor: snpFlavor, bootDisk: { path: "/var/lib/libvirt/images/attested-1.qcow2" } });
 
-export const snp = pulumi.all([guest.name, guest.model, guest.policy, guest.state, guest.drift]).apply(([name, model, policy, state, drift]) => ({ name, model, policy, state, drift }));
+export const snp = pulumi
+  .all([guest.name, guest.model, guest.policy, guest.state, guest.drift])
+  .apply(([name, model, policy, state, drift]) => ({ name, model, policy, state, drift }));

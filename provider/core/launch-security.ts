@@ -52,14 +52,23 @@ export function launchInputProblems(model: SevModel, ls: GuestLaunchSecurity | u
     for (const k of ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const) problems.push(...blobProblem(at(k), ls[k], BLOB_BYTES[k]));
     const snp = model === "sev-snp";
     for (const k of snp ? SEV_ONLY : SNP_ONLY) {
-      if (ls[k] !== undefined) problems.push({ property: at(k), reason: `${at(k)} is for ${snp ? "SEV and SEV-ES" : "SEV-SNP"} guests; this guest is ${model}: remove it` });
+      if (ls[k] !== undefined)
+        problems.push({ property: at(k), reason: `${at(k)} is for ${snp ? "SEV and SEV-ES" : "SEV-SNP"} guests; this guest is ${model}: remove it` });
     }
-    if (ls.session !== undefined && ls.dhCert === undefined) problems.push({ property: at("session"), reason: `${at("session")} needs ${at("dhCert")}, the certificate the session was made for` });
-    if ((ls.idBlock === undefined) !== (ls.idAuth === undefined)) problems.push({ property: at("idBlock"), reason: `${at("idBlock")} and ${at("idAuth")} go together: give both or neither` });
-    if (ls.authorKey === true && ls.idAuth === undefined) problems.push({ property: at("authorKey"), reason: `${at("authorKey")} needs ${at("idAuth")}, which carries the author key's signature` });
+    if (ls.session !== undefined && ls.dhCert === undefined)
+      problems.push({ property: at("session"), reason: `${at("session")} needs ${at("dhCert")}, the certificate the session was made for` });
+    if ((ls.idBlock === undefined) !== (ls.idAuth === undefined))
+      problems.push({ property: at("idBlock"), reason: `${at("idBlock")} and ${at("idAuth")} go together: give both or neither` });
+    if (ls.authorKey === true && ls.idAuth === undefined)
+      problems.push({ property: at("authorKey"), reason: `${at("authorKey")} needs ${at("idAuth")}, which carries the author key's signature` });
   }
   if (secret) {
-    if (model === "sev-snp") problems.push({ property: "launchSecret", reason: "launchSecret is injected with virsh domsetlaunchsecstate, which libvirt offers for SEV and SEV-ES guests only; an SEV-SNP guest gets its secrets through attestation" });
+    if (model === "sev-snp")
+      problems.push({
+        property: "launchSecret",
+        reason:
+          "launchSecret is injected with virsh domsetlaunchsecstate, which libvirt offers for SEV and SEV-ES guests only; an SEV-SNP guest gets its secrets through attestation",
+      });
     problems.push(...blobProblem("launchSecret.header", secret.header, BLOB_BYTES.header));
     problems.push(...blobProblem("launchSecret.secret", secret.secret, [1, MAX_SECRET_BYTES]));
   }

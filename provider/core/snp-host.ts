@@ -30,26 +30,40 @@ export const SNP_REMEDIES = {
     "(a BIOS update, or the amd_sev_fam19h_*.sbin from linux-firmware, loaded by the ccp driver) or lower the policy's minimum",
 } as const;
 
-
 const on = (policy: bigint, bit: bigint) => (policy & bit) !== 0n;
 
 /** The guest's SNP policy against the host: SMT, SINGLE_SOCKET and the minimum firmware ABI. */
 function policyChecks(f: HostFacts, p: bigint): Check[] {
   const shown = formatPolicy(p, "sev-snp");
   const smtClear = !on(p, SNP_POLICY.SMT) && f.smtActive === true;
-  const smt = check("snp-policy-smt", "SNP policy SMT bit against the host's SMT", smtClear ? "fail" : "pass",
+  const smt = check(
+    "snp-policy-smt",
+    "SNP policy SMT bit against the host's SMT",
+    smtClear ? "fail" : "pass",
     `policy ${shown} ${on(p, SNP_POLICY.SMT) ? "allows" : "forbids"} SMT; host SMT ${f.smtActive === null ? "unknown" : f.smtActive ? "active" : "off"}`,
-    "SMT allowed by the policy (bit 16) whenever SMT is active", SNP_REMEDIES.smt);
+    "SMT allowed by the policy (bit 16) whenever SMT is active",
+    SNP_REMEDIES.smt,
+  );
   const spread = on(p, SNP_POLICY.SINGLE_SOCKET) && (f.sockets ?? 1) > 1;
-  const socket = check("snp-policy-single-socket", "SNP policy SINGLE_SOCKET against the host's sockets", spread ? "fail" : "pass",
+  const socket = check(
+    "snp-policy-single-socket",
+    "SNP policy SINGLE_SOCKET against the host's sockets",
+    spread ? "fail" : "pass",
     `policy ${shown} ${on(p, SNP_POLICY.SINGLE_SOCKET) ? "sets" : "leaves"} SINGLE_SOCKET; host sockets ${f.sockets ?? "unknown"}`,
-    "SINGLE_SOCKET (bit 20) only on a one-socket host", SNP_REMEDIES.singleSocket);
+    "SINGLE_SOCKET (bit 20) only on a one-socket host",
+    SNP_REMEDIES.singleSocket,
+  );
   const want = [Number((p >> 8n) & 0xffn), Number(p & 0xffn)];
   const fw = f.sevFirmware;
   const tooNew = fw !== null && (want[0] > fw.apiMajor || (want[0] === fw.apiMajor && want[1] > fw.apiMinor));
-  const abi = check("snp-policy-abi", "SNP policy minimum firmware ABI against the host's firmware", tooNew ? "fail" : "pass",
+  const abi = check(
+    "snp-policy-abi",
+    "SNP policy minimum firmware ABI against the host's firmware",
+    tooNew ? "fail" : "pass",
     `policy ${shown} needs ABI ${want[0]}.${want[1]}; host firmware ${fw === null ? "unknown (not in the kernel log)" : `${fw.apiMajor}.${fw.apiMinor} build ${fw.buildId}`}`,
-    `firmware ABI >= ${want[0]}.${want[1]}`, SNP_REMEDIES.abi);
+    `firmware ABI >= ${want[0]}.${want[1]}`,
+    SNP_REMEDIES.abi,
+  );
   return [smt, socket, abi];
 }
 
@@ -67,5 +81,8 @@ export function judgeSnpHost(f: HostFacts, policy?: number | bigint): Check[] {
 export function formatSnpRefusal(host: string, guest: string, f: HostFacts, policy?: number | bigint): string | null {
   const failed = failures(judgeSnpHost(f, policy));
   if (failed.length === 0) return null;
-  return [`host ${host} cannot launch the amd-sev-snp guest ${guest}: ${failed.length} SEV-SNP check${failed.length === 1 ? "" : "s"} failed:`, ...failed.map(describeCheck)].join("\n");
+  return [
+    `host ${host} cannot launch the amd-sev-snp guest ${guest}: ${failed.length} SEV-SNP check${failed.length === 1 ? "" : "s"} failed:`,
+    ...failed.map(describeCheck),
+  ].join("\n");
 }

@@ -39,11 +39,11 @@ export async function launchSecInfo(l: Libvirt, uuid: string): Promise<string | 
  */
 const INJECT_SCRIPT = [
   "umask 077",
-  'd=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) || exit 1',
+  "d=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) || exit 1",
   "trap 'rm -rf \"$d\"' EXIT",
-  'IFS= read -r header; IFS= read -r secret',
+  "IFS= read -r header; IFS= read -r secret",
   'printf %s "$header" > "$d/header"; printf %s "$secret" > "$d/secret"',
-  'uri=$1; dom=$2; shift 2',
+  "uri=$1; dom=$2; shift 2",
   'virsh -c "$uri" domsetlaunchsecstate "$dom" --secrethdr "$d/header" --secret "$d/secret" "$@"',
 ].join("; ");
 

@@ -21,7 +21,9 @@ export async function deliverLaunchSecret(inputs: SevGuestInputs, l: Libvirt, uu
   try {
     await setLaunchSecret(l, uuid, inputs.launchSecret);
   } catch (err) {
-    throw new Error(`${hostLabel(inputs.host)}: the launch secret of guest ${inputs.name} could not be injected; the guest stays paused and nothing of it ran: ${(err as Error).message}`);
+    throw new Error(
+      `${hostLabel(inputs.host)}: the launch secret of guest ${inputs.name} could not be injected; the guest stays paused and nothing of it ran: ${(err as Error).message}`,
+    );
   }
   await resumeDomain(l, uuid);
   return true;

@@ -32,7 +32,11 @@ test("each SEV-SNP requirement fails on its own, with its remedy", (t) => {
   ];
   for (const [id, broken, remedy] of cases) {
     const failed = failures(judgeSnpHost({ ...snpHost(), ...broken }));
-    t.deepEqual(failed.map((c) => [c.id, c.remedy]), [[id, remedy]], id);
+    t.deepEqual(
+      failed.map((c) => [c.id, c.remedy]),
+      [[id, remedy]],
+      id,
+    );
   }
 });
 
@@ -60,5 +64,11 @@ test("the guest's SNP policy against the host: SMT, SINGLE_SOCKET and the minimu
   const abi = judgeSnpHost(snpHost(), 0x30138).find((c) => c.id === "snp-policy-abi")!;
   t.is(abi.found, "policy 0x00030138 needs ABI 1.56; host firmware 1.55 build 21");
   t.regex(abi.remedy ?? "", /update the firmware/);
-  t.deepEqual(judgeSnpHost(snpHost()).map((c) => c.id).filter((id) => id.startsWith("snp-policy")), [], "without a policy, host checks only");
+  t.deepEqual(
+    judgeSnpHost(snpHost())
+      .map((c) => c.id)
+      .filter((id) => id.startsWith("snp-policy")),
+    [],
+    "without a policy, host checks only",
+  );
 });

@@ -37,10 +37,15 @@ test("paused at launch, measured, given its secret on the second up, then runnin
     const info = await lab.sh("rome", ["virsh", "domlaunchsecinfo", "sealed-1"]);
     const measured = /^sev-measurement: (\S+)$/m.exec(info)?.[1];
     t.truthy(measured);
-    t.deepEqual(first, {
-      state: "paused", injected: false,
-      measurement: { measurement: measured, apiMajor: 0, apiMinor: 24, buildId: 15, policy: "0x0037" },
-    }, "a SEV-ES guest's measurement in the stack outputs, the guest still paused");
+    t.deepEqual(
+      first,
+      {
+        state: "paused",
+        injected: false,
+        measurement: { measurement: measured, apiMajor: 0, apiMinor: 24, buildId: 15, policy: "0x0037" },
+      },
+      "a SEV-ES guest's measurement in the stack outputs, the guest still paused",
+    );
     const platform = (await s.outputs()).platform as { pdh: string | undefined };
     t.is(platform.pdh, /^pdh *: (\S+)$/m.exec(await lab.sh("rome", ["virsh", "nodesevinfo"]))?.[1], "the host's PDH for the owner's session");
     const quiet = await s.expectNoChanges();
@@ -51,16 +56,28 @@ test("paused at launch, measured, given its secret on the second up, then runnin
     await run("second up", s.up());
     const second = (await s.outputs()).launch as { state: string; injected: boolean; measurement: { measurement: string | undefined } };
     t.deepEqual([second.state, second.injected], ["running", true]);
-    const record = readFileSync(join(lab.host("rome").folder, "state", "launch-secrets.log"), "utf8").trim().split("\n");
+    const record = readFileSync(join(lab.host("rome").folder, "state", "launch-secrets.log"), "utf8")
+      .trim()
+      .split("\n");
     const uuid = /<uuid>(.*)<\/uuid>/.exec(xml)?.[1];
-    t.deepEqual(record, [`${uuid} header=${launchSecret.header} secret=${launchSecret.secret} set-address=${launchSecret.setAddress}`], "exactly the bytes given, once");
+    t.deepEqual(
+      record,
+      [`${uuid} header=${launchSecret.header} secret=${launchSecret.secret} set-address=${launchSecret.setAddress}`],
+      "exactly the bytes given, once",
+    );
     t.is(second.measurement.measurement, measured, "the launch measured before is the one that runs");
 
     await run("refresh", s.refresh());
     const again = await s.expectNoChanges();
     t.is(again.code, 0, again.text);
     scan.outputs.push(again.text);
-    t.is(readFileSync(join(lab.host("rome").folder, "state", "launch-secrets.log"), "utf8").trim().split("\n").length, 1, "injected once only");
+    t.is(
+      readFileSync(join(lab.host("rome").folder, "state", "launch-secrets.log"), "utf8")
+        .trim()
+        .split("\n").length,
+      1,
+      "injected once only",
+    );
     const exported = await s.exportState();
     const guest = JSON.parse(exported).deployment.resources.find((r: { type: string }) => r.type.endsWith("sev:SevGuest"));
     t.is(guest.inputs.launchSecret?.[SECRET_SIG], SECRET_MARK, "input launchSecret is a secret");

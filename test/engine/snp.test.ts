@@ -70,10 +70,13 @@ test.serial("an SNP policy that forbids SMT on a host with SMT active, or asks f
   });
 });
 
-test.serial("an SNP guest on a host without SNP (no kvm_amd.sev_snp, no sev-snp sectype) is refused at preview by the model's host support first", async (t) => {
-  await withStack(PROGRAM, configFor(t.context.lab, "rome"), async (s) => {
-    const text = await refusal(t, s, "rome");
-    t.regex(text, /cannot run amd-sev-snp \(SEV-SNP\) guests: .*kvm_amd\.sev_snp is .*launchSecurity type sev-snp; this host lists \[sev\]/);
-    t.notRegex(text, /\[snp-qemu-version\]/, "the version floors come after the model's host support");
-  });
-});
+test.serial(
+  "an SNP guest on a host without SNP (no kvm_amd.sev_snp, no sev-snp sectype) is refused at preview by the model's host support first",
+  async (t) => {
+    await withStack(PROGRAM, configFor(t.context.lab, "rome"), async (s) => {
+      const text = await refusal(t, s, "rome");
+      t.regex(text, /cannot run amd-sev-snp \(SEV-SNP\) guests: .*kvm_amd\.sev_snp is .*launchSecurity type sev-snp; this host lists \[sev\]/);
+      t.notRegex(text, /\[snp-qemu-version\]/, "the version floors come after the model's host support");
+    });
+  },
+);

@@ -22,7 +22,10 @@ function filesUnder(dir: string): string[] {
 export class SecretScan {
   readonly outputs: string[] = [];
 
-  constructor(private readonly t: ExecutionContext, private readonly stack: EngineStack) {}
+  constructor(
+    private readonly t: ExecutionContext,
+    private readonly stack: EngineStack,
+  ) {}
 
   /** Runs a step that must succeed and keeps what it printed. */
   async run(what: string, r: Promise<{ code: number; text: string }>): Promise<void> {

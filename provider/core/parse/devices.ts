@@ -13,5 +13,11 @@ export function parseDevSevAccess(text: string): DevSevAccess | null {
   const kv = keyValues(text, " ");
   const [mode, owner, group] = (kv.get("mode") ?? "").split(/\s+/);
   if (!/^[0-7]{3,4}$/.test(mode ?? "") || !owner || !group) return null;
-  return { mode: parseInt(mode, 8), owner, group, qemuUser: kv.get("qemu-user") || null, qemuGroups: (kv.get("qemu-groups") ?? "").split(/\s+/).filter((g) => g !== "") };
+  return {
+    mode: parseInt(mode, 8),
+    owner,
+    group,
+    qemuUser: kv.get("qemu-user") || null,
+    qemuGroups: (kv.get("qemu-groups") ?? "").split(/\s+/).filter((g) => g !== ""),
+  };
 }
