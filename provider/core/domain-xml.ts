@@ -20,7 +20,7 @@ import { OWNER_NAMESPACE, Owner } from "./parse/domain";
 import { ATTR } from "./parse/xml";
 import { atLeast } from "./versions";
 import { isUuid, stableMac } from "./domain/ids";
-import { GuestLaunchSecurity } from "./launch-security";
+import { GuestLaunchSecurity } from "./launch-inputs";
 
 export { stableUuid, stableMac, uuidV5 } from "./domain/ids";
 

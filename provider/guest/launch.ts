@@ -1,6 +1,6 @@
 /** The guest owner's side of a launch: the measurement read back, and the secret injected before the guest runs. */
 import { SevGuestInputs } from "../generated/sev-guest";
-import { LaunchMeasurement, parseLaunchSecInfo } from "../core/launch-security";
+import { LaunchMeasurement, parseLaunchSecInfo } from "../core/launch-inputs";
 import { isRunningState } from "../core/parse/domain";
 import { Libvirt, domainState, launchSecInfo, resumeDomain, setLaunchSecret } from "../effects/libvirt";
 import { hostLabel } from "../host/target";

@@ -8,7 +8,7 @@ import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
 import { Libvirt, defineDomain, domainState, dumpXml, startDomain, stopDomain, undefineDomain } from "../effects/libvirt";
-import { LaunchMeasurement } from "../core/launch-security";
+import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementOf } from "./launch";
 import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";

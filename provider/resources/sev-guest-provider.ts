@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SevGuestInputs } from "../generated/sev-guest";
 import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
-import { launchInputProblems } from "../core/launch-security";
+import { launchInputProblems } from "../core/launch-inputs";
 import { checkHostInputs } from "../host/inputs";
 import { ProviderInputs, splitInputs } from "../guest/inputs";
 import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";

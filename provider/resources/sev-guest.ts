@@ -8,7 +8,7 @@ import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
-import { LaunchMeasurement } from "../core/launch-security";
+import { LaunchMeasurement } from "../core/launch-inputs";
 import schema from "../../schema/sev-guest.schema.json";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";

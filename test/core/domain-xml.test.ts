@@ -19,7 +19,7 @@ import { formatPolicy, MODELS } from "../../provider/core/models";
 import { fixture } from "./fixtures";
 import { defineAndDump, validate107, validateLab } from "../helpers/xml-validate";
 import { LAB_LIBVIRT_VERSION } from "../../lab/libvirt";
-import { GuestLaunchSecurity } from "../../provider/core/launch-security";
+import { GuestLaunchSecurity } from "../../provider/core/launch-inputs";
 
 // --- hosts: real domain capabilities documents ---------------------------------------------------
 

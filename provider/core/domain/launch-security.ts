@@ -6,7 +6,7 @@ import { DomainCapabilities, SevModel } from "../facts";
 import { formatPolicy, MODELS, modelOfLaunchSecurity } from "../models";
 import { asNode, attrOf, ATTR, textOf } from "../parse/xml";
 import { atLeast } from "../versions";
-import { GuestLaunchSecurity, launchAttributes, launchChildren } from "../launch-security";
+import { GuestLaunchSecurity, launchAttributes, launchChildren } from "../launch-inputs";
 
 /** libvirt fills cbitpos and reducedPhysBits from the host's capabilities when the domain leaves them out (since 6.9). */
 export const LIBVIRT_FILLS_SEV_PLATFORM_INFO = "6.9.0";

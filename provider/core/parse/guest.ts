@@ -4,7 +4,7 @@ import { asArray, asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from ".
 import { Owner, ownerOf } from "./domain";
 import { readLaunchSecurity } from "../domain/launch-security";
 import { formatPolicy } from "../models";
-import { launchInputDrift, readLaunchInputs } from "../launch-security";
+import { launchInputDrift, readLaunchInputs } from "../launch-inputs";
 
 /** A <disk> element: its device (disk, cdrom), image file or block device, bus, and whether it is the boot disk. */
 export interface DiskView {

@@ -1,5 +1,5 @@
 import test from "ava";
-import { base64Bytes, launchInputProblems, parseLaunchSecInfo } from "../../provider/core/launch-security";
+import { base64Bytes, launchInputProblems, parseLaunchSecInfo } from "../../provider/core/launch-inputs";
 import { guestDrift, viewOfDomain } from "../../provider/core/parse/guest";
 
 const blob = (bytes: number) => Buffer.alloc(bytes, 7).toString("base64");
