@@ -17,6 +17,7 @@ bind "$f/cmdline" /proc/cmdline
 bind "$f/osrelease" /proc/sys/kernel/osrelease
 bind "$f/cpuinfo" /proc/cpuinfo
 bind "$f/meminfo" /proc/meminfo
+bind "$f/smt-active" /sys/devices/system/cpu/smt/active
 mount --bind "$f/sys-module" /sys/module
 mount --bind "$f/cgroup" /sys/fs/cgroup
 
@@ -33,11 +34,14 @@ ln -s pts/ptmx /dev/ptmx
 ln -s /proc/self/fd /dev/fd
 for i in 0:stdin 1:stdout 2:stderr; do ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"; done
 umount -l "$host/run/realdev"
-while read -r name major minor; do
-  [ -n "$name" ] && mknod "/dev/$name" c "$major" "$minor"
+while read -r name major minor mode; do
+  [ -n "$name" ] && mknod -m "$mode" "/dev/$name" c "$major" "$minor"
 done < "$f/devices"
 
-# libvirt: private state, only the built-in test driver (no qemu driver module loaded).
+# libvirt: the lab's own (scripts/install-libvirt.sh, named in libvirt.env), private state, only the
+# built-in test driver (no qemu driver module loaded).
+. "$host/libvirt.env"
+libs="$LIBVIRT_ROOT/usr/lib/x86_64-linux-gnu"
 for d in /run/libvirt /run/lock /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
   mkdir -p "$d"; mount -t tmpfs -o mode=755 lab-libvirt "$d"
 done
@@ -45,12 +49,12 @@ done
 mkdir -p "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
 mount --bind "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
 mkdir -p "$host/run/no-drivers"
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LIBVIRT_DRIVER_DIR="$host/run/no-drivers" \
-  libvirtd -d -p "$host/run/libvirtd.pid" -f "$host/libvirtd.conf"
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LD_LIBRARY_PATH="$libs" LIBVIRT_DRIVER_DIR="$host/run/no-drivers" \
+  "$LIBVIRT_ROOT/usr/sbin/libvirtd" -d -p "$host/run/libvirtd.pid" -f "$host/libvirtd.conf"
 sock=/run/libvirt/libvirt-sock
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 # The test driver forgets everything when its last connection closes: keep one open.
-( exec setsid virsh -c "test+unix:///default?socket=$sock" event --all --loop >/dev/null 2>&1 ) &
+( LD_LIBRARY_PATH="$libs" exec setsid "$LIBVIRT_ROOT/usr/bin/virsh" -c "test+unix:///default?socket=$sock" event --all --loop >/dev/null 2>&1 ) &
 echo $! > "$host/run/keeper.pid"
 
 mount --bind "$f/bin" /usr/local/bin

@@ -1,9 +1,10 @@
 /**
  * The embedded lab: simulated SEV hypervisors on this machine. Each host is a real OpenSSH server
  * on its own loopback port, in a mount namespace where the profile's facts sit over the real paths,
- * with a real libvirtd (test driver). Only what this machine cannot have is simulated, by shims on
- * the lab host's PATH: `virsh domcapabilities`/`virsh version` (the test driver has neither),
- * `systemctl` (no systemd here) and `qemu-system-x86_64 --version`.
+ * with a real libvirtd (test driver) of the lab's own libvirt 11 (lab/libvirt.ts), which knows
+ * SEV-SNP. Only what this machine cannot have is simulated, by shims on the lab host's PATH:
+ * `virsh domcapabilities`/`virsh version` (the test driver has neither), `systemctl` (no systemd
+ * here) and `qemu-system-x86_64 --version`.
  */
 import { execFileSync, spawn } from "child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, copyFileSync } from "fs";
@@ -13,8 +14,9 @@ import { LabProfile } from "../provider/generated/lab-profile";
 import { formatProblems, schemaChecker } from "../provider/core/validate";
 import { MODEL_LIST, PoolKey } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
+import { labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
 
-export const repoRoot = resolve(__dirname, existsSync(resolve(__dirname, "../package.json")) ? ".." : "../..");
+export { repoRoot };
 export const builtinProfiles = join(repoRoot, "lab", "profiles");
 const hostUpScript = join(repoRoot, "lab", "host-up.sh");
 const LAB_SOCKET = "/run/libvirt/libvirt-sock";
@@ -106,15 +108,68 @@ function poolCases(): string {
   return lines.join("\n");
 }
 
-const virshShim = (host: string) => `#!/bin/sh
+const virshShim = (host: string, libvirtRoot: string) => `#!/bin/sh
 # Lab shim, never on a real host: the libvirt test driver answers neither domcapabilities nor
-# a QEMU version, so those come from the profile; every other command goes to this host's libvirtd.
+# a QEMU version, so those come from the profile; every other command goes to this host's libvirtd
+# through the lab's own virsh.
 . ${sq(join(host, "root", "versions"))}
-real() { /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
+export LD_LIBRARY_PATH=${sq(labLibvirtLibs(libvirtRoot))}
+VIRSH=${sq(join(libvirtRoot, "usr", "bin", "virsh"))}
+real() { "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
 # The ASID pool a domain XML draws from (from the provider's model descriptors), or nothing.
 sev_pool() {
   case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
 ${poolCases()}
+}
+# Simulated SEV firmware: the launch measurement of a running SEV or SEV-ES guest. Real firmware
+# returns an HMAC over the launch digest plus a 16-byte nonce; here a SHA-256 of the domain's
+# launchSecurity element and a nonce derived from its UUID stand in (48 bytes, base64), stable per launch.
+measure() {
+  { printf '%s' "$2" | sed -n '/<launchSecurity/,/<\\/launchSecurity>/p' | openssl dgst -sha256 -binary
+    printf '%s' "$1" | openssl dgst -md5 -binary; } | base64 -w 0
+}
+# virsh domuuid looks a domain up by name or id only: the UUID comes from its XML.
+uuid_of() { real dumpxml "$1" | sed -n 's:.*<uuid>\\(.*\\)</uuid>.*:\\1:p' | head -n 1; }
+last_arg() { for a in "$@"; do case $a in --*) ;; *) l=$a ;; esac; done; echo "$l"; }
+launch_sec_info() {
+  state=$(real domstate "$1") || return 1
+  case $state in running|paused) ;; *)
+    echo "error: Unable to get launch security parameters" >&2
+    echo "error: Requested operation is not valid: domain is not running" >&2; return 1 ;;
+  esac
+  xml=$(real dumpxml "$1")
+  policy=$(echo "$xml" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)
+  case $xml in
+    *"type='sev-snp'"*) printf '%-15s: %s\\n' sev-snp-policy $(( policy )) ;;
+    *"<launchSecurity"*)
+      printf '%-15s: %s\\n' sev-measurement "$(measure "$(uuid_of "$1")" "$xml")" sev-api-major "$API_MAJOR" \
+        sev-api-minor "$API_MINOR" sev-build-id "$BUILD_ID" sev-policy $(( policy )) ;;
+    *) echo "error: Unable to get launch security parameters" >&2
+       echo "error: Operation not supported: launch security is not enabled" >&2; return 1 ;;
+  esac
+}
+# Injecting a launch secret: the firmware is simulated, so what virsh was given is recorded.
+set_launch_sec_state() {
+  hdr=; secret=; addr=none; dom=
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --secrethdr) hdr=$2; shift 2 ;;
+      --secret) secret=$2; shift 2 ;;
+      --set-address) addr=$2; shift 2 ;;
+      --domain) dom=$2; shift 2 ;;
+      *) dom=$1; shift ;;
+    esac
+  done
+  if [ "$(real domstate "$dom")" != paused ]; then
+    echo "error: Unable to set launch security state" >&2
+    echo "error: Requested operation is not valid: domain is not paused" >&2; return 1
+  fi
+  case $(real dumpxml "$dom") in *"<launchSecurity type='sev'"*) ;; *)
+    echo "error: Unable to set launch security state" >&2
+    echo "error: Operation not supported: setting a launch secret is only supported in SEV guests" >&2; return 1 ;;
+  esac
+  printf '%s header=%s secret=%s set-address=%s\\n' "$(uuid_of "$dom")" "$(cat "$hdr")" "$(cat "$secret")" "$addr" \
+    >> ${sq(join(host, "state", "launch-secrets.log"))}
 }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -133,6 +188,13 @@ case $1 in
         echo "error: internal error: cannot read the configuration of domain '$a' (lab fault)" >&2; exit 1
       fi
     done ;;
+  nodesevinfo)
+    [ -f ${sq(join(host, "root", "nodesevinfo"))} ] && exec cat ${sq(join(host, "root", "nodesevinfo"))}
+    echo "error: Unable to get host SEV information" >&2
+    echo "error: Operation not supported: QEMU does not support SEV guest" >&2
+    exit 1 ;;
+  domlaunchsecinfo) shift; launch_sec_info "$(last_arg "$@")"; exit $? ;;
+  domsetlaunchsecstate) shift; set_launch_sec_state "$@"; exit $? ;;
   version)
     printf 'Compiled against library: libvirt %s\\nUsing library: libvirt %s\\nUsing API: QEMU %s\\nRunning hypervisor: QEMU %s\\n' "$LIBVIRT" "$LIBVIRT" "$LIBVIRT" "$QEMU"
     [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
@@ -151,12 +213,14 @@ case $1 in
         echo "error: internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: sev_guest_init: failed to initialize ret=-16 fw_error=0 ''" >&2
         exit 1
       fi
-    fi ;;
+    fi
+    # The test driver cannot start a domain paused: start it, then pause it, as QEMU -S leaves it.
+    case " $* " in *" --paused "*) real start "$dom" && real suspend "$dom" >/dev/null; exit $? ;; esac ;;
   undefine)
     # The test driver rejects --nvram (it keeps no UEFI variable stores): drop the flag.
     shift; set -- undefine $(for a in "$@"; do [ "$a" = --nvram ] || echo "$a"; done) ;;
 esac
-exec /usr/bin/virsh -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
+exec "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
 `;
 
 const qemuShim = (host: string) => `#!/bin/sh
@@ -164,6 +228,15 @@ const qemuShim = (host: string) => `#!/bin/sh
 . ${sq(join(host, "root", "versions"))}
 echo "QEMU emulator version $QEMU"
 `;
+
+/** Lab shim: the kernel log lines of the SEV firmware's start (drivers/crypto/ccp/sev-dev.c), from the profile. */
+const dmesgShim = (p: LabProfile) => {
+  const fw = p.sevPlatform?.firmware;
+  const version = fw ? `API:${fw.apiMajor}.${fw.apiMinor} build:${fw.buildId}` : null;
+  const snp = /^[1yY]$/.test(p.kvmAmd?.sev_snp ?? "");
+  const lines = version === null ? [] : [`[    4.201938] ccp 0000:47:00.1: SEV${snp ? "-SNP" : ""} ${version}`];
+  return `#!/bin/sh\n# Lab shim: the host's kernel log as far as the SEV firmware is concerned.\n${lines.map((l) => `echo ${sq(l)}`).join("\n")}\n`;
+};
 
 const systemctlShim = (host: string) => `#!/bin/sh
 # Lab shim for systemd (absent here): show and set-property on machine.slice, kept in a state file.
@@ -201,6 +274,15 @@ case $cmd in
 esac
 `;
 
+/** `virsh nodesevinfo` as libvirt's virsh prints it ("%-18s: %s"), fields in the QEMU driver's order. */
+function nodeSevInfo(s: NonNullable<LabProfile["sevPlatform"]>): string {
+  const fields: Array<[string, string | number | undefined]> = [
+    ["pdh", s.pdh], ["cert-chain", s.certChain], ["cpu0-id", s.cpu0Id], ["cbitpos", s.cbitpos],
+    ["reduced-phys-bits", s.reducedPhysBits], ["max-guests", s.maxGuests], ["max-es-guests", s.maxESGuests],
+  ];
+  return fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
+}
+
 /** Writes the files a lab host serves: facts, shims, sshd and libvirtd configuration. */
 function renderHost(folder: string, profileDir: string, p: LabProfile, port: number, clientPub: string): void {
   const root = join(folder, "root");
@@ -209,7 +291,9 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   }
   write(join(root, "cmdline"), p.cmdline + "\n");
   write(join(root, "osrelease"), p.kernelRelease + "\n");
-  write(join(root, "cpuinfo"), `processor\t: 0\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nflags\t\t: ${p.cpu.flags}\n\n`);
+  const sockets = Array.from({ length: p.sockets ?? 1 }, (_, n) => n);
+  write(join(root, "cpuinfo"), sockets.map((n) => `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\n\n`).join(""));
+  write(join(root, "smt-active"), `${(p.smtActive ?? true) ? 1 : 0}\n`);
   write(join(root, "meminfo"), `MemTotal:       ${p.memTotalKiB} kB\nMemFree:        ${Math.floor(p.memTotalKiB / 2)} kB\n`);
   if (p.kvmAmd) {
     const params = join(root, "sys-module", "kvm_amd", "parameters");
@@ -222,11 +306,17 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
     write(join(root, "cgroup", "machine.slice", "misc.current"), "sev 0\nsev_es 0\n");
   }
   const nodes: Record<string, string> = { sev: "10 124", kvm: "10 232" };
-  write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]}\n`).join(""));
+  const modes: Record<string, string> = { sev: p.devSevMode ?? "0600", kvm: "0660" };
+  write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]} ${modes[d]}\n`).join(""));
   copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
-  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\n`);
-  write(join(root, "bin", "virsh"), virshShim(folder), 0o755);
+  const fw = p.sevPlatform?.firmware;
+  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);
+  if (p.sevPlatform) write(join(root, "nodesevinfo"), nodeSevInfo(p.sevPlatform));
+  const libvirtRoot = labLibvirtRoot();
+  write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\n`);
+  write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
   write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
+  write(join(root, "bin", "dmesg"), dmesgShim(p), 0o755);
   write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
   write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the lab and the tests need, only when missing: Debian packages, npm packages,
-# and the Pulumi CLI (scripts/install-pulumi.sh). Safe to run again.
+# Installs what the lab and the tests need, only when missing: Debian packages, the lab's libvirt
+# (scripts/install-libvirt.sh), npm packages, and the Pulumi CLI (scripts/install-pulumi.sh). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >&2
   apt-get install -y -q --no-install-recommends "${need[@]}" >&2
 fi
+
+# The lab's libvirt (bookworm-backports, pinned), unpacked privately beside the machine's own.
+bash scripts/install-libvirt.sh >/dev/null
 
 if [ ! -d node_modules/@pulumi/pulumi ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2

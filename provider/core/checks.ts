@@ -1,5 +1,5 @@
 /** Judges HostFacts against what SEV needs; every check carries the fix from the libvirt/Nova docs. */
-import { HostFacts } from "./facts";
+import { DevSevAccess, HostFacts } from "./facts";
 import { atLeast } from "./versions";
 
 export type Verdict = "pass" | "warn" | "fail";
@@ -36,6 +36,13 @@ export const REMEDIES = {
   domcaps:
     "stop libvirtd, clear /var/cache/libvirt/qemu/capabilities/, start libvirtd so it re-probes QEMU " +
     "(systemctl stop libvirtd; rm -f /var/cache/libvirt/qemu/capabilities/*; systemctl start libvirtd)",
+  devSevAccess:
+    "libvirt before 5.1 probes QEMU's SEV support as the QEMU user, who cannot open /dev/sev (Permission denied), and then reports " +
+    "<sev supported='no'/>: give that user read and write access (e.g. a udev rule KERNEL==\"sev\", GROUP=\"kvm\", MODE=\"0660\" with the " +
+    "QEMU user in kvm), or preferably install libvirt 5.1.0 or later",
+  platform:
+    "libvirt offers SEV but `virsh nodesevinfo` cannot read the platform's identity from the firmware: check that /dev/sev exists and " +
+    "is readable and writable by libvirt and the QEMU user (the dev-sev checks), and `dmesg | grep -i sev` for firmware errors",
   sevEsPool:
     "on EPYC, ASIDs below the BIOS 'minimum SEV non-ES ASID' are SEV-ES ASIDs (SEV-SNP guests use them too); " +
     "it is set to 1, so there are none and every ASID is a plain SEV one. Raise 'SEV-ES ASID Space Limit' / " +
@@ -47,11 +54,11 @@ function verdictOf(ok: boolean | null, otherwise: Verdict = "fail"): Verdict {
   return ok === true ? "pass" : otherwise;
 }
 
-function check(id: string, title: string, verdict: Verdict, found: string, required: string, remedy: string): Check {
+export function check(id: string, title: string, verdict: Verdict, found: string, required: string, remedy: string): Check {
   return { id, verdict, title, found, required, remedy: verdict === "pass" ? null : remedy };
 }
 
-function versionCheck(id: string, title: string, raw: string | null, min: string, remedy: string): Check {
+export function versionCheck(id: string, title: string, raw: string | null, min: string, remedy: string): Check {
   return check(id, title, verdictOf(atLeast(raw, min)), raw ?? "unknown", `>= ${min}`, remedy);
 }
 
@@ -106,6 +113,52 @@ export function checkDomcaps(f: HostFacts): Check {
   return check("domcaps-sev", "libvirt reports SEV in domcapabilities", verdictOf(ok), domcapsFound(f), "<sev supported='yes'>", REMEDIES.domcaps);
 }
 
+function mayReadWrite(a: DevSevAccess): boolean {
+  const user = a.qemuUser;
+  if (user === "root") return true;
+  const shift = user === a.owner ? 6 : user !== null && a.qemuGroups.includes(a.group) ? 3 : 0;
+  return ((a.mode >> shift) & 0o6) === 0o6;
+}
+
+/** /dev/sev readable and writable by the QEMU user: needed while libvirt (before 5.1) probes as that user. */
+export function checkDevSevAccess(f: HostFacts): Check {
+  const id = "dev-sev-access";
+  const title = "/dev/sev readable and writable by the QEMU user";
+  const a = f.devSevAccess;
+  const required = `read and write for the QEMU user, or libvirt >= ${RECOMMENDED_LIBVIRT}`;
+  if (!f.devices.sev || a === null) return check(id, title, "pass", "no /dev/sev (see dev-sev)", required, REMEDIES.devSevAccess);
+  const shown = `/dev/sev mode ${a.mode.toString(8).padStart(4, "0")} ${a.owner}:${a.group}, QEMU user ${a.qemuUser ?? "unknown"}`;
+  if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT) === true) return check(id, title, "pass", `${shown}; libvirt ${f.libvirtVersion} opens it for QEMU`, required, REMEDIES.devSevAccess);
+  return check(id, title, mayReadWrite(a) ? "pass" : "fail", shown, required, REMEDIES.devSevAccess);
+}
+
+const PLATFORM_FIELDS = [
+  ["cbitpos", "cbitpos"],
+  ["reducedPhysBits", "reduced-phys-bits"],
+  ["maxGuests", "max-guests"],
+  ["maxESGuests", "max-es-guests"],
+] as const;
+
+/** What nodesevinfo says against domcapabilities: both come from QEMU's view of the firmware, so a difference means a stale capabilities cache. */
+export function checkSevPlatform(f: HostFacts): Check {
+  const id = "sev-platform";
+  const title = "SEV platform identity (virsh nodesevinfo) agrees with domcapabilities";
+  const required = "PDH and certificate chain readable; cbitpos, reduced-phys-bits, max-guests, max-es-guests as in domcapabilities";
+  if (f.domcaps?.sev.supported !== true) return check(id, title, "pass", "SEV not offered by libvirt: nothing to compare", required, REMEDIES.platform);
+  const p = f.platform;
+  if (p === null || p.pdh === null || p.certChain === null) {
+    return check(id, title, "warn", `virsh nodesevinfo: ${f.platformError ?? "no PDH or certificate chain"}`, required, REMEDIES.platform);
+  }
+  const caps = f.domcaps.sev;
+  const differ = PLATFORM_FIELDS.filter(([k]) => p[k] !== null && caps[k] !== null && p[k] !== caps[k]);
+  if (differ.length > 0) {
+    const found = differ.map(([k, name]) => `${name} ${p[k]} (domcapabilities ${caps[k]})`).join(", ");
+    return check(id, title, "warn", found, required, REMEDIES.domcaps);
+  }
+  const shown = PLATFORM_FIELDS.filter(([k]) => p[k] !== null).map(([k, name]) => `${name} ${p[k]}`);
+  return check(id, title, "pass", `PDH and certificate chain reported; ${shown.join(", ")}`, required, REMEDIES.platform);
+}
+
 /** SEV-ES ASIDs as reported: domcapabilities first, else the misc cgroup capacity. */
 function sevEsSlots(f: HostFacts): { slots: number; label: string } | null {
   const fromDomcaps = f.domcaps?.sev.maxESGuests ?? null;
@@ -129,7 +182,7 @@ export function checkDomainsReadable(f: HostFacts): Check {
   return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
 }
 
-const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDomcaps, checkSevEsPool, checkDomainsReadable];
+const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDevSevAccess, checkDomcaps, checkSevPlatform, checkSevEsPool, checkDomainsReadable];
 
 export function judgeHost(facts: HostFacts): Check[] {
   return CHECKS.map((c) => c(facts));
@@ -143,7 +196,7 @@ export function warnings(checks: Check[]): Check[] {
   return checks.filter((c) => c.verdict === "warn");
 }
 
-function describeCheck(c: Check): string {
+export function describeCheck(c: Check): string {
   return `- [${c.id}] ${c.title}: found ${c.found}; required ${c.required}. Fix: ${c.remedy ?? "none needed"}`;
 }
 

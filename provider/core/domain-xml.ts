@@ -20,6 +20,7 @@ import { OWNER_NAMESPACE, Owner } from "./parse/domain";
 import { ATTR } from "./parse/xml";
 import { atLeast } from "./versions";
 import { isUuid, stableMac } from "./domain/ids";
+import { GuestLaunchSecurity } from "./launch-inputs";
 
 export { stableUuid, stableMac, uuidV5 } from "./domain/ids";
 
@@ -57,6 +58,8 @@ export interface DomainXmlInput {
   domainType?: "kvm" | "qemu";
   /** Firmware code image to use instead of choosing one from the host's loader list. */
   loader?: string;
+  /** The guest owner's launch inputs (validated by launchInputProblems). */
+  launch?: GuestLaunchSecurity;
 }
 
 /** Everything that prevents rendering, listed together. */
@@ -250,7 +253,7 @@ export function renderDomainXml(input: DomainXmlInput): string {
     on_reboot: "restart",
     on_crash: "destroy",
     devices: devicesNode(input),
-    launchSecurity: renderLaunchSecurity(flavor, input.host),
+    launchSecurity: renderLaunchSecurity(flavor, input.host, input.launch),
   };
   return (builder.build({ domain }) as string).trimEnd() + "\n";
 }

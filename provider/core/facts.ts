@@ -49,6 +49,42 @@ export interface DomainCapabilities {
   loaders: string[];
 }
 
+/**
+ * The SEV platform's identity as `virsh nodesevinfo` reports it: what a guest owner needs to
+ * establish a launch session with this machine's firmware. Fields a libvirt does not report are null.
+ */
+export interface SevPlatformFacts {
+  /** Platform Diffie-Hellman key certificate, base64. */
+  pdh: string | null;
+  /** PEK, OCA and CEK certificates, base64. */
+  certChain: string | null;
+  /** Unique ID of CPU 0 (to fetch the VCEK for SEV-SNP attestation), base64. */
+  cpu0Id: string | null;
+  cbitpos: number | null;
+  reducedPhysBits: number | null;
+  maxGuests: number | null;
+  maxESGuests: number | null;
+}
+
+/** Who may open /dev/sev: its mode and owner, and the user (and groups) QEMU runs as. */
+export interface DevSevAccess {
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+  owner: string;
+  group: string;
+  /** From /etc/libvirt/qemu.conf, else the distribution's default user when it exists; null when unknown. */
+  qemuUser: string | null;
+  qemuGroups: string[];
+}
+
+export interface SevFirmwareFacts {
+  apiMajor: number;
+  apiMinor: number;
+  buildId: number;
+  /** The firmware was initialised for SEV-SNP ("SEV-SNP API:" rather than "SEV API:"). */
+  snp: boolean;
+}
+
 /** One line of a misc cgroup file ("sev 509"). */
 export interface MiscPool {
   capacity: number | null;
@@ -91,6 +127,8 @@ export interface HostFacts {
   cmdline: CmdlineFacts;
   kvmAmd: KvmAmdFacts;
   devices: { sev: boolean; kvm: boolean };
+  /** null when /dev/sev is absent. */
+  devSevAccess: DevSevAccess | null;
   cpu: CpuFacts;
   memTotalBytes: number | null;
   libvirtVersion: string | null;
@@ -98,6 +136,16 @@ export interface HostFacts {
   domcaps: DomainCapabilities | null;
   /** virsh's error text when domcapabilities could not be read. */
   domcapsError: string | null;
+  /** /sys/devices/system/cpu/smt/active; null when the kernel does not say. */
+  smtActive: boolean | null;
+  /** Distinct "physical id" values in /proc/cpuinfo; null when none are listed. */
+  sockets: number | null;
+  /** The SEV firmware's API version, as the ccp driver logs it at start ("SEV-SNP API:1.55 build:21"); null when not in the kernel log. */
+  sevFirmware: SevFirmwareFacts | null;
+  /** null when `virsh nodesevinfo` failed (no SEV, or libvirt cannot reach the firmware). */
+  platform: SevPlatformFacts | null;
+  /** virsh's error text when nodesevinfo failed. */
+  platformError: string | null;
   /** null when the kernel has no misc cgroup controller (before 5.13). */
   misc: MiscCgroupFacts | null;
   sevDomains: SevDomainFact[];

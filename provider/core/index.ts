@@ -5,6 +5,7 @@
 export * from "./facts";
 export { judgeHost, failures, warnings, formatHostReport, REMEDIES, MIN_KERNEL, MIN_QEMU, MIN_LIBVIRT } from "./checks";
 export type { Check, Verdict } from "./checks";
+export { judgeSnpHost, formatSnpRefusal, SNP_MIN_KERNEL, SNP_MIN_QEMU, SNP_MIN_LIBVIRT } from "./snp-host";
 export { slotCapacity, POOL_NAMES, POOL_OF_MODEL } from "./capacity";
 export type { Pool, PoolKey, PoolSource, SlotCapacity, CapacityOverride } from "./capacity";
 export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals, poolOfModel } from "./slots";
@@ -16,6 +17,8 @@ export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor";
 export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize, SettingName, Setting } from "./flavor";
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
 export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";
+export { launchInputProblems, parseLaunchSecInfo, base64Bytes, BLOB_BYTES } from "./launch-inputs";
+export type { GuestLaunchSecurity, LaunchSecret, LaunchMeasurement } from "./launch-inputs";
 export { viewOfDomain, guestDrift } from "./parse/guest";
 export type { GuestView, DiskView, InterfaceView } from "./parse/guest";
 export { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "./adopt";

@@ -16,6 +16,35 @@ export async function defineDomain(l: Libvirt, xml: string): Promise<void> {
   await virsh(l, ["define", "/dev/stdin"], xml);
 }
 
+export async function resumeDomain(l: Libvirt, uuid: string): Promise<void> {
+  await virsh(l, ["resume", uuid]);
+}
+
+/**
+ * The header and secret reach virsh only as files, so they come on stdin and are written by a fixed
+ * script into a private folder (memory-backed where /dev/shm exists) that is removed when it ends:
+ * nothing of them is on a command line, and every argument stays an argument. One line, so that
+ * sudoers can name it (SECURITY.md).
+ */
+const INJECT_SCRIPT = [
+  "umask 077",
+  "d=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) || exit 1",
+  "trap 'rm -rf \"$d\"' EXIT",
+  "IFS= read -r header; IFS= read -r secret",
+  'printf %s "$header" > "$d/header"; printf %s "$secret" > "$d/secret"',
+  "uri=$1; dom=$2; shift 2",
+  'virsh -c "$uri" domsetlaunchsecstate "$dom" --secrethdr "$d/header" --secret "$d/secret" "$@"',
+].join("; ");
+
+/** `virsh domsetlaunchsecstate`: writes the owner's secret into the paused guest's memory. */
+export async function setLaunchSecret(l: Libvirt, uuid: string, secret: { header: string; secret: string; setAddress?: number }): Promise<void> {
+  const address = secret.setAddress === undefined ? [] : ["--set-address", String(secret.setAddress)];
+  await exec(l.target, ["sh", "-c", INJECT_SCRIPT, "inject-launch-secret", l.uri, uuid, ...address], {
+    stdin: `${secret.header}\n${secret.secret}\n`,
+    purpose: "virsh domsetlaunchsecstate: the guest owner's launch secret (header and secret on stdin)",
+  });
+}
+
 /**
  * The domain's persistent definition (what define wrote and the next boot uses), or null when no
  * such domain is defined.
@@ -27,37 +56,71 @@ export async function dumpXml(l: Libvirt, nameOrUuid: string): Promise<string | 
   throw new Error(`${l.target.host}: virsh dumpxml ${nameOrUuid} failed: ${r.stderr.trim()}`);
 }
 
+export async function domainState(l: Libvirt, uuid: string): Promise<string | null> {
+  const r = await virsh(l, ["domstate", uuid], undefined, true);
+  if (r.code === 0) return r.stdout.trim().split("\n")[0];
+  if (NOT_FOUND.test(r.stderr)) return null;
+  throw new Error(`${l.target.host}: virsh domstate ${uuid} failed: ${r.stderr.trim()}`);
+}
+
 /** A domain as the host has it: its persistent definition and its state (null: not defined). */
 export interface DomainNow {
   xml: string | null;
   state: string | null;
+  /** This round trip started it (a new launch). */
+  started: boolean;
+  /** What `virsh domlaunchsecinfo` printed (launched SEV guests only); null when it printed nothing. */
+  launchSecInfo: string | null;
   /** Why start failed (virsh's own words), when a start was asked for and failed. */
   startError: string | null;
 }
 
-/** Starts the domain if it is shut off or crashed (and start is asked for), then reads it: one round trip (`sh -s`, script on stdin). */
+/** How a start-and-read starts a stopped domain: not at all, running, or paused (launched, no vCPU runs yet). */
+export type StartMode = "no" | "yes" | "paused";
+
+/**
+ * Starts the domain if it is shut off or crashed (and a start is asked for), then reads its state,
+ * launch info and definition: one round trip (`sh -s`, script on stdin).
+ */
 const START_AND_READ = `uri=$1; id=$2; start=$3
 v() { virsh -c "$uri" "$@"; }
 state=$(v domstate "$id" 2>/dev/null | head -n 1)
-if [ "$start" = yes ] && { [ "$state" = "shut off" ] || [ "$state" = crashed ]; }; then
-  if ! err=$(v start "$id" 2>&1 >/dev/null); then printf '@@start-failed@@\n%s\n' "$err"; exit 0; fi
+if [ "$start" != no ] && { [ "$state" = "shut off" ] || [ "$state" = crashed ]; }; then
+  flag=; [ "$start" = paused ] && flag=--paused
+  if ! err=$(v start $flag "$id" 2>&1 >/dev/null); then printf '@@start-failed@@\n%s\n' "$err"; exit 0; fi
+  printf '@@started@@\n'
 fi
 printf '@@state@@\n'; v domstate "$id" 2>/dev/null | head -n 1
+printf '@@launchsecinfo@@\n'; v domlaunchsecinfo "$id" 2>/dev/null
 printf '@@xml@@\n'; v dumpxml --inactive "$id" 2>/dev/null
 exit 0`;
 
-export async function startAndRead(l: Libvirt, uuid: string, start: boolean): Promise<DomainNow> {
-  const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start ? "yes" : "no"], {
+/** The text between a marker line and the next marker (or the end). */
+function part(stdout: string, marker: string, next?: string): string {
+  const at = stdout.indexOf(`${marker}\n`);
+  if (at < 0) return "";
+  const rest = stdout.slice(at + marker.length + 1);
+  return next === undefined || rest.indexOf(`${next}\n`) < 0 ? rest : rest.slice(0, rest.indexOf(`${next}\n`));
+}
+
+export async function startAndRead(l: Libvirt, uuid: string, start: StartMode): Promise<DomainNow> {
+  const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start], {
     stdin: START_AND_READ,
     purpose: `start (if stopped) and read domain ${uuid}`,
   });
-  const failed = r.stdout.indexOf("@@start-failed@@\n");
-  if (failed >= 0) return { xml: null, state: null, startError: r.stdout.slice(failed + 17).trim() };
-  const [, afterState = ""] = r.stdout.split("@@state@@\n");
-  const xmlAt = afterState.indexOf("@@xml@@\n");
-  const state = afterState.slice(0, xmlAt).trim();
-  const xml = afterState.slice(xmlAt + 8);
-  return { state: state || null, xml: xml.trim() ? xml : null, startError: null };
+  if (r.stdout.includes("@@start-failed@@\n")) {
+    return { xml: null, state: null, started: false, launchSecInfo: null, startError: part(r.stdout, "@@start-failed@@").trim() };
+  }
+  const state = part(r.stdout, "@@state@@", "@@launchsecinfo@@").trim();
+  const info = part(r.stdout, "@@launchsecinfo@@", "@@xml@@");
+  const xml = part(r.stdout, "@@xml@@");
+  return {
+    state: state || null,
+    xml: xml.trim() ? xml : null,
+    started: r.stdout.startsWith("@@started@@\n"),
+    launchSecInfo: info.trim() ? info : null,
+    startError: null,
+  };
 }
 
 /** Stops (ACPI shutdown, then a hard stop after waitSeconds) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */

@@ -22,11 +22,23 @@ if [ -d /sys/module/kvm_amd/parameters ]; then
   done
 fi
 sec devices; for d in sev kvm; do [ -e "/dev/$d" ] && echo "$d"; done
+# Who may open /dev/sev, and the user QEMU runs as (qemu.conf, else the distributions' defaults).
+sec dev-sev-access
+if [ -e /dev/sev ]; then
+  stat -c 'mode %a %U %G' /dev/sev
+  u=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -n 1)
+  [ -z "$u" ] && for c in libvirt-qemu qemu; do id "$c" >/dev/null 2>&1 && { u=$c; break; }; done
+  [ -n "$u" ] && echo "qemu-user $u" && echo "qemu-groups $(id -nG "$u" 2>/dev/null)"
+fi
 sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
 sec meminfo; grep '^MemTotal:' /proc/meminfo
+sec smt; cat /sys/devices/system/cpu/smt/active 2>/dev/null
+sec sockets; grep '^physical id' /proc/cpuinfo | sort -u | wc -l
+sec sev-firmware; dmesg 2>/dev/null | grep -E 'SEV(-SNP)? API:[0-9]+\.[0-9]+ build:[0-9]+' | tail -n 2 | esc
 sec virsh-version; v version --daemon 2>&1 | esc
 sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
 sec domcapabilities; v domcapabilities 2>&1 | esc
+sec nodesevinfo; v nodesevinfo 2>&1 | esc
 fi
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null

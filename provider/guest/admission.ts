@@ -8,6 +8,7 @@ import { Inspection } from "../host/operations";
 import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
 import { ProviderInputs } from "./inputs";
+import { formatSnpRefusal } from "../core/snp-host";
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
@@ -17,8 +18,18 @@ function admissionHost(inputs: SevGuestInputs, host: Inspection): core.Admission
   return { label: hostLabel(inputs.host), facts: host.facts, capacity: host.capacity, countMode: inputs.host.countGuests ?? "defined" };
 }
 
+/**
+ * After the model's host support (core), an SEV-SNP guest's own host checks: the stack's version
+ * floors and its policy against the host (core/snp-host.ts); null when none fails.
+ */
+function snpVerdict(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
+  if (self.model !== "sev-snp") return core.modelVerdict(h, self);
+  return core.modelVerdict(h, self) ?? formatSnpRefusal(h.label, inputs.name, host.facts, flavorOf(inputs).policy);
+}
+
 export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {
-  return core.previewVerdict(admissionHost(inputs, host), selfRequest(inputs), inputs.owner, inputs.slotPlan?.requests);
+  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
+  return snpVerdict(inputs, host, h, self) ?? core.previewVerdict(h, self, inputs.owner, inputs.slotPlan?.requests);
 }
 
 /** The run's probe of the host with its slot facts as counted under the lock (capacity follows misc.capacity). */
@@ -28,7 +39,8 @@ export function countedNow(inputs: SevGuestInputs, probed: Inspection, count: Sl
 }
 
 export function createVerdict(inputs: SevGuestInputs, host: Inspection): string | null {
-  return core.createVerdict(admissionHost(inputs, host), selfRequest(inputs), inputs.owner);
+  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
+  return snpVerdict(inputs, host, h, self) ?? core.createVerdict(h, self, inputs.owner);
 }
 
 export function replacementVerdict(news: ProviderInputs, sameHost: boolean, host: Inspection): string | null {

@@ -7,7 +7,9 @@ import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
-import { DomainNow, Libvirt, defineDomain, dumpXml, startAndRead, stopAndUndefine, undefineDomain } from "../effects/libvirt";
+import { DomainNow, Libvirt, defineDomain, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
+import { LaunchMeasurement } from "../core/launch-inputs";
+import { deliverLaunchSecret, measurementFrom } from "./launch";
 import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";
 import { SlotCount } from "../core/parse/probe";
@@ -25,6 +27,10 @@ export interface SevGuestOutputs extends SevGuestInputs {
   model: string;
   policy: string;
   drift: string[];
+  /** What `virsh domlaunchsecinfo` reported after the launch (running or paused guests); null otherwise. */
+  launchMeasurement: LaunchMeasurement | null;
+  /** The launchSecret was injected into this launch (then the guest was resumed). */
+  launchSecretInjected: boolean;
 }
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
@@ -59,10 +65,11 @@ export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Ins
     configDrive: inputs.configDrive,
     owner: inputs.owner,
     domainType: inputs.domainType,
+    launch: inputs.launchSecurity,
   });
 }
 
-function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: DomainNow): SevGuestOutputs | null {
+function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: DomainNow, launchSecretInjected: boolean): SevGuestOutputs | null {
   if (now.xml === null) return null;
   const wanted = viewOfDomain(xml);
   const seen = viewOfDomain(now.xml);
@@ -74,11 +81,13 @@ function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: Domai
     model: seen.model ?? "none",
     policy: policyShown(seen),
     drift: guestDrift(wanted, seen),
+    launchMeasurement: seen.model === null ? null : measurementFrom(now.launchSecInfo, now.state ?? "unknown"),
+    launchSecretInjected,
   };
 }
 
-async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string): Promise<SevGuestOutputs | null> {
-  return outputsOf(inputs, uuid, xml, await startAndRead(l, uuid, false));
+async function observe(inputs: SevGuestInputs, l: Libvirt, uuid: string, xml: string, launchSecretInjected: boolean): Promise<SevGuestOutputs | null> {
+  return outputsOf(inputs, uuid, xml, await startAndRead(l, uuid, "no"), launchSecretInjected);
 }
 
 /** What define left on the host, and whether this run made it (only then may a failed start undo it). */
@@ -116,7 +125,9 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
     const fact = { name: inputs.name, uuid: d.uuid, running: now?.state === "running", model: flavorOf(inputs).model, owner: inputs.owner };
     return { value: { d, now }, count: countWith(count, fact) };
   });
-  return outputsOf(inputs, d.uuid, d.xml, now ?? (await startIfStopped(inputs, l, d)))!;
+  const started = now ?? (await startIfStopped(inputs, l, d));
+  const injected = await deliverLaunchSecret(inputs, l, d.uuid);
+  return outputsOf(inputs, d.uuid, d.xml, injected ? await startAndRead(l, d.uuid, "no") : started, injected)!;
 }
 
 async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount): Promise<Defined> {
@@ -176,11 +187,17 @@ function ownDomainLeftBehind(inputs: SevGuestInputs, count: SlotCount, uuid: str
  * could not be removed is still on the host (the next up takes it over), and the operator is told
  * so, not the opposite.
  */
+/** Paused when the owner asked, or a launch secret must go in before the guest runs. */
+function startModeOf(inputs: SevGuestInputs): StartMode {
+  if (!(inputs.start ?? true)) return "no";
+  return (inputs.startPaused ?? false) || inputs.launchSecret !== undefined ? "paused" : "yes";
+}
+
 async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<DomainNow> {
   const label = hostLabel(inputs.host);
   let cause: string;
   try {
-    const now = await startAndRead(l, d.uuid, inputs.start ?? true);
+    const now = await startAndRead(l, d.uuid, startModeOf(inputs));
     if (now.startError === null) return now;
     cause = now.startError;
   } catch (err) {
@@ -213,7 +230,7 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   if (current === null) return null;
   const uuid = viewOfDomain(current).uuid ?? id;
   const xml = props.xml ?? render(props, flavorOf(props), await inspect(props.host), uuid);
-  return observe(props, l, uuid, xml);
+  return observe(props, l, uuid, xml, props.launchSecretInjected ?? false);
 }
 
 /**
@@ -232,7 +249,11 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
     await defineDomain(l, rendered);
     return rendered;
   });
-  return outputsOf(news, olds.uuid, xml, await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" }))!;
+  const now = await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
+  // A new launch takes the secret again; within a launch it goes in once (a guest paused later has run).
+  const again = now.started || !olds.launchSecretInjected;
+  const delivered = again ? await deliverLaunchSecret(news, l, olds.uuid) : false;
+  return outputsOf(news, olds.uuid, xml, delivered ? await startAndRead(l, olds.uuid, "no") : now, again ? delivered : true)!;
 }
 
 /** ACPI shutdown (a hard stop after shutdownTimeoutSeconds) and undefine, in one round trip; a domain already gone is fine. */

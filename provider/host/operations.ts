@@ -156,6 +156,7 @@ export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceStat
     ready: failures(i.checks).length === 0,
     capacity: i.capacity,
     models: modelSupport(i.facts),
+    platform: i.facts.platform,
     slice,
     drift: [...readinessDrift(inputs, i), ...sliceDrift(slice)],
   };

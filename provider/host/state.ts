@@ -1,5 +1,5 @@
 import { SevHostInputs } from "../generated/sev-host";
-import { HostFacts } from "../core/facts";
+import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { Check } from "../core/checks";
 import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
@@ -26,6 +26,8 @@ export interface SevHostOutputs extends SevHostInputs {
   capacity: SlotCapacity;
   /** The SEV models the host runs, with the reasons for each it does not (Nova's per-host support). */
   models: ModelSupport[];
+  /** The SEV platform's identity (virsh nodesevinfo): what a guest owner needs to start a launch session; null when unavailable. */
+  platform: SevPlatformFacts | null;
   slice: SliceState | null;
   /** Out-of-band changes found by the last refresh; the next update repairs what it owns. */
   drift: string[];

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SevGuestInputs } from "../generated/sev-guest";
 import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
+import { launchInputProblems } from "../core/launch-inputs";
 import { checkHostInputs } from "../host/inputs";
 import { ProviderInputs, splitInputs } from "../guest/inputs";
 import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
@@ -15,10 +16,12 @@ import internalSchema from "../../schema/sev-guest-internal.schema.json";
 const checkSchema = schemaChecker<SevGuestInputs>(schema);
 const checkInternal = schemaChecker(internalSchema);
 /**
- * adopt only says how the guest comes to exist (it is judged at create): alone it changes nothing,
- * as the class's internal inputs (slotPlan, deleteBeforeReplace), which only inform the slot judgement.
+ * adopt only says how the guest comes to exist (it is judged at create), startPaused and
+ * launchSecret only a launch: alone they change nothing (a paused guest awaiting its secret is the
+ * exception, see diff), as the class's internal inputs (slotPlan, deleteBeforeReplace), which only
+ * inform the slot judgement.
  */
-const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["adopt"];
+const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["adopt", "startPaused", "launchSecret"];
 const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !NOTHING_ALONE.includes(k));
 
 function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
@@ -37,6 +40,7 @@ export function guestProblems(all: Record<string, unknown>): InputProblem[] {
   if (value.flavor && typeof value.flavor === "object") {
     const flavor = validateFlavor(value.flavor, value.image);
     if (!flavor.ok) problems.push(...prefixed(flavor.problems, "flavor"));
+    else if (schemaResult.ok) problems.push(...launchInputProblems(flavor.resolved.model, schemaResult.value.launchSecurity, schemaResult.value.launchSecret));
   }
   return problems;
 }
@@ -84,12 +88,14 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: SevGuestOutputs, news: ProviderInputs): Promise<pulumi.dynamic.DiffResult> {
     const changed = changedKeys(inputKeys, olds as SevGuestInputs, news);
     const drifted = (olds.drift ?? []).length > 0;
+    // The owner has checked the measurement of the paused guest and now gives its secret.
+    const secretDue = olds.state === "paused" && !olds.launchSecretInjected && news.launchSecret !== undefined;
     const replaces = replacements(olds, news);
     if (replaces.length > 0) {
       const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));
       if (verdict) throw new Error(verdict);
     }
-    return { changes: changed.length > 0 || drifted, replaces, deleteBeforeReplace: news.deleteBeforeReplace ?? false };
+    return { changes: changed.length > 0 || drifted || secretDue, replaces, deleteBeforeReplace: news.deleteBeforeReplace ?? false };
   },
 
   async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {

@@ -6,6 +6,10 @@ import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
+import { secretPaths } from "../core/secrets";
+import { topLevelSecrets, withSecrets } from "./secrets";
+import { LaunchMeasurement } from "../core/launch-inputs";
+import schema from "../../schema/sev-guest.schema.json";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
 
@@ -20,6 +24,7 @@ export type SevGuestArgs = { [K in keyof GuestOwnInputs]: pulumi.Input<GuestOwnI
 };
 
 export const SEV_GUEST_TYPE = "pulumi-nodejs:dynamic/sev:SevGuest";
+const SECRET_PATHS = secretPaths(schema);
 const provider = delegatingProvider("sevGuestProvider");
 
 /** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
@@ -32,9 +37,12 @@ export class SevGuest extends pulumi.dynamic.Resource {
   declare readonly model: pulumi.Output<string>;
   declare readonly policy: pulumi.Output<string>;
   declare readonly drift: pulumi.Output<string[]>;
+  /** `virsh domlaunchsecinfo` after the launch: measurement, API version, build id, policy (SEV-SNP: the policy only). */
+  declare readonly launchMeasurement: pulumi.Output<LaunchMeasurement | null>;
+  declare readonly launchSecretInjected: pulumi.Output<boolean>;
 
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
-    const { host, flavor, ...given } = args;
+    const { host, flavor, ...given } = withSecrets(args, SECRET_PATHS);
     // Only what a program may give: a JavaScript caller's slotPlan or deleteBeforeReplace does not override the computed ones.
     const own = Object.fromEntries(Object.entries(given).filter(([k]) => !(INTERNAL_KEYS as string[]).includes(k) && k !== "owner"));
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
@@ -48,8 +56,10 @@ export class SevGuest extends pulumi.dynamic.Resource {
       flavor: flavor.spec,
       owner,
       uuid: undefined, xml: undefined, state: undefined, model: undefined, policy: undefined, drift: undefined,
+      launchMeasurement: undefined, launchSecretInjected: undefined,
     };
-    super(provider, name, props, { ...opts, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
+    super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
   }
 }
 

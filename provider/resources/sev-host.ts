@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SevHostInputs } from "../generated/sev-host";
 import { Check } from "../core/checks";
-import { HostFacts } from "../core/facts";
+import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
@@ -28,6 +28,8 @@ export class SevHost extends pulumi.dynamic.Resource {
   declare readonly capacity: pulumi.Output<SlotCapacity>;
   /** Which SEV models the host runs, with the reasons for each it does not. */
   declare readonly models: pulumi.Output<ModelSupport[]>;
+  /** The SEV platform's identity from `virsh nodesevinfo` (PDH, certificate chain, cpu0 ID, cbitpos, ...). */
+  declare readonly platform: pulumi.Output<SevPlatformFacts | null>;
   declare readonly slice: pulumi.Output<SliceState | null>;
   declare readonly drift: pulumi.Output<string[]>;
   /** The inputs a guest needs to reach this host (credentials stay secret). */
@@ -35,7 +37,7 @@ export class SevHost extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs = withSecrets(args, SECRET_PATHS);
-    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, slice: undefined, drift: undefined };
+    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
     super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {

@@ -9,7 +9,7 @@ function byId(checks: Check[], id: string): Check {
   return c;
 }
 
-const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev", "sev-es-pool", "domains-readable"];
+const ALL_IDS = ["kernel-version", "qemu-version", "libvirt-version", "cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "dev-sev-access", "domcaps-sev", "sev-platform", "sev-es-pool", "domains-readable"];
 
 test("a ready host passes every check, with no remedies", (t) => {
   const checks = judgeHost(readyHost());
@@ -141,6 +141,7 @@ test("formatHostReport names the host and lists every failure, then warnings", (
   facts.devices.sev = false;
   facts.libvirtVersion = "5.0.0";
   if (facts.domcaps) facts.domcaps.sev.maxESGuests = 0;
+  if (facts.platform) facts.platform.maxESGuests = 0;
   const report = formatHostReport("root@hv1.example.com:22", judgeHost(facts));
   const lines = report.split("\n");
   t.regex(lines[0], /root@hv1\.example\.com:22.*3 checks failed/);
@@ -160,4 +161,38 @@ test("a domain the probe could not read is a warning naming it, not a failure", 
   t.is(c.verdict, "warn");
   t.regex(c.found, /^dead-beef: error: internal error: cannot read$/);
   t.regex(c.required, /counted as holding a slot/);
+});
+
+test("nodesevinfo is cross-checked against domcapabilities: a failure or a difference is a warning with its remedy", (t) => {
+  const f = readyHost();
+  t.regex(byId(judgeHost(f), "sev-platform").found, /^PDH and certificate chain reported; cbitpos 51, reduced-phys-bits 1, max-guests 59, max-es-guests 450$/);
+  const stale = { ...f, platform: { ...f.platform!, maxESGuests: 99, cbitpos: 47 } };
+  const c = byId(judgeHost(stale), "sev-platform");
+  t.deepEqual([c.verdict, c.found], ["warn", "cbitpos 47 (domcapabilities 51), max-es-guests 99 (domcapabilities 450)"]);
+  t.regex(c.remedy ?? "", /capabilities/);
+  const failed = byId(judgeHost({ ...f, platform: null, platformError: "error: Unable to get host SEV information" }), "sev-platform");
+  t.deepEqual([failed.verdict, failed.found], ["warn", "virsh nodesevinfo: error: Unable to get host SEV information"]);
+  t.regex(failed.remedy ?? "", /\/dev\/sev/);
+  const noSev = { ...f, domcaps: { ...f.domcaps!, sev: { ...f.domcaps!.sev, supported: false } }, platform: null };
+  t.is(byId(judgeHost(noSev), "sev-platform").verdict, "pass", "nothing to compare on a host without SEV");
+});
+
+test("/dev/sev must be open to the QEMU user while libvirt (before 5.1) probes as that user", (t) => {
+  const old = (access: Partial<NonNullable<HostFacts["devSevAccess"]>>): Check => {
+    const f = readyHost();
+    f.libvirtVersion = "5.0.0";
+    f.devSevAccess = { ...f.devSevAccess!, ...access };
+    return byId(judgeHost(f), "dev-sev-access");
+  };
+  const denied = old({ mode: 0o600, owner: "root", group: "root", qemuUser: "libvirt-qemu", qemuGroups: ["kvm"] });
+  t.deepEqual([denied.verdict, denied.found], ["fail", "/dev/sev mode 0600 root:root, QEMU user libvirt-qemu"]);
+  t.regex(denied.remedy ?? "", /udev rule .*MODE="0660".*libvirt 5\.1\.0 or later/);
+  t.is(old({ mode: 0o660, group: "kvm", qemuGroups: ["kvm"] }).verdict, "pass", "through the group");
+  t.is(old({ mode: 0o640, group: "kvm", qemuGroups: ["kvm"] }).verdict, "fail", "read is not enough");
+  t.is(old({ mode: 0o600, owner: "qemu", qemuUser: "qemu" }).verdict, "pass", "the owner");
+  t.is(old({ mode: 0o666 }).verdict, "pass", "everyone");
+  t.is(old({ mode: 0o600, qemuUser: "root" }).verdict, "pass", "QEMU as root");
+  t.is(old({ mode: 0o600, qemuUser: null, qemuGroups: [] }).verdict, "fail", "an unknown user is not root");
+  const recent = byId(judgeHost(readyHost()), "dev-sev-access");
+  t.deepEqual([recent.verdict, recent.found], ["pass", "/dev/sev mode 0660 root:kvm, QEMU user libvirt-qemu; libvirt 10.0.0 opens it for QEMU"]);
 });

@@ -17,7 +17,9 @@ import { parseSevDomain, sevModelOfXml } from "../../provider/core/parse/domain"
 import { domcapsFromXml } from "../../provider/core/parse/domcaps";
 import { formatPolicy, MODELS } from "../../provider/core/models";
 import { fixture } from "./fixtures";
-import { defineAndDump, installedLibvirtVersion, installedSchemaKnowsSnp, validate107, validateInstalled } from "../helpers/xml-validate";
+import { defineAndDump, validate107, validateLab } from "../helpers/xml-validate";
+import { LAB_LIBVIRT_VERSION } from "../../lab/libvirt";
+import { GuestLaunchSecurity } from "../../provider/core/launch-inputs";
 
 // --- hosts: real domain capabilities documents ---------------------------------------------------
 
@@ -140,10 +142,7 @@ function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedF
   t.regex(child(child(domain, "os"), "type").attrs["machine"] ?? "", /q35/);
 }
 
-// --- every variant: schema-valid (9.0 installed and 10.7), and defined by libvirt's test driver ------------
-
-const INSTALLED = installedLibvirtVersion();
-const INSTALLED_KNOWS_SNP = installedSchemaKnowsSnp();
+// --- every variant: schema-valid (10.7 and the lab's 11.x), and defined by libvirt 11's test driver ----------
 
 const NETWORKS: Array<[string, GuestNetwork | undefined]> = [
   ["no network", undefined],
@@ -162,7 +161,7 @@ for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
             input(flavor, { network, configDrive: configDrive ? "/var/lib/libvirt/images/web-1-config.iso" : undefined }),
           );
           assertSevInvariants(t, xml, flavor);
-          checkAgainstLibvirt(t, xml, model);
+          checkAgainstLibvirt(t, xml);
           const domain = parseDoc(xml);
           const disks = all(child(domain, "devices"), "disk");
           t.deepEqual(
@@ -178,24 +177,15 @@ for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
 }
 
 /**
- * SEV and SEV-ES validate against both schemas and are defined by the test driver, launchSecurity
- * intact. SEV-SNP validates against libvirt 10.7's schema; an installed libvirt older than 10.5 (9.0
- * here) knows no launchSecurity type='sev-snp', in its schema or its parser, and refuses it - which
- * is asserted, so that a newer installed libvirt switches these tests to the full check.
+ * Every model, SEV-SNP included, validates against libvirt 10.7's schema and the lab libvirt's
+ * (11.x), and is defined and dumped back by the lab libvirt's test driver, launchSecurity intact.
  */
-function checkAgainstLibvirt(t: ExecutionContext, xml: string, model: Model): void {
+function checkAgainstLibvirt(t: ExecutionContext, xml: string): void {
   const v107 = validate107(xml);
   t.true(v107.ok, `libvirt 10.7 schema: ${v107.output}\n${xml}`);
-  const installed = validateInstalled(xml);
+  const lab = validateLab(xml);
+  t.true(lab.ok, `libvirt ${LAB_LIBVIRT_VERSION} schema: ${lab.output}\n${xml}`);
   const defined = defineAndDump(xml, parseDoc(xml).children.find((c) => c.name === "uuid")?.text ?? "");
-  if (model === "amd-sev-snp" && !INSTALLED_KNOWS_SNP) {
-    t.false(installed.ok, `libvirt ${INSTALLED}'s schema unexpectedly accepted sev-snp`);
-    t.regex(installed.output, /launchSecurity/);
-    t.false(defined.ok);
-    t.regex(defined.output, /Invalid value for attribute 'type' in element 'launchSecurity': 'sev-snp'/);
-    return;
-  }
-  t.true(installed.ok, `installed schema (libvirt ${INSTALLED}): ${installed.output}\n${xml}`);
   t.true(defined.ok, `virsh define: ${defined.output}`);
   const back = parseDoc(defined.stdout);
   const ours = parseDoc(xml);
@@ -225,8 +215,33 @@ for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
     const flavor = flavorOf(model, extra, specs, image);
     const xml = renderDomainXml(input(flavor, { network: { bridge: "br0" }, configDrive: "/srv/config.iso" }));
     assertSevInvariants(t, xml, flavor);
-    checkAgainstLibvirt(t, xml, model);
+    checkAgainstLibvirt(t, xml);
     t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, formatPolicy(flavor.policy, flavor.model));
+  });
+}
+
+const blob = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString("base64");
+const LAUNCH_VARIANTS: Array<[string, Model, GuestLaunchSecurity]> = [
+  ["SEV with the owner's dhCert and session", "amd-sev", { dhCert: blob(2084, 1), session: blob(128, 2) }],
+  ["SEV-ES with dhCert, session and kernel hashes", "amd-sev-es", { dhCert: blob(2084, 3), session: blob(128, 4), kernelHashes: true }],
+  ["SNP with idBlock, idAuth, author key, host data, VLEK and kernel hashes", "amd-sev-snp",
+    { idBlock: blob(96, 5), idAuth: blob(4096, 6), authorKey: true, hostData: blob(32, 7), vcek: false, kernelHashes: true }],
+  ["SNP with host data only", "amd-sev-snp", { hostData: blob(32, 8) }],
+];
+
+for (const [title, model, launch] of LAUNCH_VARIANTS) {
+  test(`renders and validates: ${title}`, (t) => {
+    const flavor = flavorOf(model);
+    const xml = renderDomainXml(input(flavor, { launch }));
+    assertSevInvariants(t, xml, flavor);
+    checkAgainstLibvirt(t, xml);
+    const ls = child(parseDoc(xml), "launchSecurity");
+    for (const k of ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const) {
+      t.is(ls.children.find((c) => c.name === k)?.text, launch[k], k);
+    }
+    const yesNo = (b: boolean | undefined): string | undefined => (b === undefined ? undefined : b ? "yes" : "no");
+    t.is(ls.attrs["kernelHashes"] as string | undefined, yesNo(launch.kernelHashes));
+    if (model === "amd-sev-snp") t.deepEqual([ls.attrs["authorKey"], ls.attrs["vcek"]], [yesNo(launch.authorKey ?? false), yesNo(launch.vcek ?? true)]);
   });
 }
 
@@ -420,7 +435,7 @@ test("user values are escaped: a name and owner with <, &, ' and \" round-trip",
   t.deepEqual(d?.owner, owner);
   const domain = parseDoc(xml);
   t.is(child(child(domain, "os"), "nvram").text, `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`);
-  t.true(validateInstalled(xml).ok);
+  t.true(validateLab(xml).ok);
   const defined = defineAndDump(xml, i.uuid);
   t.true(defined.ok, defined.output);
   const back = parseSevDomain(defined.stdout, "shut off");

@@ -49,6 +49,8 @@ test("every difference from the rendered domain is listed", (t) => {
   const drift = guestDrift(wanted, viewOfDomain(fixture("domains", "launch-security-sev.xml")));
   t.deepEqual(drift, [
     "SEV policy is 0x0001, expected 0x0033",
+    "launchSecurity dhCert is AQAAAAAOAAAA… (55 characters), expected absent",
+    "launchSecurity session is IHAVENOIDEAB… (34 characters), expected absent",
     "memory is 219100 KiB, expected 4194304 KiB",
     "vcpus is 1, expected 2",
     "memory is not locked (no memoryBacking/locked)",

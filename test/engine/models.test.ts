@@ -12,7 +12,7 @@ const test = anyTest as TestFn<{ lab: TestLab }>;
 const PROGRAM = "dist/test/programs/models/index.js";
 
 test.before(async (t) => {
-  t.context.lab = await startLab(__filename, ["rome-qemu-7", "genoa", "genoa-snp-no-sectype"]);
+  t.context.lab = await startLab(__filename, ["rome-qemu-7", "genoa", "genoa-snp", "genoa-snp-no-sectype"]);
 });
 test.after.always((t) => t.context.lab?.stop());
 
@@ -43,18 +43,21 @@ for (const [host, model, reason] of REFUSALS) {
   });
 }
 
-test.serial("the models a host does support pass preview: amd-sev-snp on genoa, amd-sev on rome-qemu-7", async (t) => {
-  const { lab } = t.context;
-  for (const [host, model] of [
-    ["genoa", "amd-sev-snp"],
-    ["rome-qemu-7", "amd-sev"],
-  ]) {
-    await withStack(PROGRAM, config(lab, host, model), async (s) => {
-      const preview = await s.preview();
-      t.is(preview.code, 0, preview.text);
-    });
-  }
-});
+test.serial(
+  "the models a host does support pass preview: amd-sev-snp on genoa-snp (genoa's QEMU 8.2 is below SNP's floor), amd-sev on rome-qemu-7",
+  async (t) => {
+    const { lab } = t.context;
+    for (const [host, model] of [
+      ["genoa-snp", "amd-sev-snp"],
+      ["rome-qemu-7", "amd-sev"],
+    ]) {
+      await withStack(PROGRAM, config(lab, host, model), async (s) => {
+        const preview = await s.preview();
+        t.is(preview.code, 0, preview.text);
+      });
+    }
+  },
+);
 
 test.serial("SevHost outputs every model with supported and the reasons", async (t) => {
   const { lab } = t.context;

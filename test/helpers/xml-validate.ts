@@ -1,14 +1,16 @@
 /**
  * Validates domain XML against libvirt's RelaxNG schemas, and defines it in libvirt's test driver.
- * - installed schemas (/usr/share/libvirt/schemas, libvirt 9.0 here) through `virt-xml-validate FILE domain`;
- * - libvirt 10.7 schemas copied to test/fixtures/schemas through `xmllint --relaxng`;
- * - `virsh -c test:///default "define FILE; dumpxml UUID"` in one process (the test driver keeps no state between processes).
+ * - libvirt 10.7 schemas copied to test/fixtures/schemas, through `xmllint --relaxng`;
+ * - the lab's libvirt (11.x, lab/libvirt.ts) schemas, through `xmllint --relaxng`;
+ * - the lab's `virsh -c test:///default "define FILE; dumpxml UUID"` in one process (the test driver
+ *   keeps no state between processes): libvirt 11 knows launchSecurity type='sev-snp'.
  */
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { FIXTURES } from "../core/fixtures";
+import { labDomainSchema, labVirsh } from "../../lab/libvirt";
 
 export interface ToolResult {
   ok: boolean;
@@ -30,15 +32,10 @@ function withFile<T>(xml: string, use: (file: string) => T): T {
   }
 }
 
-function run(cmd: string, args: string[]): ToolResult {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ToolResult {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, env });
   if (r.error) return { ok: false, output: `${cmd}: ${r.error.message}`, stdout: "" };
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim(), stdout: r.stdout };
-}
-
-/** `virt-xml-validate FILE domain`: the schemas of the installed libvirt. */
-export function validateInstalled(xml: string): ToolResult {
-  return withFile(xml, (file) => run("virt-xml-validate", [file, "domain"]));
 }
 
 /** `xmllint --noout --relaxng test/fixtures/schemas/domain.rng FILE`: libvirt 10.7's schema. */
@@ -46,26 +43,18 @@ export function validate107(xml: string): ToolResult {
   return withFile(xml, (file) => run("xmllint", ["--noout", "--relaxng", SCHEMA_10_7, file]));
 }
 
-/** Defines the domain in libvirt's test driver and prints it back, in one virsh process. */
+/** `xmllint --noout --relaxng DOMAIN_RNG FILE` with the lab libvirt's own schema. */
+export function validateLab(xml: string): ToolResult {
+  return withFile(xml, (file) => run("xmllint", ["--noout", "--relaxng", labDomainSchema(), file]));
+}
+
+/** Defines the domain in the lab libvirt's test driver and prints it back, in one virsh process. */
 export function defineAndDump(xml: string, uuid: string): ToolResult {
+  const virsh = labVirsh();
   return withFile(xml, (file) => {
     // virsh splits its one-argument command line on ';' and whitespace; quote the path for it.
-    const r = run("virsh", ["-q", "-c", "test:///default", `define '${file}'; dumpxml ${uuid}`]);
+    const r = run(virsh.command, ["-q", "-c", "test:///default", `define '${file}'; dumpxml ${uuid}`], virsh.env);
     const start = r.stdout.indexOf("<domain");
     return { ...r, ok: r.ok && start >= 0, stdout: start >= 0 ? r.stdout.slice(start) : r.stdout };
   });
-}
-
-/** The installed libvirt's version (virsh --version), e.g. "9.0.0". */
-export function installedLibvirtVersion(): string {
-  return run("virsh", ["--version"]).stdout.trim();
-}
-
-/** Schemas virt-xml-validate uses. */
-export const INSTALLED_SCHEMAS = "/usr/share/libvirt/schemas";
-
-/** Whether the installed libvirt's domain schema knows launchSecurity type='sev-snp' (libvirt 10.5+). */
-export function installedSchemaKnowsSnp(): boolean {
-  const file = path.join(INSTALLED_SCHEMAS, "domaincommon.rng");
-  return existsSync(file) && readFileSync(file, "utf8").includes("<value>sev-snp</value>");
 }

@@ -6,7 +6,7 @@ import { SevHostInputs } from "../../provider/generated/sev-host";
 import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
-const PROFILES = ["rome", "genoa", "naples", "rome-es-pool-empty", "rome-sev-disabled", "kernel-4.15", "qemu-2.11-libvirt-4.4", "intel"];
+const PROFILES = ["rome", "genoa", "naples", "naples-libvirt-5.0", "rome-es-pool-empty", "rome-sev-disabled", "kernel-4.15", "qemu-2.11-libvirt-4.4", "intel"];
 const GiB = 1024 ** 3;
 
 test.before(async (t) => {
@@ -39,6 +39,28 @@ test("a Genoa host is ready and offers sev-snp launch security", async (t) => {
   t.true(out.ready);
   t.true(out.facts.cpu.sevSnp);
   t.deepEqual([...out.facts.domcaps!.launchSecurityTypes].sort(), ["sev", "sev-snp"]);
+});
+
+test("libvirt 5.0 with a root-only /dev/sev: no SEV in domcapabilities, and the QEMU user's access is the reason given", async (t) => {
+  const err = await t.throwsAsync(create(t.context.lab.inputs("naples-libvirt-5.0")));
+  const msg = err!.message;
+  t.regex(msg, /\[dev-sev-access\] \/dev\/sev readable and writable by the QEMU user: found \/dev\/sev mode 0600 root:root, QEMU user \S+; required read and write for the QEMU user, or libvirt >= 5\.1\.0\. Fix: libvirt before 5\.1 probes/);
+  t.regex(msg, /\[domcaps-sev\]/);
+  const out = await create(t.context.lab.inputs("naples")).catch((e: Error) => e);
+  t.false(out instanceof Error, "the same CPU with libvirt 6.0 is ready");
+});
+
+test("the platform's identity comes from virsh nodesevinfo and agrees with domcapabilities", async (t) => {
+  const { lab } = t.context;
+  const out = await create(lab.inputs("genoa"));
+  const sevinfo = await lab.sh("genoa", ["virsh", "nodesevinfo"]);
+  const field = (name: string) => new RegExp(`^${name} *: (.*)$`, "m").exec(sevinfo)?.[1];
+  t.truthy(field("pdh"));
+  t.deepEqual(out.platform, {
+    pdh: field("pdh"), certChain: field("cert-chain"), cpu0Id: field("cpu0-id"),
+    cbitpos: 51, reducedPhysBits: 1, maxGuests: 59, maxESGuests: 450,
+  });
+  t.is(out.checks.find((c) => c.id === "sev-platform")?.verdict, "pass");
 });
 
 test("a Naples host without maxGuests has an unknown slot count unless the operator gives it", async (t) => {
@@ -97,7 +119,7 @@ test("an Intel host fails the CPU check among others", async (t) => {
 
 test("refresh of every profile reports the verdicts without failing", async (t) => {
   const expectReady: Record<string, boolean> = {
-    rome: true, genoa: true, naples: true, "rome-es-pool-empty": true,
+    rome: true, genoa: true, naples: true, "naples-libvirt-5.0": false, "rome-es-pool-empty": true,
     "rome-sev-disabled": false, "kernel-4.15": false, "qemu-2.11-libvirt-4.4": false, intel: false,
   };
   for (const name of PROFILES) {

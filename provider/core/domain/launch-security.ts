@@ -6,6 +6,7 @@ import { DomainCapabilities, SevModel } from "../facts";
 import { formatPolicy, MODELS, modelOfLaunchSecurity } from "../models";
 import { asNode, attrOf, ATTR, textOf } from "../parse/xml";
 import { atLeast } from "../versions";
+import { GuestLaunchSecurity, launchAttributes, launchChildren } from "../launch-inputs";
 
 /** libvirt fills cbitpos and reducedPhysBits from the host's capabilities when the domain leaves them out (since 6.9). */
 export const LIBVIRT_FILLS_SEV_PLATFORM_INFO = "6.9.0";
@@ -17,17 +18,20 @@ export interface LaunchSecurity {
   policy: number;
 }
 
-/** The element, with cbitpos/reducedPhysBits whenever the host reports them (else libvirt 6.9+ fills them in). */
-export function renderLaunchSecurity(ls: LaunchSecurity, host: DomainCapabilities): Node {
+/**
+ * The element, with cbitpos/reducedPhysBits whenever the host reports them (else libvirt 6.9+ fills
+ * them in), and the guest owner's launch inputs (attributes over the descriptor's, children after policy).
+ */
+export function renderLaunchSecurity(ls: LaunchSecurity, host: DomainCapabilities, launch?: GuestLaunchSecurity): Node {
   const d = MODELS[ls.model];
   const node: Node = {};
-  for (const [k, v] of Object.entries({ type: d.launchSecurity.type, ...d.launchSecurity.attributes })) node[ATTR + k] = v;
+  for (const [k, v] of Object.entries({ type: d.launchSecurity.type, ...d.launchSecurity.attributes, ...launchAttributes(launch) })) node[ATTR + k] = v;
   if (host.sev.cbitpos !== null && host.sev.reducedPhysBits !== null) {
     node["cbitpos"] = String(host.sev.cbitpos);
     node["reducedPhysBits"] = String(host.sev.reducedPhysBits);
   }
   node["policy"] = formatPolicy(ls.policy, ls.model);
-  return node;
+  return { ...node, ...launchChildren(ls.model, launch) };
 }
 
 /** The policy is hexadecimal in libvirt XML, with or without 0x. */

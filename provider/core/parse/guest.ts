@@ -4,6 +4,7 @@ import { asArray, asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from ".
 import { Owner, ownerOf } from "./domain";
 import { readLaunchSecurity } from "../domain/launch-security";
 import { formatPolicy } from "../models";
+import { launchInputDrift, readLaunchInputs } from "../launch-inputs";
 
 /** A <disk> element: its device (disk, cdrom), image file or block device, bus, and whether it is the boot disk. */
 export interface DiskView {
@@ -28,6 +29,8 @@ export interface GuestView {
   /** null: no SEV launchSecurity at all. */
   model: SevModel | null;
   policy: number | null;
+  /** The guest owner's launch inputs in <launchSecurity> (dhCert, session, idBlock, kernelHashes, ...). */
+  launchInputs: Record<string, string>;
   memoryKiB: number | null;
   vcpus: number | null;
   memoryLocked: boolean;
@@ -94,6 +97,7 @@ export function viewOfDomain(xml: string): GuestView {
     domainType: attrOf(d, "type"),
     model: ls.model,
     policy: ls.policy,
+    launchInputs: d["launchSecurity"] === undefined ? {} : readLaunchInputs(d["launchSecurity"]),
     memoryKiB: memoryKiB(d["memory"]),
     vcpus: integerOf(d["vcpu"]),
     memoryLocked: asNode(d["memoryBacking"])["locked"] !== undefined,
@@ -147,6 +151,7 @@ export function guestDrift(wanted: GuestView, actual: GuestView): string[] {
   if (actual.model === null) drift.push("not SEV-encrypted: no launchSecurity, the guest would start unencrypted");
   else if (actual.model !== wanted.model) drift.push(`SEV model is ${actual.model}, expected ${wanted.model}`);
   if (actual.model !== null && actual.policy !== wanted.policy) drift.push(`SEV policy is ${policyShown(actual)}, expected ${policyShown(wanted)}`);
+  if (actual.model !== null) drift.push(...launchInputDrift(wanted.launchInputs, actual.launchInputs));
   if (actual.memoryKiB !== wanted.memoryKiB) drift.push(`memory is ${actual.memoryKiB} KiB, expected ${wanted.memoryKiB} KiB`);
   if (actual.vcpus !== wanted.vcpus) drift.push(`vcpus is ${actual.vcpus}, expected ${wanted.vcpus}`);
   if (wanted.memoryLocked && !actual.memoryLocked) drift.push("memory is not locked (no memoryBacking/locked)");

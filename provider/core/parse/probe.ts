@@ -3,12 +3,14 @@ import { HostFacts, SevDomainFact, UnreadableDomain } from "../facts";
 import { FoundClaim, parseClaim } from "../slice-claims";
 import { parseCmdline } from "./cmdline";
 import { parseCpuinfo } from "./cpuinfo";
-import { parseDevices } from "./devices";
+import { parseDevSevAccess, parseDevices } from "./devices";
 import { parseDomcapsSection } from "./domcaps";
 import { parseSevDomain } from "./domain";
 import { parseKvmAmd } from "./kvm-amd";
 import { parseMemTotal } from "./meminfo";
 import { parseMiscCgroup } from "./misc-cgroup";
+import { parseNodeSevInfo } from "./nodesevinfo";
+import { parseSevFirmware, parseSmtActive, parseSockets } from "./cpu-platform";
 import { parseOsRelease } from "./osrelease";
 import { bodyOf, ProbeSection, splitSections } from "./sections";
 import { parseSystemctlShow } from "./systemctl";
@@ -79,17 +81,24 @@ export function parseProbe(stdout: string): HostFacts {
   const body = (name: string) => bodyOf(sections, name);
   const versions = parseVersions(body("virsh-version"), body("qemu-version"));
   const domcaps = parseDomcapsSection(body("domcapabilities"));
+  const sevInfo = parseNodeSevInfo(body("nodesevinfo"));
   return {
     kernelRelease: parseOsRelease(body("osrelease")),
     cmdline: parseCmdline(body("cmdline")),
     kvmAmd: parseKvmAmd(body("kvm_amd")),
     devices: parseDevices(body("devices")),
+    devSevAccess: parseDevSevAccess(body("dev-sev-access")),
     cpu: parseCpuinfo(body("cpuinfo")),
     memTotalBytes: parseMemTotal(body("meminfo")),
     libvirtVersion: versions.libvirt,
     qemuVersion: versions.qemu,
     domcaps: domcaps.domcaps,
     domcapsError: domcaps.error,
+    smtActive: parseSmtActive(body("smt")),
+    sockets: parseSockets(body("sockets")),
+    sevFirmware: parseSevFirmware(body("sev-firmware")),
+    platform: sevInfo.platform,
+    platformError: sevInfo.error,
     misc: parseMiscCgroup(body("misc.capacity"), body("misc.current")),
     sevDomains: sevDomainsOf(sections),
     unreadableDomains: unreadableDomainsOf(sections),
