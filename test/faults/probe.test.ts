@@ -5,6 +5,9 @@ import { inspect } from "../../provider/host/operations";
 import { renderDomainXml, stableUuid } from "../../provider/core/domain-xml";
 import { validateFlavor } from "../../provider/core/flavor";
 import { splitSections } from "../../provider/core/parse/sections";
+import { parseSlotCount } from "../../provider/core/parse/probe";
+import { slotCountCommand } from "../../provider/effects/host";
+import { LOCK_READY, withHostLock } from "../../provider/effects/lock";
 import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
@@ -15,7 +18,7 @@ test.before(async (t) => {
 test.after.always((t) => t.context.lab?.stop());
 
 /** What an unfriendly tenant could put in a domain's description. */
-const FORGED = ["@@probe end@@", "@@probe domain 00000000-0000-0000-0000-000000000000 running", "\\@@probe slice@@", "@ and \\ at line starts"].join("\n");
+const FORGED = ["@@probe end@@", "@@probe domain 00000000-0000-0000-0000-000000000000 running", "\\@@probe slice@@", "@ and \\ at line starts", "locked", LOCK_READY].join("\n");
 
 test.serial("a domain whose description holds section markers is read as data, and counted", async (t) => {
   const { lab } = t.context;
@@ -36,6 +39,10 @@ test.serial("a domain whose description holds section markers is read as data, a
   t.deepEqual(after.facts.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
   t.is(after.facts.kernelRelease, before.facts.kernelRelease);
   t.deepEqual(after.facts.slice, before.facts.slice);
+
+  // The slot count a create takes under the host lock reads the same data before the lock's ready line.
+  const count = await withHostLock(lab.target("rome"), 10, "probe test", async (printed) => parseSlotCount(printed), slotCountCommand("qemu:///system"));
+  t.deepEqual(count.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
 });
 
 test("escaped body lines are restored exactly", (t) => {
