@@ -4,10 +4,10 @@
  * other host's guests go ahead, and after the host comes back the next up converges.
  */
 import anyTest, { TestFn } from "ava";
-import { execFileSync } from "child_process";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
 import { EngineStack } from "../helpers/engine";
+import { processRunning, until } from "../helpers/wait";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -16,16 +16,6 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-function running(args: string): boolean {
-  return execFileSync("ps", ["-e", "-o", "args="], { encoding: "utf8" }).split("\n").some((l) => l.trim() === args);
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if (ok()) return;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test("a host frozen mid-up with commandTimeoutSeconds 5 fails the run in bounded time, naming it; the other host goes ahead; the next up converges", async (t) => {
   const { lab } = t.context;
@@ -41,7 +31,7 @@ test("a host frozen mid-up with commandTimeoutSeconds 5 fails the run in bounded
   const upRun = s.up();
   let frozenAt = 0;
   try {
-    await until("a guest start on rome", () => running(`sleep ${delay}`), 60_000);
+    await until("a guest start on rome", () => processRunning(`sleep ${delay}`), 60_000);
     lab.freeze("rome");
     frozenAt = Date.now();
     const up = await upRun;

@@ -3,7 +3,6 @@
  * model change into a full pool, a paused guest left by an interrupted run, a busy host lock.
  */
 import anyTest, { TestFn } from "ava";
-import { execFileSync } from "child_process";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
@@ -11,6 +10,7 @@ import { holdWhileOpen } from "../../provider/effects/ssh";
 import { LOCK_READY, lockCommand, withHostLock } from "../../provider/effects/lock";
 import { startLab, TestLab } from "../helpers/lab";
 import { checkAndCreate } from "../helpers/guest";
+import { processRunning, until } from "../helpers/wait";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -97,16 +97,6 @@ test.serial("a lock wait that runs out names the holder", async (t) => {
   }
 });
 
-function running(args: string): boolean {
-  return execFileSync("ps", ["-e", "-o", "args="], { encoding: "utf8" }).split("\n").some((l) => l.trim() === args);
-}
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if (await ok()) return;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test.serial("the connection dropped between define and start: the error says the guest was left defined, and the next create converges to one running guest", async (t) => {
   const { lab } = t.context;
@@ -116,7 +106,7 @@ test.serial("the connection dropped between define and start: the error says the
   let err: Error | null;
   try {
     const creating = checkAndCreate(inputs).then(() => null, (e: Error) => e);
-    await until("virsh start on the host", async () => running(`sleep ${delay}`), 20_000);
+    await until("virsh start on the host", async () => processRunning(`sleep ${delay}`), 20_000);
     lab.dropConnections("genoa");
     err = await creating;
   } finally {
