@@ -58,4 +58,8 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 echo $! > "$host/run/keeper.pid"
 
 mount --bind "$f/bin" /usr/local/bin
+# A hypervisor's root has a plain shell: bash run by sshd reads ~/.bashrc, and this machine's (pyenv
+# and cargo set-up, about 50 ms per command) is not the lab host's.
+: > "$host/run/bashrc"
+bind "$host/run/bashrc" ~root/.bashrc
 exec /usr/sbin/sshd -D -f "$host/sshd_config" -E "$host/run/sshd.log"

@@ -180,6 +180,16 @@ while [ $# -gt 0 ]; do
 done
 # Faults a test injects (folder faults/): a dumpxml that fails for the domains listed, a slow start.
 faults=${sq(join(host, "faults"))}
+# A batch ("cmd; cmd; …", as the probe reads every domain): a dumpxml the fault names fails there too.
+case $1 in *";"*)
+  if [ -f "$faults/dumpxml-fails" ]; then
+    batch=$1
+    while read -r d; do
+      [ -n "$d" ] && batch=$(printf '%s' "$batch" | sed "s/dumpxml $d;/dumpxml lab-fault-unreadable;/g")
+    done < "$faults/dumpxml-fails"
+    set -- "$batch"
+  fi ;;
+esac
 case $1 in
   domcapabilities) exec cat ${sq(join(host, "root", "domcapabilities.xml"))} ;;
   dumpxml)

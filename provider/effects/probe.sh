@@ -42,22 +42,59 @@ sec nodesevinfo; v nodesevinfo 2>&1 | esc
 fi
 sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
 sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
+if ! uuids=$(v list --all --uuid 2>&1); then
+  sec domain-list-failed; printf '%s\n' "$uuids" | esc; uuids=
+fi
 if [ "$mode" = slots ]; then
   sec names; v list --all --name 2>&1 | esc
-  sec uuids; v list --all --uuid 2>&1 | esc
+  sec uuids; printf '%s\n' "$uuids" | esc
 fi
 if [ "$mode" = all ]; then
 sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc
 fi
 # A domain that cannot be read may hold a slot: it is reported, and counted as used.
-for u in $(v list --all --uuid 2>/dev/null); do
-  if ! xml=$(v dumpxml "$u" 2>/dev/null); then
-    sec unreadable-domain "$u"; v dumpxml "$u" 2>&1 >/dev/null | esc; continue
+read_one() {
+  if ! xml=$(v dumpxml "$1" 2>/dev/null); then
+    sec unreadable-domain "$1"; v dumpxml "$1" 2>&1 >/dev/null | esc; return
   fi
   case $xml in
-    *"<launchSecurity"*) sec domain "$u" "$(v domstate "$u" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" | esc ;;
+    *"<launchSecurity"*) sec domain "$1" "$(v domstate "$1" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" | esc ;;
   esac
-done
+}
+# Every domain's XML and state from one virsh process per 200 domains, not two per domain. Each
+# answer follows a line "TAG xml|state UUID"; TAG is random, so no domain's XML can forge one.
+read_all() {
+  n=0; cmds=
+  for u in $uuids; do
+    case $u in *[!0-9a-fA-F-]*) continue ;; esac
+    cmds="$cmds echo $tag xml $u; dumpxml $u; echo $tag state $u; domstate $u;"
+    n=$((n + 1))
+    [ $n -lt 200 ] && continue
+    v "$cmds" 2>/dev/null; n=0; cmds=
+  done
+  [ -z "$cmds" ] || v "$cmds" 2>/dev/null
+}
+# mode=sections prints a section per SEV domain; mode=failed the UUIDs whose dumpxml failed.
+pick() {
+  awk -v tag="$tag" -v mode="$1" '
+    function flush() {
+      if (u == "") return
+      if (xml !~ /[^ \t\n]/) { if (mode == "failed") print u }
+      else if (mode == "sections" && index(xml, "<launchSecurity")) printf "\n@@probe domain %s %s@@\n%s", u, state, xml
+      u = ""; xml = ""; state = ""
+    }
+    $1 == tag && $2 == "xml" { flush(); u = $3; kind = "xml"; next }
+    $1 == tag && $2 == "state" { kind = "state"; next }
+    kind == "xml" { line = $0; if (line ~ /^[@\\]/) line = "\\" line; xml = xml line "\n"; next }
+    kind == "state" && state == "" && $0 != "" { state = $0 }
+    END { flush() }'
+}
+if [ -n "$uuids" ]; then
+  tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  all=$(read_all)
+  printf '%s\n' "$all" | pick sections
+  for u in $(printf '%s\n' "$all" | pick failed); do read_one "$u"; done
+fi
 for f in /var/lib/pulumi-sev/machine-slice/*.json; do
   [ -f "$f" ] || continue
   sec slice-claim "$(basename "$f" .json)"; esc < "$f"

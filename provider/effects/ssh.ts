@@ -63,7 +63,7 @@ const KEEPALIVE_COUNT_MAX = 2;
 /** The host's own `timeout` stops a command at the deadline; the local timer is the backstop. */
 const LOCAL_GRACE_MS = 5_000;
 
-function label(e: SshEndpoint): string {
+export function label(e: SshEndpoint): string {
   return `${e.user}@${e.host}:${e.port}`;
 }
 
@@ -111,6 +111,9 @@ function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): P
     });
     client.on("close", () => reject(new SshError(`${label(e)}: the connection closed during the handshake`)));
     client.connect({ ...connectConfig(e, timeoutMs, seen), ...(sock ? { sock } : {}) });
+    // Without it every request (a channel open, an exec) stalls on Nagle's algorithm against the
+    // server's delayed ACK: about 40 ms each, 88 ms per exec channel measured on a lab host.
+    client.setNoDelay(true);
   });
 }
 

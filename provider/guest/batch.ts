@@ -6,6 +6,7 @@
  */
 import { Libvirt } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
+import { label } from "../effects/ssh";
 import { slotCountCommand } from "../effects/host";
 import { parseSlotCount, SlotCount } from "../core/parse/probe";
 
@@ -58,7 +59,12 @@ async function drain(key: string, q: HostQueue, l: Libvirt, waitSeconds: number,
         waitSeconds,
         holder,
         async (printed) => {
-          let count = parseSlotCount(printed);
+          let count: SlotCount;
+          try {
+            count = parseSlotCount(printed);
+          } catch (err) {
+            throw new Error(`${label(l.target)}: ${(err as Error).message}`);
+          }
           for (let job = q.jobs.shift(); job; job = q.jobs.shift()) count = await job.run(count);
         },
         slotCountCommand(l.uri),

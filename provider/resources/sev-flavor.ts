@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
 import { delegatingProvider } from "./delegate";
+import { pausePromiseTraces } from "./promise-traces";
 
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
 
@@ -14,7 +15,12 @@ export class SevFlavor extends pulumi.dynamic.Resource {
   readonly spec: pulumi.Output<SevFlavorInputs>;
 
   constructor(name: string, args: SevFlavorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
+    const resume = pausePromiseTraces();
+    try {
+      super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
+    } finally {
+      resume();
+    }
     this.spec = pulumi.output(args) as pulumi.Output<SevFlavorInputs>;
   }
 }

@@ -6,6 +6,7 @@ import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
+import { pausePromiseTraces } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { LaunchMeasurement } from "../core/launch-inputs";
@@ -59,7 +60,12 @@ export class SevGuest extends pulumi.dynamic.Resource {
       launchMeasurement: undefined, launchSecretInjected: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
-    super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    const resume = pausePromiseTraces();
+    try {
+      super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    } finally {
+      resume();
+    }
   }
 }
 

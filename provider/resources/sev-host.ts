@@ -6,6 +6,7 @@ import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
+import { pausePromiseTraces } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
@@ -40,10 +41,15 @@ export class SevHost extends pulumi.dynamic.Resource {
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
-    super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
-    }, "sev", "SevHost");
+    const resume = pausePromiseTraces();
+    try {
+      super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
+      }, "sev", "SevHost");
+    } finally {
+      resume();
+    }
     this.connection = connection;
     whenRegistered(this);
   }

@@ -1,6 +1,6 @@
 import test from "ava";
 import { OWNER_NAMESPACE } from "../../provider/core/parse/domain";
-import { parseProbe } from "../../provider/core/parse/probe";
+import { parseProbe, parseSlotCount } from "../../provider/core/parse/probe";
 import { fixture } from "./fixtures";
 
 /** One section as probe.sh prints it: printf '\n@@probe %s@@\n' then the command's output. */
@@ -136,4 +136,21 @@ test("machine.slice claims are read from their sections, a broken one kept as un
   t.deepEqual(ok, { id: "abc", claim });
   t.is(broken.id, "def");
   t.true("unreadable" in broken);
+});
+
+test("a slot count whose domain list failed is an error, never an empty count", (t) => {
+  const counted = (listFailed: boolean) =>
+    parseSlotCount(
+      [
+        section("misc.capacity", "sev 15\nsev_es 3\n"),
+        section("misc.current", ""),
+        ...(listFailed ? [section("domain-list-failed", "error: failed to connect to the hypervisor\n")] : []),
+        section("names", ""),
+        section("uuids", ""),
+        section("end", ""),
+      ].join(""),
+    );
+  t.deepEqual(counted(false).sevDomains, []);
+  const err = t.throws(() => counted(true));
+  t.regex(err!.message, /virsh list --all --uuid` failed: error: failed to connect to the hypervisor\. Fix: check that libvirtd is running/);
 });

@@ -45,6 +45,40 @@ test.serial("a domain whose description holds section markers is read as data, a
   t.deepEqual(count.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
 });
 
+test.serial("a host with more domains than one virsh batch reads: every SEV domain is read, with its state", async (t) => {
+  const { lab } = t.context;
+  const inputs = lab.inputs("rome");
+  const before = await inspect(inputs);
+  const slotCount = () => withHostLock(lab.target("rome"), 10, "probe test", async (printed) => parseSlotCount(printed), slotCountCommand("qemu:///system"));
+  const domainsBefore = (await slotCount()).uuids.length;
+  const flavor = validateFlavor({ name: "f", vcpus: 1, memory: "1G", disk: 1, extraSpecs: { "hw:mem_encryption": true } });
+  if (!flavor.ok) throw new Error("test flavor invalid");
+  const sev = ["zz-sev-running", "zz-sev-stopped"].map((name) => ({ name, uuid: stableUuid(name) }));
+  // 230 plain domains first, so the SEV ones (last in the list) fall in the second batch of 200.
+  await lab.sh("rome", ["sh", "-c", `for i in $(seq -w 1 230); do printf "<domain type='test'><name>plain-$i</name><memory>1048576</memory><os><type>hvm</type></os></domain>" | virsh define /dev/stdin >/dev/null || exit 1; done`]);
+  for (const d of sev) {
+    const xml = renderDomainXml({
+      name: d.name, uuid: d.uuid, flavor: flavor.resolved, host: before.facts.domcaps!, libvirtVersion: before.facts.libvirtVersion,
+      bootDisk: { path: `/var/lib/libvirt/images/${d.name}.qcow2`, format: "qcow2" },
+      owner: { project: "someone-else", stack: "prod", urn: `urn:pulumi:prod::someone-else::x::${d.name}` }, domainType: "qemu",
+    });
+    await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], { stdin: xml });
+  }
+  await lab.sh("rome", ["virsh", "start", "zz-sev-running"]);
+  try {
+    const read = (await inspect(inputs)).facts.sevDomains.filter((d) => d.name.startsWith("zz-"));
+    t.deepEqual(read.map((d) => [d.name, d.uuid, d.model, d.running]).sort(), [
+      ["zz-sev-running", sev[0].uuid, "sev", true],
+      ["zz-sev-stopped", sev[1].uuid, "sev", false],
+    ]);
+    const count = await slotCount();
+    t.is(count.sevDomains.filter((d) => d.name.startsWith("zz-")).length, 2);
+    t.is(count.uuids.length, domainsBefore + 232);
+  } finally {
+    await lab.sh("rome", ["sh", "-c", "virsh destroy zz-sev-running >/dev/null; for d in $(virsh list --all --name | grep -E '^(plain-|zz-sev-)'); do virsh undefine \"$d\" >/dev/null; done"]);
+  }
+});
+
 test("escaped body lines are restored exactly", (t) => {
   const out = "\n@@probe cmdline@@\n\\@@probe end@@\n\\\\x\nplain\n\n@@probe end@@\n";
   const [cmdline, end] = splitSections(out);

@@ -67,6 +67,14 @@ const linesOf = (body: string) => body.split("\n").map((l) => l.trim()).filter((
 /** What the probe's slot count (`probe.sh URI slots`, under the host lock) says. */
 export function parseSlotCount(stdout: string): SlotCount {
   const sections = completeSections(stdout);
+  const listFailed = sections.find((s) => s.name === "domain-list-failed");
+  if (listFailed) {
+    // An empty list would count no slot as used: never admit a guest on it.
+    throw new Error(
+      `cannot count the SEV slots: \`virsh list --all --uuid\` failed: ${listFailed.body.trim() || "no message"}. ` +
+        "Fix: check that libvirtd is running and answers `virsh list --all` on the host, then run again.",
+    );
+  }
   return {
     misc: parseMiscCgroup(bodyOf(sections, "misc.capacity"), bodyOf(sections, "misc.current")),
     sevDomains: sevDomainsOf(sections),

@@ -1,0 +1,16 @@
+/**
+ * @pulumi/pulumi records a stack trace for each promise it creates while a resource is constructed
+ * (four per property, in transferProperties). The traces serve only its promise-leak report, and under
+ * the source-map support Pulumi installs for programs each one maps every frame of the stack. With
+ * 16 properties per guest that was the largest part of a fleet program's CPU (BENCHMARKS.md). While
+ * our constructors call super(), no trace is recorded, unless PULUMI_DEBUG_PROMISE_LEAKS asks for
+ * that report.
+ */
+export function pausePromiseTraces(): () => void {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return () => {
+    Error.stackTraceLimit = limit;
+  };
+}
