@@ -2,23 +2,27 @@
 # "@@probe NAME@@" that provider/core/parse/sections.ts reads. Keep it POSIX sh.
 # `sh -s -- URI slots` prints only what a create needs under the host lock: the misc cgroup, the
 # names and UUIDs of all domains, and the SEV domains.
-# Every body goes through esc: a body line starting with "@" or "\" gets a "\" in front, so no
-# data on the host (a domain's description, say) can forge a section header.
+# Framing: a section starts as a line "TAG NAME", TAG random for each run. One sed over the whole
+# output puts a "\" before every line that starts with "@" or "\", then turns the TAG lines into
+# headers: no data on the host (a domain's description, say) can forge one. Few processes: a
+# probe runs on every host at every preview, and each process costs about a millisecond.
 uri=$1
 mode=${2:-all}
-sec() { printf '\n@@probe %s@@\n' "$*"; }
-esc() { sed 's/^[@\\]/\\&/'; }
+tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+sec() { printf '\n%s %s\n' "$tag" "$*"; }
 v() { virsh -c "$uri" "$@"; }
+# The first line of a file, without a process.
+first_line() { [ -r "$1" ] && IFS= read -r l < "$1"; [ -n "${l:-}" ] && printf '%s\n' "$l"; l=; }
 
-if [ "$mode" = all ]; then
-sec osrelease; cat /proc/sys/kernel/osrelease 2>/dev/null | esc
-sec cmdline; cat /proc/cmdline 2>/dev/null | esc
+facts() {
+sec osrelease; first_line /proc/sys/kernel/osrelease
+sec cmdline; first_line /proc/cmdline
 sec kvm_amd
 if [ -d /sys/module/kvm_amd/parameters ]; then
   echo loaded
   for p in sev sev_es sev_snp; do
     f=/sys/module/kvm_amd/parameters/$p
-    [ -r "$f" ] && printf '%s=%s\n' "$p" "$(cat "$f")"
+    [ -r "$f" ] && IFS= read -r val < "$f" && printf '%s=%s\n' "$p" "$val"
   done
 fi
 sec devices; for d in sev kvm; do [ -e "/dev/$d" ] && echo "$d"; done
@@ -30,39 +34,35 @@ if [ -e /dev/sev ]; then
   [ -z "$u" ] && for c in libvirt-qemu qemu; do id "$c" >/dev/null 2>&1 && { u=$c; break; }; done
   [ -n "$u" ] && echo "qemu-user $u" && echo "qemu-groups $(id -nG "$u" 2>/dev/null)"
 fi
-sec cpuinfo; grep -m1 '^vendor_id' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo
+# CPU 0's vendor and flags, and the number of sockets, in one pass over /proc/cpuinfo.
+awk -v tag="$tag" '
+  /^vendor_id/ && v == "" { v = $0 }
+  /^flags/ && f == "" { f = $0 }
+  /^physical id/ && !seen[$0]++ { n++ }
+  END {
+    printf "\n%s cpuinfo\n", tag; if (v != "") print v; if (f != "") print f
+    printf "\n%s sockets\n%d\n", tag, n
+  }' /proc/cpuinfo
 sec meminfo; grep '^MemTotal:' /proc/meminfo
-sec smt; cat /sys/devices/system/cpu/smt/active 2>/dev/null
-sec sockets; grep '^physical id' /proc/cpuinfo | sort -u | wc -l
-sec sev-firmware; dmesg 2>/dev/null | grep -E 'SEV(-SNP)? API:[0-9]+\.[0-9]+ build:[0-9]+' | tail -n 2 | esc
-sec virsh-version; v version --daemon 2>&1 | esc
-sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1 | esc
-sec domcapabilities; v domcapabilities 2>&1 | esc
-sec nodesevinfo; v nodesevinfo 2>&1 | esc
-fi
-sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
-sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
-if ! uuids=$(v list --all --uuid 2>&1); then
-  sec domain-list-failed; printf '%s\n' "$uuids" | esc; uuids=
-fi
-if [ "$mode" = slots ]; then
-  sec names; v list --all --name 2>&1 | esc
-  sec uuids; printf '%s\n' "$uuids" | esc
-fi
-if [ "$mode" = all ]; then
-sec slice; { systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"; } | esc
-fi
+sec smt; first_line /sys/devices/system/cpu/smt/active
+sec sev-firmware; dmesg 2>/dev/null | grep -E 'SEV(-SNP)? API:[0-9]+\.[0-9]+ build:[0-9]+' | tail -n 2
+sec virsh-version; v version --daemon 2>&1
+sec qemu-version; qemu-system-x86_64 --version 2>&1 | head -n 1
+sec domcapabilities; v domcapabilities 2>&1
+sec nodesevinfo; v nodesevinfo 2>&1
+}
+
 # A domain that cannot be read may hold a slot: it is reported, and counted as used.
 read_one() {
   if ! xml=$(v dumpxml "$1" 2>/dev/null); then
-    sec unreadable-domain "$1"; v dumpxml "$1" 2>&1 >/dev/null | esc; return
+    sec unreadable-domain "$1"; v dumpxml "$1" 2>&1 >/dev/null; return
   fi
   case $xml in
-    *"<launchSecurity"*) sec domain "$1" "$(v domstate "$1" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" | esc ;;
+    *"<launchSecurity"*) sec domain "$1" "$(v domstate "$1" 2>/dev/null | head -n 1)"; printf '%s\n' "$xml" ;;
   esac
 }
 # Every domain's XML and state from one virsh process per 200 domains, not two per domain. Each
-# answer follows a line "TAG xml|state UUID"; TAG is random, so no domain's XML can forge one.
+# answer follows a line "TAG xml|state UUID".
 read_all() {
   n=0; cmds=
   for u in $uuids; do
@@ -80,23 +80,46 @@ pick() {
     function flush() {
       if (u == "") return
       if (xml !~ /[^ \t\n]/) { if (mode == "failed") print u }
-      else if (mode == "sections" && index(xml, "<launchSecurity")) printf "\n@@probe domain %s %s@@\n%s", u, state, xml
+      else if (mode == "sections" && index(xml, "<launchSecurity")) printf "\n%s domain %s %s\n%s", tag, u, state, xml
       u = ""; xml = ""; state = ""
     }
     $1 == tag && $2 == "xml" { flush(); u = $3; kind = "xml"; next }
     $1 == tag && $2 == "state" { kind = "state"; next }
-    kind == "xml" { line = $0; if (line ~ /^[@\\]/) line = "\\" line; xml = xml line "\n"; next }
+    kind == "xml" { xml = xml $0 "\n"; next }
     kind == "state" && state == "" && $0 != "" { state = $0 }
     END { flush() }'
 }
+
+domains() {
+sec misc.capacity; cat /sys/fs/cgroup/misc.capacity 2>/dev/null
+sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
+if ! uuids=$(v list --all --uuid 2>&1); then
+  sec domain-list-failed; printf '%s\n' "$uuids"; uuids=
+fi
+if [ "$mode" = slots ]; then
+  sec names; v list --all --name 2>&1
+  sec uuids; printf '%s\n' "$uuids"
+fi
 if [ -n "$uuids" ]; then
-  tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   all=$(read_all)
   printf '%s\n' "$all" | pick sections
   for u in $(printf '%s\n' "$all" | pick failed); do read_one "$u"; done
 fi
+}
+
+claims() {
 for f in /var/lib/pulumi-sev/machine-slice/*.json; do
   [ -f "$f" ] || continue
-  sec slice-claim "$(basename "$f" .json)"; esc < "$f"
+  c=${f##*/}; sec slice-claim "${c%.json}"; cat "$f"
 done
-sec end
+}
+
+{
+  [ "$mode" = all ] && facts
+  domains
+  if [ "$mode" = all ]; then
+    sec slice; systemctl show machine.slice -p MemoryMax -p MemoryHigh 2>&1; echo "exit=$?"
+    claims
+  fi
+  sec end
+} | sed -e 's/^[@\\]/\\&/' -e "s/^$tag \\(.*\\)\$/@@probe \\1@@/"
