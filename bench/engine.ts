@@ -88,14 +88,14 @@ async function defineStartSequence(h: LabHost, guests: number): Promise<{ run():
  * The floors of creating the guests: one host's define + start sequence alone, and every host's at
  * once (on this lab all hosts share the machine's cores, so the second is what a fleet cannot go below).
  */
-async function defineStartFloors(f: Fleet, guests: number): Promise<{ oneHost: number; fleet: number }> {
+async function defineStartFloors(f: Fleet, guests: number): Promise<{ oneHost: number; fleet: number; undoOneHost: number; undoFleet: number }> {
   const sequences = await Promise.all(f.inventory.hosts.map((h) => defineStartSequence(h, guests)));
   const oneHost = (await timed(() => sequences[0].run())).seconds;
-  await sequences[0].undo();
+  const undoOneHost = (await timed(() => sequences[0].undo())).seconds;
   const fleet = (await timed(() => Promise.all(sequences.map((q) => q.run())))).seconds;
-  await Promise.all(sequences.map((q) => q.undo()));
+  const undoFleet = (await timed(() => Promise.all(sequences.map((q) => q.undo())))).seconds;
   closeAll();
-  return { oneHost, fleet };
+  return { oneHost, fleet, undoOneHost, undoFleet };
 }
 
 /** The fleet list reaches the provider only: in the state its key may name (empty) dependencies, never values. */
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     const floors = await defineStartFloors(f, guests);
     const floor = floors.oneHost;
     console.log(`floor: ${guests} sequential virsh define + start round trips on one host: ${fmt(floor)}; on every host at once: ${fmt(floors.fleet)}`);
+    console.log(`destroy floor: ${guests} sequential virsh destroy + undefine round trips on one host: ${fmt(floors.undoOneHost)}; on every host at once: ${fmt(floors.undoFleet)}`);
     if (flag("--floors-only")) return record("floors", { k, guests, label, machine: machine(), ...floors });
     const ups: { us: Measured; empty: Measured }[] = [];
     const noChange: { us: Measured; empty: Measured }[] = [];
@@ -171,7 +172,10 @@ async function main(): Promise<void> {
       const ed = await measure(f, "empty destroy", () => empty.destroy());
       const ud = await measure(f, "destroy", () => real.destroy());
       destroys.push({ us: ud, empty: ed });
-      console.log(`destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; ${sessionText(ud, guests)}`);
+      console.log(
+        `destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; target 2 × empty + destroy floor = ${fmt(2 * ed.seconds + floors.undoOneHost)} ` +
+          `(${(ud.seconds / (2 * ed.seconds + floors.undoOneHost)).toFixed(2)}× of it); ${sessionText(ud, guests)}`,
+      );
     }
     const up = summary(ups);
     record("up", {
@@ -182,6 +186,8 @@ async function main(): Promise<void> {
       machine: machine(),
       floor,
       fleetFloor: floors.fleet,
+      destroyFloor: floors.undoOneHost,
+      destroyFleetFloor: floors.undoFleet,
       up,
       noChange: summary(noChange),
       destroy: summary(destroys),

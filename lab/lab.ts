@@ -84,27 +84,22 @@ function sq(s: string): string {
 const MISC_NAME: Record<PoolKey, string> = { sev: "sev", sevEs: "sev_es" };
 
 /**
- * Shell that prints the misc pool a domain XML ($1) draws from, from the model descriptors: a
- * launchSecurity type with one model names its pool; type sev is SEV-ES when the policy has the ES bit.
+ * Shell that prints the misc pool of a launchSecurity type ($1) and policy ($2), from the model
+ * descriptors: a type with one model names its pool; type sev is SEV-ES when the policy has the ES bit.
  */
 function poolCases(): string {
-  const lines: string[] = [];
+  const lines = ["  case $1 in"];
   for (const type of [...new Set(MODEL_LIST.map((d) => d.launchSecurity.type))]) {
     const models = MODEL_LIST.filter((d) => d.launchSecurity.type === type);
-    const match = `*"type='${type}'"*|*'type="${type}"'*`;
     if (models.length === 1) {
-      lines.push(`  case $1 in ${match}) echo ${MISC_NAME[models[0].pool]}; return 0 ;; esac`);
+      lines.push(`    ${type}) echo ${MISC_NAME[models[0].pool]} ;;`);
       continue;
     }
     const es = models.find((d) => d.launchSecurity.esPolicyBit === true)!;
     const plain = models.find((d) => d.launchSecurity.esPolicyBit === false)!;
-    lines.push(
-      `  case $1 in ${match})`,
-      `    policy=$(echo "$1" | grep -o '<policy>0x[0-9a-fA-F]*' | head -n 1 | cut -d '>' -f 2)`,
-      `    if [ $(( \${policy:-0} & 4 )) -ne 0 ]; then echo ${MISC_NAME[es.pool]}; else echo ${MISC_NAME[plain.pool]}; fi; return 0 ;;`,
-      `  esac`,
-    );
+    lines.push(`    ${type}) if [ $(( \${2:-0} & 4 )) -ne 0 ]; then echo ${MISC_NAME[es.pool]}; else echo ${MISC_NAME[plain.pool]}; fi ;;`);
   }
+  lines.push("  esac");
   return lines.join("\n");
 }
 
@@ -116,10 +111,16 @@ const virshShim = (host: string, libvirtRoot: string) => `#!/bin/sh
 export LD_LIBRARY_PATH=${sq(labLibvirtLibs(libvirtRoot))}
 VIRSH=${sq(join(libvirtRoot, "usr", "bin", "virsh"))}
 real() { "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"; }
-# The ASID pool a domain XML draws from (from the provider's model descriptors), or nothing.
-sev_pool() {
-  case $1 in *"<launchSecurity"*) ;; *) return 0 ;; esac
+# The ASID pool of a launchSecurity type and policy (from the provider's model descriptors), or nothing.
+pool_of() {
 ${poolCases()}
+}
+# "TYPE POLICY" of each domain XML on stdin (each after a line "@@dom"); TYPE is "-" without launchSecurity.
+params() {
+  awk '/^@@dom$/ { if (n) print t, p; n = 1; t = "-"; p = 0; next }
+    t == "-" && /<launchSecurity/ { if (match($0, /type=.[a-z-]+/)) t = substr($0, RSTART + 6, RLENGTH - 6) }
+    /<policy>0x/ && p == 0 { if (match($0, /0x[0-9a-fA-F]+/)) p = substr($0, RSTART, RLENGTH) }
+    END { if (n) print t, p }'
 }
 # Simulated SEV firmware: the launch measurement of a running SEV or SEV-ES guest. Real firmware
 # returns an HMAC over the launch digest plus a 16-byte nonce; here a SHA-256 of the domain's
@@ -213,11 +214,15 @@ case $1 in
     [ -f "$faults/start-delay" ] && sleep "$(cat "$faults/start-delay")"
     # Simulated SEV hardware: QEMU fails to start a guest whose ASID pool (misc.capacity) is full.
     dom=$(for a in "$@"; do case $a in start|--*) ;; *) echo "$a" ;; esac; done | tail -n 1)
-    pool=$(sev_pool "$(real dumpxml "$dom" 2>/dev/null)")
+    pool=$({ echo @@dom; real dumpxml "$dom" 2>/dev/null; } | params | { read -r t p; pool_of "$t" "$p"; })
     cap=$(sed -n "s/^$pool //p" ${sq(join(host, "root", "cgroup", "misc.capacity"))} 2>/dev/null)
     if [ -n "$pool" ] && [ -n "$cap" ]; then
+      # The running domains' XML from one virsh process: this start is not the benchmarks' bottleneck.
       used=0
-      for u in $(real list --uuid); do [ "$(sev_pool "$(real dumpxml "$u")")" = "$pool" ] && used=$((used + 1)); done
+      running=$(real list --uuid)
+      [ -n "$running" ] && for tp in $(real "$(for u in $running; do printf 'echo @@dom; dumpxml %s; ' "$u"; done)" 2>/dev/null | params | tr ' ' :); do
+        [ "$(pool_of "\${tp%%:*}" "\${tp#*:}")" = "$pool" ] && used=$((used + 1))
+      done
       if [ "$used" -ge "$cap" ]; then
         echo "error: Failed to start domain '$dom'" >&2
         echo "error: internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: sev_guest_init: failed to initialize ret=-16 fw_error=0 ''" >&2
