@@ -149,7 +149,9 @@ async function main(): Promise<void> {
     const floors = await defineStartFloors(f, guests);
     const floor = floors.oneHost;
     console.log(`floor: ${guests} sequential virsh define + start round trips on one host: ${fmt(floor)}; on every host at once: ${fmt(floors.fleet)}`);
-    console.log(`destroy floor: ${guests} sequential virsh destroy + undefine round trips on one host: ${fmt(floors.undoOneHost)}; on every host at once: ${fmt(floors.undoFleet)}`);
+    console.log(
+      `destroy floor: ${guests} sequential virsh destroy + undefine round trips on one host: ${fmt(floors.undoOneHost)}; on every host at once: ${fmt(floors.undoFleet)}`,
+    );
     if (flag("--floors-only")) return record("floors", { k, guests, label, machine: machine(), ...floors });
     const ups: { us: Measured; empty: Measured }[] = [];
     const noChange: { us: Measured; empty: Measured }[] = [];
