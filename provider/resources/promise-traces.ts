@@ -5,6 +5,9 @@
  * 16 properties per guest that was the largest part of a fleet program's CPU (BENCHMARKS.md). While
  * our constructors call super(), no trace is recorded, unless PULUMI_DEBUG_PROMISE_LEAKS asks for
  * that report.
+ *
+ *     const resume = pausePromiseTraces();
+ *     try { super(...); } catch (err) { throw withStack(err, resume); } finally { resume(); }
  */
 export function pausePromiseTraces(): () => void {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
@@ -13,4 +16,11 @@ export function pausePromiseTraces(): () => void {
   return () => {
     Error.stackTraceLimit = limit;
   };
+}
+
+/** An error thrown while traces were paused has no stack: it gets the one of where it was caught. */
+export function withStack(err: unknown, resume: () => void): unknown {
+  resume();
+  if (err instanceof Error) Error.captureStackTrace(err, withStack);
+  return err;
 }

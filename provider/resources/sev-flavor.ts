@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces } from "./promise-traces";
+import { pausePromiseTraces, withStack } from "./promise-traces";
 
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
 
@@ -18,6 +18,8 @@ export class SevFlavor extends pulumi.dynamic.Resource {
     const resume = pausePromiseTraces();
     try {
       super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
+    } catch (err) {
+      throw withStack(err, resume);
     } finally {
       resume();
     }

@@ -6,7 +6,7 @@ import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces } from "./promise-traces";
+import { pausePromiseTraces, withStack } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { LaunchMeasurement } from "../core/launch-inputs";
@@ -63,6 +63,8 @@ export class SevGuest extends pulumi.dynamic.Resource {
     const resume = pausePromiseTraces();
     try {
       super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    } catch (err) {
+      throw withStack(err, resume);
     } finally {
       resume();
     }

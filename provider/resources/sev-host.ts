@@ -6,7 +6,7 @@ import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces } from "./promise-traces";
+import { pausePromiseTraces, withStack } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
@@ -47,6 +47,8 @@ export class SevHost extends pulumi.dynamic.Resource {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
       }, "sev", "SevHost");
+    } catch (err) {
+      throw withStack(err, resume);
     } finally {
       resume();
     }

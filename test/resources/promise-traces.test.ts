@@ -37,3 +37,11 @@ test.serial("PULUMI_DEBUG_PROMISE_LEAKS keeps every trace", (t) => {
     delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
   }
 });
+
+test.serial("an error thrown by the constructor keeps a stack that names the program's line", (t) => {
+  Error.stackTraceLimit = 10;
+  const err = t.throws(() => new SevFlavor("", { name: "f", vcpus: 1, memory: "1G", disk: 1, extraSpecs: { "hw:mem_encryption": true } }));
+  t.regex(err!.message, /Missing resource name/);
+  t.regex(err!.stack ?? "", /promise-traces\.test\.(js|ts):\d+/);
+  t.is(Error.stackTraceLimit, 10);
+});
