@@ -3,12 +3,11 @@
  * (four per property, in transferProperties). The traces serve only its promise-leak report, and under
  * the source-map support Pulumi installs for programs each one maps every frame of the stack. With
  * 16 properties per guest that was the largest part of a fleet program's CPU (BENCHMARKS.md). While
- * our constructors call super(), no trace is recorded, unless PULUMI_DEBUG_PROMISE_LEAKS asks for
- * that report.
- *
- *     const resume = pausePromiseTraces();
- *     try { super(...); } catch (err) { throw withStack(err, resume); } finally { resume(); }
+ * our resources are constructed (QuietDynamicResource), no trace is recorded, unless
+ * PULUMI_DEBUG_PROMISE_LEAKS asks for that report.
  */
+import * as pulumi from "@pulumi/pulumi";
+
 export function pausePromiseTraces(): () => void {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
   const limit = Error.stackTraceLimit;
@@ -23,4 +22,25 @@ export function withStack(err: unknown, resume: () => void): unknown {
   resume();
   if (err instanceof Error) Error.captureStackTrace(err, withStack);
   return err;
+}
+
+/** The base of SevHost, SevFlavor and SevGuest: pulumi.dynamic.Resource, constructed without promise traces. */
+export abstract class QuietDynamicResource extends pulumi.dynamic.Resource {
+  constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    name: string,
+    props: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions | undefined,
+    module: string,
+    type: string,
+  ) {
+    const resume = pausePromiseTraces();
+    try {
+      super(provider, name, props, opts, module, type);
+    } catch (err) {
+      throw withStack(err, resume);
+    } finally {
+      resume();
+    }
+  }
 }

@@ -2,27 +2,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces, withStack } from "./promise-traces";
+import { QuietDynamicResource } from "./promise-traces";
 
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
 
 const provider = delegatingProvider("sevFlavorProvider");
 
 /** A validated SEV guest shape with OpenStack Nova's extra-spec semantics. Touches no host. */
-export class SevFlavor extends pulumi.dynamic.Resource {
+export class SevFlavor extends QuietDynamicResource {
   declare readonly resolved: pulumi.Output<ResolvedFlavor>;
   /** The flavor's inputs, as guests take them. */
   readonly spec: pulumi.Output<SevFlavorInputs>;
 
   constructor(name: string, args: SevFlavorArgs, opts?: pulumi.CustomResourceOptions) {
-    const resume = pausePromiseTraces();
-    try {
-      super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
-    } catch (err) {
-      throw withStack(err, resume);
-    } finally {
-      resume();
-    }
+    super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
     this.spec = pulumi.output(args) as pulumi.Output<SevFlavorInputs>;
   }
 }

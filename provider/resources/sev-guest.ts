@@ -6,7 +6,7 @@ import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces, withStack } from "./promise-traces";
+import { QuietDynamicResource } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { LaunchMeasurement } from "../core/launch-inputs";
@@ -29,7 +29,7 @@ const SECRET_PATHS = secretPaths(schema);
 const provider = delegatingProvider("sevGuestProvider");
 
 /** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
-export class SevGuest extends pulumi.dynamic.Resource {
+export class SevGuest extends QuietDynamicResource {
   /** The libvirt domain name. */
   declare readonly name: pulumi.Output<string>;
   declare readonly uuid: pulumi.Output<string>;
@@ -60,14 +60,7 @@ export class SevGuest extends pulumi.dynamic.Resource {
       launchMeasurement: undefined, launchSecretInjected: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
-    const resume = pausePromiseTraces();
-    try {
-      super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
-    } catch (err) {
-      throw withStack(err, resume);
-    } finally {
-      resume();
-    }
+    super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
   }
 }
 

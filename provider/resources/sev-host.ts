@@ -6,7 +6,7 @@ import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
 import { delegatingProvider } from "./delegate";
-import { pausePromiseTraces, withStack } from "./promise-traces";
+import { QuietDynamicResource } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
@@ -20,7 +20,7 @@ export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
 const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
-export class SevHost extends pulumi.dynamic.Resource {
+export class SevHost extends QuietDynamicResource {
   declare readonly address: pulumi.Output<string>;
   declare readonly hostKeySeen: pulumi.Output<string>;
   declare readonly facts: pulumi.Output<HostFacts>;
@@ -41,17 +41,10 @@ export class SevHost extends pulumi.dynamic.Resource {
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
-    const resume = pausePromiseTraces();
-    try {
-      super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
-        ...opts,
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
-      }, "sev", "SevHost");
-    } catch (err) {
-      throw withStack(err, resume);
-    } finally {
-      resume();
-    }
+    super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
+      ...opts,
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
+    }, "sev", "SevHost");
     this.connection = connection;
     whenRegistered(this);
   }
