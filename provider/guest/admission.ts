@@ -9,6 +9,7 @@ import { hostLabel } from "../host/target";
 import { flavorOf } from "./flavor";
 import { ProviderInputs } from "./inputs";
 import { formatSnpRefusal } from "../core/snp-host";
+import { plannedWith } from "./plans";
 
 export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
@@ -29,7 +30,7 @@ function snpVerdict(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionH
 
 export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {
   const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
-  return snpVerdict(inputs, host, h, self) ?? core.previewVerdict(h, self, inputs.owner, inputs.slotPlan?.requests);
+  return snpVerdict(inputs, host, h, self) ?? core.previewVerdict(h, self, inputs.owner, plannedWith(inputs.slotPlan, self));
 }
 
 /** The run's probe of the host with its slot facts as counted under the lock (capacity follows misc.capacity). */

@@ -5,8 +5,10 @@
 import { sevHostProvider as host } from "./sev-host-provider";
 import { sevFlavorProvider as flavor } from "./sev-flavor-provider";
 import { sevGuestProvider as guest } from "./sev-guest-provider";
+import { sevSlotPlanProvider as slotPlan } from "./sev-slot-plan-provider";
 import { migrating } from "./migrate";
 
 export const sevHostProvider = migrating(host);
 export const sevFlavorProvider = migrating(flavor);
 export const sevGuestProvider = migrating(guest);
+export const sevSlotPlanProvider = migrating(slotPlan);

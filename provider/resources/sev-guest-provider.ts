@@ -79,8 +79,7 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
         if (verdict) problems.push({ property: "host", reason: verdict });
       }
     }
-    // The slot plan has served here: it is neither stored nor handed back to the program, whose
-    // guests would otherwise each hold the list of every guest of their host.
+    // The slot plan has served here: it is not stored, so the guest's state does not depend on it.
     const { slotPlan: _served, ...kept } = inputs;
     return { inputs: kept, failures: checkFailures(problems) };
   },

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SevGuestInputs } from "../generated/sev-guest";
-import { PlannedGuest } from "../generated/sev-guest-internal";
+import { PlannedGuest } from "../generated/sev-slot-plan";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
@@ -13,6 +13,7 @@ import { LaunchMeasurement } from "../core/launch-inputs";
 import schema from "../../schema/sev-guest.schema.json";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
+import { SevSlotPlan } from "./sev-slot-plan";
 
 /** The program's own inputs: owner, and the internal inputs (sev-guest-internal.schema.json), are the class's to set. */
 type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
@@ -78,30 +79,32 @@ interface Declared {
   adopt?: pulumi.Input<boolean | undefined>;
 }
 
-/** The guests this program declares, per host, in declaration order, and the one plan they share. */
-const declared = new WeakMap<SevHost, { guests: Declared[]; plan: pulumi.Output<{ requests: PlannedGuest[] }> }>();
+/** The guests this program declares, per host, in declaration order, and the host's URN once their plan is registered. */
+const declared = new WeakMap<SevHost, { guests: Declared[]; planned: pulumi.Output<string> }>();
 
 /**
- * Every guest on the host, resolved after the program has declared them all (outputs resolve
- * asynchronously, after the synchronous declarations), so guests are counted together at preview.
- * One plan per host, shared by its guests: the program holds hosts + guests outputs, not guests².
+ * The host's SevSlotPlan lists every guest on it, resolved after the program has declared them all
+ * (outputs resolve asynchronously, after the synchronous declarations). A guest waits for the
+ * plan's registration, so the engine has checked the plan before the guest: the plan travels
+ * once per host, and each guest carries only the host's URN.
  */
-function planFor(host: SevHost, guest: Declared): pulumi.Output<{ requests: PlannedGuest[] }> {
+function planFor(host: SevHost, guest: Declared): pulumi.Output<string> {
   let entry = declared.get(host);
   if (!entry) {
     const guests: Declared[] = [];
-    entry = { guests, plan: host.urn.apply(() => plannedGuests(guests)) };
+    const plan = new SevSlotPlan(host, host.urn.apply(() => plannedGuests(guests)));
+    entry = { guests, planned: pulumi.all([plan.urn, host.urn]).apply(([, hostUrn]) => hostUrn) };
     declared.set(host, entry);
   }
   entry.guests.push(guest);
-  return entry.plan;
+  return entry.planned;
 }
 
-function plannedGuests(guests: Declared[]): pulumi.Output<{ requests: PlannedGuest[] }> {
-  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) => ({
-    requests: rows.flatMap(([name, urn, flavor, image, adopt]) => {
+function plannedGuests(guests: Declared[]): pulumi.Output<PlannedGuest[]> {
+  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) =>
+    rows.flatMap(([name, urn, flavor, image, adopt]) => {
       const resolved = validateFlavor(flavor, image);
       return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}) }] : [];
     }),
-  }));
+  );
 }

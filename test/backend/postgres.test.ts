@@ -93,7 +93,7 @@ test.serial("two checkouts at different paths share one stack through PostgreSQL
     const checkpoint = rows.find((r) => /\/\.pulumi\/stacks\/sev-infra\/shared\.json$/.test(r.key));
     t.truthy(checkpoint, rows.map((r) => r.key).join(", "));
     const resources = resourcesOf(checkpoint!.text);
-    t.deepEqual(resources.filter((r) => r.type.includes("dynamic/sev:")).map((r) => r.urn.split("::").pop()).sort(), ["app-1", "hv-1", "sev.small"]);
+    t.deepEqual(resources.filter((r) => r.type.includes("dynamic/sev:")).map((r) => r.urn.split("::").pop()).sort(), ["app-1", "hv-1", "hv-1-slot-plan", "sev.small"]);
     const hostInputs = resources.find((r) => r.type.endsWith("sev:SevHost"))!.inputs!;
     t.like(hostInputs.privateKey, { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" }, "the key is stored as a secret");
     t.truthy((hostInputs.privateKey as { ciphertext?: string }).ciphertext);

@@ -180,7 +180,7 @@ test.serial("a ready host with room: the workflow's step passes, the report list
     const md = readFileSync(join(runner, "sev-capacity.md"), "utf8");
     t.is(md.split("\n")[0], "<!-- sev-capacity-check stack=ready -->");
     t.regex(md, /^\*\*pulumi preview\*\*: ✅ passed$/m);
-    t.regex(md, /^\s*\+ 4 to create$/m, "the plan's summary");
+    t.regex(md, /^\s*\+ 5 to create$/m, "the plan's summary: stack, host, its slot plan, flavor, guest");
     t.regex(md, /^\| ✅ \| rome \| ready \| 0 \/ 59 \(0 this stack, 59 free\) \|/m);
     t.regex(md, /^\*\*Result\*\*: ✅ the change fits\.$/m);
     t.false(md.includes(lab.host("rome").passphrase) || md.includes("PRIVATE KEY"), "no credentials in the comment");

@@ -18,7 +18,7 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     const preview = await s.preview();
     t.is(preview.code, 0, preview.text);
     const planned = preview.steps.filter((x) => x.op === "create" && x.urn.includes("dynamic/sev:")).map((x) => x.urn.split("::").pop()).sort();
-    t.deepEqual(planned, ["rome", "sev.small", "web-1", "web-2"]);
+    t.deepEqual(planned, ["rome", "rome-slot-plan", "sev.small", "web-1", "web-2"]);
     t.deepEqual(await lab.domains("rome"), [], "preview defines nothing");
 
     const up = await s.up();

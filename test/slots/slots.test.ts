@@ -40,7 +40,7 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
 });
 
 /** The slots program on rome, destroyed and removed afterwards. */
-function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
+function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string; late?: boolean }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests };
   return withStack("dist/test/programs/slots/index.js", config, async (s) => {
     try {
@@ -63,6 +63,40 @@ test.serial("more guests than free slots fail at preview with one message, and n
     const up = await s.up();
     t.not(up.code, 0, "up refuses too, even without its preview");
     t.deepEqual(await lab.domains("rome"), [], "and defines nothing");
+  });
+});
+
+test.serial("a guest declared after its host's slot plan was made is still counted with the others at preview", async (t) => {
+  const { lab } = t.context;
+  await onSlotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3", late: true }], async (s) => {
+    const preview = await s.preview();
+    t.not(preview.code, 0, preview.text);
+    t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
+    t.deepEqual(await lab.domains("rome"), [], "preview changes nothing");
+  });
+});
+
+type StateResource = { type: string; urn: string; inputs: Record<string, unknown>; outputs: Record<string, unknown>; parent?: string };
+
+test.serial("the host's slot plan is stored once, as its own resource: guests keep none of it", async (t) => {
+  const { lab } = t.context;
+  await onSlotStack(lab, 3, [{ resource: "g1" }, { resource: "g2", name: "second" }], async (s) => {
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    const resources = JSON.parse(await s.exportState()).deployment.resources as StateResource[];
+    const host = resources.find((r) => r.type.endsWith("sev:SevHost"))!;
+    const plans = resources.filter((r) => r.type.endsWith("sev:SevSlotPlan"));
+    t.is(plans.length, 1);
+    t.is(plans[0].parent, host.urn, "a child of its host");
+    t.true(plans[0].urn.endsWith("::rome-slot-plan"));
+    t.deepEqual(plans[0].outputs.requests, [
+      { name: "g1", urn: resources.find((r) => r.urn.endsWith("SevGuest::g1"))!.urn, model: "sev" },
+      { name: "second", urn: resources.find((r) => r.urn.endsWith("SevGuest::g2"))!.urn, model: "sev" },
+    ]);
+    for (const guest of resources.filter((r) => r.type.endsWith("sev:SevGuest"))) {
+      t.false("slotPlan" in guest.inputs || "slotPlan" in guest.outputs, `${guest.urn} keeps no slot plan`);
+    }
+    t.is((await s.expectNoChanges()).code, 0, "a second preview changes nothing");
   });
 });
 

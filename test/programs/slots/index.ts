@@ -1,6 +1,7 @@
 /**
  * Slot accounting through the engine: guests on one lab host whose SEV pool is capped by config.
- * Config: sev:host, sev:maxGuests (SEV slots), sev:guests ([{ resource, name? }]), sev:deleteBeforeReplace.
+ * Config: sev:host, sev:maxGuests (SEV slots), sev:guests ([{ resource, name?, late? }]), sev:deleteBeforeReplace.
+ * A late guest is declared once the host is registered, after its host's slot plan was made.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
@@ -11,7 +12,10 @@ const hostName = config.require("host");
 const host = new SevHost(hostName, { ...inventoryHost(hostName), maxGuests: { sev: config.requireNumber("maxGuests") } });
 const flavor = new SevFlavor("sev.tiny", { name: "sev.tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": true } });
 
-const guests = config.requireObject<{ resource: string; name?: string }[]>("guests");
+type Declared = { resource: string; name?: string; late?: boolean };
+const guests = config.requireObject<Declared[]>("guests");
 const deleteBeforeReplace = config.getBoolean("deleteBeforeReplace") ?? false;
-export const names = guests.map((g) =>
-  new SevGuest(g.resource, { host, flavor, name: g.name, bootDisk: { path: `/var/lib/libvirt/images/${g.resource}.qcow2` } }, { deleteBeforeReplace }).name);
+const declare = (g: Declared) =>
+  new SevGuest(g.resource, { host, flavor, name: g.name, bootDisk: { path: `/var/lib/libvirt/images/${g.resource}.qcow2` } }, { deleteBeforeReplace }).name;
+export const names = guests.filter((g) => !g.late).map(declare);
+export const lateNames = host.urn.apply(() => guests.filter((g) => g.late).map(declare));

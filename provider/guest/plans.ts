@@ -1,0 +1,24 @@
+/**
+ * The slot plans of this run (one provider process), by SevHost URN: each host's SevSlotPlan is
+ * checked before any of its guests (they wait for its registration), and its guests' checks count
+ * against it. The plan travels once per host, not once per guest.
+ */
+import { PlannedGuest } from "../generated/sev-slot-plan";
+import { SlotRequest } from "../core/slots";
+
+const plans = new Map<string, PlannedGuest[]>();
+
+export function rememberPlan(host: string, requests: PlannedGuest[]): void {
+  plans.set(host, requests);
+}
+
+/**
+ * The guests counted with this one at preview: its host's plan, with the guest as its check sees
+ * it (a guest declared after the plan was made is added at the end); the guest alone without a plan.
+ */
+export function plannedWith(host: string | undefined, self: SlotRequest): SlotRequest[] {
+  const plan = host === undefined ? undefined : plans.get(host);
+  if (!plan) return [self];
+  const at = plan.findIndex((r) => r.urn === self.urn);
+  return at < 0 ? [...plan, self] : plan.map((r, i) => (i === at ? self : r));
+}

@@ -1,0 +1,20 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PlannedGuest } from "../generated/sev-slot-plan";
+import { delegatingProvider } from "./delegate";
+import { QuietDynamicResource } from "./promise-traces";
+import type { SevHost } from "./sev-host";
+
+const provider = delegatingProvider("sevSlotPlanProvider");
+
+/**
+ * The SEV guests this program declares on one SevHost, made by the SevGuest class (one per host, a
+ * child of it). Its guests wait for its registration, so the engine checks it before them: at
+ * preview they are counted together, and each guest carries only its host's URN.
+ */
+export class SevSlotPlan extends QuietDynamicResource {
+  declare readonly requests: pulumi.Output<PlannedGuest[]>;
+
+  constructor(host: SevHost, requests: pulumi.Input<PlannedGuest[]>) {
+    super(provider, `${host.resourceName}-slot-plan`, { host: host.urn, requests }, { parent: host }, "sev", "SevSlotPlan");
+  }
+}
