@@ -1,4 +1,5 @@
 /** virsh on a hypervisor: every argument quoted, domain XML on stdin. */
+import { randomBytes } from "crypto";
 import { exec, ExecResult, SshTarget } from "./ssh";
 
 export interface Libvirt {
@@ -103,24 +104,72 @@ function part(stdout: string, marker: string, next?: string): string {
   return next === undefined || rest.indexOf(`${next}\n`) < 0 ? rest : rest.slice(0, rest.indexOf(`${next}\n`));
 }
 
+function domainNowOf(stdout: string): DomainNow {
+  if (stdout.includes("@@start-failed@@\n")) {
+    return { xml: null, state: null, started: false, launchSecInfo: null, startError: part(stdout, "@@start-failed@@").trim() };
+  }
+  const state = part(stdout, "@@state@@", "@@launchsecinfo@@").trim();
+  const info = part(stdout, "@@launchsecinfo@@", "@@xml@@");
+  const xml = part(stdout, "@@xml@@");
+  return {
+    state: state || null,
+    xml: xml.trim() ? xml : null,
+    started: stdout.startsWith("@@started@@\n"),
+    launchSecInfo: info.trim() ? info : null,
+    startError: null,
+  };
+}
+
 export async function startAndRead(l: Libvirt, uuid: string, start: StartMode): Promise<DomainNow> {
   const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start], {
     stdin: START_AND_READ,
     purpose: `start (if stopped) and read domain ${uuid}`,
   });
-  if (r.stdout.includes("@@start-failed@@\n")) {
-    return { xml: null, state: null, started: false, launchSecInfo: null, startError: part(r.stdout, "@@start-failed@@").trim() };
-  }
-  const state = part(r.stdout, "@@state@@", "@@launchsecinfo@@").trim();
-  const info = part(r.stdout, "@@launchsecinfo@@", "@@xml@@");
-  const xml = part(r.stdout, "@@xml@@");
-  return {
-    state: state || null,
-    xml: xml.trim() ? xml : null,
-    started: r.stdout.startsWith("@@started@@\n"),
-    launchSecInfo: info.trim() ? info : null,
-    startError: null,
-  };
+  return domainNowOf(r.stdout);
+}
+
+/** Printed once `virsh define` has written the definition; what follows is START_AND_READ's. */
+const DEFINED = "@@defined@@\n";
+
+/**
+ * The domain XML goes in the script as a quoted here-document (the shell expands nothing in it),
+ * whose end line is random and not in the XML: the command stays `sh -s -- <uri> <uuid> <start>`.
+ */
+function defineThenStartAndRead(xml: string): string {
+  let end = "";
+  do end = `@@domain-xml-${randomBytes(12).toString("hex")}@@`;
+  while (xml.includes(end));
+  const body = xml.endsWith("\n") ? xml : `${xml}\n`;
+  return `virsh -c "$1" define /dev/stdin >/dev/null <<'${end}' || exit 1\n${body}${end}\nprintf '${DEFINED.trim()}\\n'\n${START_AND_READ}`;
+}
+
+/** A define whose start goes on in the same channel: defined settles when define has (the lock may go), started when the start and read have. */
+export interface DefineAndStart {
+  defined: Promise<void>;
+  started: Promise<DomainNow>;
+}
+
+/**
+ * Defines the domain, then starts it if it is stopped (and a start is asked for) and reads it: one
+ * channel, where define and start-and-read would take two.
+ */
+export function defineStartAndRead(l: Libvirt, xml: string, uuid: string, start: StartMode): DefineAndStart {
+  let seen = "";
+  let markDefined = () => {};
+  const definedSeen = new Promise<void>((done) => (markDefined = done));
+  const run = exec(l.target, ["sh", "-s", "--", l.uri, uuid, start], {
+    stdin: defineThenStartAndRead(xml),
+    purpose: `virsh define of domain ${uuid} (its XML in the script), then start (if stopped) and read it`,
+    onStdout: (d) => {
+      seen += d.toString("latin1");
+      if (seen.includes(DEFINED)) markDefined();
+    },
+  });
+  const started = run.then((r) => domainNowOf(r.stdout.slice(r.stdout.indexOf(DEFINED) + DEFINED.length)));
+  // The channel can end without printing the mark: define failed, or the host was lost.
+  const defined = Promise.race([definedSeen, run.then(() => undefined)]);
+  started.catch(() => undefined);
+  return { defined, started };
 }
 
 /** Stops (ACPI shutdown, then a hard stop after waitSeconds) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */

@@ -35,6 +35,8 @@ export interface ExecOptions {
   sudo?: boolean;
   /** A non-zero exit is returned, not thrown. */
   allowFailure?: boolean;
+  /** Sees stdout as it comes, before the command ends (a step of a longer command is done). */
+  onStdout?: (data: Buffer) => void;
 }
 
 export class SshError extends Error {
@@ -180,7 +182,7 @@ export function closeAll(): void {
  * One exec channel, bounded from the moment it is asked for: a channel that never opens (a frozen
  * host) fails as surely as a command that never ends. A connection that dies fails it at once.
  */
-function runChannel(client: Client, line: string, stdin: string | undefined, timeoutMs: number, what: string): Promise<ExecResult> {
+function runChannel(client: Client, line: string, stdin: string | undefined, timeoutMs: number, what: string, onStdout?: (data: Buffer) => void): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     let stream: ClientChannel | undefined;
     let settled = false;
@@ -208,7 +210,10 @@ function runChannel(client: Client, line: string, stdin: string | undefined, tim
       timer = setTimeout(expire, timeoutMs + LOCAL_GRACE_MS);
       const out: Buffer[] = [];
       const errs: Buffer[] = [];
-      opened.on("data", (d: Buffer) => out.push(d));
+      opened.on("data", (d: Buffer) => {
+        out.push(d);
+        onStdout?.(d);
+      });
       opened.stderr.on("data", (d: Buffer) => errs.push(d));
       opened.on("close", (code: number | null) =>
         settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })));
@@ -246,7 +251,7 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   const what = describeCommand(t, argv, opts.purpose);
   const client = await connection(t);
   const release = await budgetOf(client).commands.take();
-  const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what).finally(release);
+  const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what, opts.onStdout).finally(release);
   if (result.code === TIMED_OUT) throw unknownOutcome(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
   if (result.code === null) throw unknownOutcome(`${what}: the channel closed without an exit status (the session on the host ended while the command ran)`);
   const refused = elevate ? sudoRefusal(t, argv[0], result.stderr) : null;

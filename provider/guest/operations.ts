@@ -7,7 +7,7 @@ import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
-import { DomainNow, Libvirt, defineDomain, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
+import { DomainNow, Libvirt, defineDomain, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
 import { withHostLock } from "../effects/lock";
@@ -119,32 +119,42 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
   const probed = await inspectRecent(inputs.host);
   assertReady(inputs.host, probed);
   const startUnderLock = (inputs.host.countGuests ?? "defined") === "running";
-  const { d, now } = await inHostBatch(l, lockWaitOf(inputs), lockHolder(inputs, "create"), async (count) => {
-    const d = await defineUnderLock(inputs, l, probed, count);
-    const now = startUnderLock ? await startIfStopped(inputs, l, d) : null;
+  const { d, now, starting } = await inHostBatch(l, lockWaitOf(inputs), lockHolder(inputs, "create"), async (count) => {
+    const { d, starting } = await defineUnderLock(inputs, l, probed, count);
+    const now = startUnderLock ? await startIfStopped(inputs, l, d, starting) : null;
     const fact = { name: inputs.name, uuid: d.uuid, running: now?.state === "running", model: flavorOf(inputs).model, owner: inputs.owner };
-    return { value: { d, now }, count: countWith(count, fact) };
+    return { value: { d, now, starting }, count: countWith(count, fact) };
   });
-  const started = now ?? (await startIfStopped(inputs, l, d));
+  const started = now ?? (await startIfStopped(inputs, l, d, starting));
   const injected = await deliverLaunchSecret(inputs, l, d.uuid);
   return outputsOf(inputs, d.uuid, d.xml, injected ? await startAndRead(l, d.uuid, "no") : started, injected)!;
 }
 
-async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount): Promise<Defined> {
+/** What define left, and its start and read going on in the same channel (the lock need not wait for it). */
+interface DefinedAndStarting {
+  d: Defined;
+  starting: Promise<DomainNow>;
+}
+
+async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount): Promise<DefinedAndStarting> {
   const host = countedNow(inputs, probed, count);
   const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
   if (adoption && !adoption.ok) throw new Error(adoption.refusal);
   const full = createVerdict(inputs, host);
   if (full) throw new Error(full);
-  if (adoption) {
-    await defineDomain(l, adoption.xml);
-    return { uuid: adoption.uuid, xml: adoption.xml, how: "adopted" };
-  }
+  if (adoption) return { d: { uuid: adoption.uuid, xml: adoption.xml, how: "adopted" }, starting: (await defineThenStart(inputs, l, adoption.xml, adoption.uuid)).started };
   const uuid = uuidOf(inputs);
   const rendered = render(inputs, flavorOf(inputs), host, uuid);
   const leftBehind = ownDomainLeftBehind(inputs, count, uuid);
-  await defineDomain(l, rendered);
-  return { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" };
+  const { started: starting } = await defineThenStart(inputs, l, rendered, uuid);
+  return { d: { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" }, starting };
+}
+
+/** Resolves once the domain is defined, with its start and read, which go on in the same channel (wrapped: awaiting it must not wait for them). */
+async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string): Promise<{ started: Promise<DomainNow> }> {
+  const { defined, started } = defineStartAndRead(l, xml, uuid, startModeOf(inputs));
+  await defined;
+  return { started };
 }
 
 export type Adoption = { ok: true; uuid: string; xml: string } | { ok: false; refusal: string };
@@ -193,11 +203,11 @@ function startModeOf(inputs: SevGuestInputs): StartMode {
   return (inputs.startPaused ?? false) || inputs.launchSecret !== undefined ? "paused" : "yes";
 }
 
-async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined): Promise<DomainNow> {
+async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, attempt?: Promise<DomainNow>): Promise<DomainNow> {
   const label = hostLabel(inputs.host);
   let cause: string;
   try {
-    const now = await startAndRead(l, d.uuid, startModeOf(inputs));
+    const now = await (attempt ?? startAndRead(l, d.uuid, startModeOf(inputs)));
     if (now.startError === null) return now;
     cause = now.startError;
   } catch (err) {
