@@ -399,6 +399,31 @@ function saveInventory(dir: string, inv: Inventory): void {
   write(join(dir, "inventory.json"), JSON.stringify(inv, null, 2) + "\n", 0o600);
 }
 
+/**
+ * Renders and starts one host. Another process can take the free port before sshd binds it (the
+ * Pulumi engine's plugins listen on random loopback ports too): then the host is stopped and
+ * started again on another port.
+ */
+async function startHost(folder: string, profileDir: string, profile: LabProfile, clientPub: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(folder, { recursive: true, force: true });
+    const port = await freePort();
+    renderHost(folder, profileDir, profile, port, clientPub);
+    const child = spawn(hostUpScript, [folder], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
+    const ended = new Promise<void>((done) => child.once("exit", () => done()));
+    child.unref();
+    try {
+      await waitForSsh(port, 15000);
+      return port;
+    } catch (err) {
+      // sshd could not bind the port and the script ends; what it started before (libvirtd) goes with it.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 15000))]);
+      stopProcesses(folder);
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** Starts one lab host per profile folder; hosts already up under the same name are kept. */
 export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promise<Inventory> {
   mkdirSync(join(dir, "hosts"), { recursive: true });
@@ -410,12 +435,7 @@ export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promi
     if (inv.hosts.some((h) => h.name === name)) continue;
     const profile = loadProfile(profileDir);
     const folder = join(dir, "hosts", name);
-    rmSync(folder, { recursive: true, force: true });
-    const port = await freePort();
-    renderHost(folder, profileDir, profile, port, client.pub);
-    const child = spawn(hostUpScript, [folder], { detached: true, stdio: ["ignore", "ignore", "ignore"] });
-    child.unref();
-    await waitForSsh(port, 15000);
+    const port = await startHost(folder, profileDir, profile, client.pub);
     inv.hosts.push({
       name, profile: profileDir, address: "127.0.0.1", port, user: "root",
       privateKeyPath: client.keyPath, passphrase: client.passphrase,
@@ -437,11 +457,15 @@ function pidsOf(folder: string): number[] {
 export function labDown(dir = defaultLabDir()): number {
   const inv = readInventory(dir);
   let stopped = 0;
-  for (const h of inv.hosts) {
-    for (const pid of pidsOf(h.folder)) {
-      try { process.kill(pid, "SIGTERM"); stopped++; } catch { /* already gone */ }
-    }
-  }
+  for (const h of inv.hosts) stopped += stopProcesses(h.folder);
   rmSync(dir, { recursive: true, force: true });
+  return stopped;
+}
+
+function stopProcesses(folder: string): number {
+  let stopped = 0;
+  for (const pid of pidsOf(folder)) {
+    try { process.kill(pid, "SIGTERM"); stopped++; } catch { /* already gone */ }
+  }
   return stopped;
 }
