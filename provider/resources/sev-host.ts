@@ -35,8 +35,8 @@ export class SevHost extends QuietDynamicResource {
   declare readonly drift: pulumi.Output<string[]>;
   /** The inputs a guest needs to reach this host (credentials stay secret). */
   readonly connection: pulumi.Output<SevHostInputs>;
-  /** The name given to the constructor (the host's SevSlotPlan is named after it). */
-  readonly resourceName: string;
+  /** Where the host's SevSlotPlan goes: beside the host, named after it (not under it: the engine protects the children of a protected resource). */
+  readonly slotPlanPlace: { name: string; parent?: pulumi.Resource };
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs = withSecrets(args, SECRET_PATHS);
@@ -48,7 +48,7 @@ export class SevHost extends QuietDynamicResource {
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
     }, "sev", "SevHost");
     this.connection = connection;
-    this.resourceName = name;
+    this.slotPlanPlace = { name: `${name}-slot-plan`, parent: opts?.parent };
     whenRegistered(this);
   }
 }

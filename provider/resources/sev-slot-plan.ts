@@ -7,14 +7,15 @@ import type { SevHost } from "./sev-host";
 const provider = delegatingProvider("sevSlotPlanProvider");
 
 /**
- * The SEV guests this program declares on one SevHost, made by the SevGuest class (one per host, a
- * child of it). Its guests wait for its registration, so the engine checks it before them: at
+ * The SEV guests this program declares on one SevHost, made by the SevGuest class (one per host,
+ * beside it). Its guests wait for its registration, so the engine checks it before them: at
  * preview they are counted together, and each guest carries only its host's URN.
  */
 export class SevSlotPlan extends QuietDynamicResource {
   declare readonly requests: pulumi.Output<PlannedGuest[]>;
 
   constructor(host: SevHost, requests: pulumi.Input<PlannedGuest[]>) {
-    super(provider, `${host.resourceName}-slot-plan`, { host: host.urn, requests }, { parent: host }, "sev", "SevSlotPlan");
+    const { name, parent } = host.slotPlanPlace;
+    super(provider, name, { host: host.urn, requests }, { parent }, "sev", "SevSlotPlan");
   }
 }

@@ -87,7 +87,8 @@ test.serial("the host's slot plan is stored once, as its own resource: guests ke
     const host = resources.find((r) => r.type.endsWith("sev:SevHost"))!;
     const plans = resources.filter((r) => r.type.endsWith("sev:SevSlotPlan"));
     t.is(plans.length, 1);
-    t.is(plans[0].parent, host.urn, "a child of its host");
+    t.is(plans[0].parent, host.parent, "beside its host");
+    t.is(plans[0].inputs.host, host.urn);
     t.true(plans[0].urn.endsWith("::rome-slot-plan"));
     t.deepEqual(plans[0].outputs.requests, [
       { name: "g1", urn: resources.find((r) => r.urn.endsWith("SevGuest::g1"))!.urn, model: "sev" },
@@ -97,6 +98,22 @@ test.serial("the host's slot plan is stored once, as its own resource: guests ke
       t.false("slotPlan" in guest.inputs || "slotPlan" in guest.outputs, `${guest.urn} keeps no slot plan`);
     }
     t.is((await s.expectNoChanges()).code, 0, "a second preview changes nothing");
+  });
+});
+
+test.serial("a protected host loses its last guest: its slot plan goes too, the host stays", async (t) => {
+  const { lab } = t.context;
+  await onSlotStack(lab, 2, [{ resource: "g1" }], async (s) => {
+    await s.setConfig("sev:protectHost", "true");
+    t.is((await s.up()).code, 0);
+    await s.setConfig("sev:guests", []);
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    const types = (JSON.parse(await s.exportState()).deployment.resources as StateResource[]).map((r) => r.type.split(":").pop());
+    t.true(types.includes("SevHost"));
+    t.false(types.includes("SevSlotPlan") || types.includes("SevGuest"), types.join(", "));
+    await s.setConfig("sev:protectHost", "false");
+    t.is((await s.up()).code, 0, "unprotected, so the stack can be destroyed");
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Slot accounting through the engine: guests on one lab host whose SEV pool is capped by config.
- * Config: sev:host, sev:maxGuests (SEV slots), sev:guests ([{ resource, name?, late? }]), sev:deleteBeforeReplace.
+ * Config: sev:host, sev:maxGuests (SEV slots), sev:guests ([{ resource, name?, late? }]), sev:deleteBeforeReplace, sev:protectHost.
  * A late guest is declared once the host is registered, after its host's slot plan was made.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -9,7 +9,7 @@ import { inventoryHost } from "../../../examples/lab-inventory";
 
 const config = new pulumi.Config("sev");
 const hostName = config.require("host");
-const host = new SevHost(hostName, { ...inventoryHost(hostName), maxGuests: { sev: config.requireNumber("maxGuests") } });
+const host = new SevHost(hostName, { ...inventoryHost(hostName), maxGuests: { sev: config.requireNumber("maxGuests") } }, { protect: config.getBoolean("protectHost") ?? false });
 const flavor = new SevFlavor("sev.tiny", { name: "sev.tiny", vcpus: 1, memory: 1024, disk: 10, extraSpecs: { "hw:mem_encryption": true } });
 
 type Declared = { resource: string; name?: string; late?: boolean };
