@@ -52,7 +52,7 @@ async function up(k: number, guests: number): Promise<void> {
   const file = join(benchDir, `no-change-${k}.json`);
   writeFileSync(file, JSON.stringify({ ...deployed, lab: f.dir }));
   console.log(`deployed: ${file} (waiting; SIGTERM ${process.pid} removes it)`);
-  await new Promise(() => undefined);
+  setInterval(() => undefined, 1 << 30); // a pending promise alone would let node exit, leaving the lab up
 }
 
 const CLK_TCK = 100;
