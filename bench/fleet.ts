@@ -141,18 +141,38 @@ function roleOf(cmdline: string): ProcessRole | null {
   return null;
 }
 
-function procRows(): { pid: number; ppid: number }[] {
-  const rows: { pid: number; ppid: number }[] = [];
+/** Clock ticks per second of /proc/PID/stat times (Linux's USER_HZ). */
+export const CLK_TCK = 100;
+
+/** Every process now: its parent and its CPU seconds so far (user + system, from /proc/PID/stat). */
+export function procRows(): { pid: number; ppid: number; cpuSeconds: number }[] {
+  const rows: { pid: number; ppid: number; cpuSeconds: number }[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      rows.push({ pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) });
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      rows.push({ pid: Number(d), ppid: Number(f[1]), cpuSeconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
     } catch {
       /* gone */
     }
   }
   return rows;
+}
+
+/** The processes among rows that descend from this one (this one not included). */
+export function descendants(rows: { pid: number; ppid: number }[]): Set<number> {
+  const mine = new Set<number>([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows)
+      if (!mine.has(r.pid) && mine.has(r.ppid)) {
+        mine.add(r.pid);
+        grew = true;
+      }
+  }
+  mine.delete(process.pid);
+  return mine;
 }
 
 /**
@@ -164,18 +184,7 @@ export function sampleRss(): { stop(): Record<ProcessRole, number> } {
   const peak: Record<ProcessRole, number> = { cli: 0, program: 0, provider: 0 };
   const seen = new Map<number, ProcessRole | null>();
   const sample = () => {
-    const rows = procRows();
-    const mine = new Set<number>([process.pid]);
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const r of rows)
-        if (!mine.has(r.pid) && mine.has(r.ppid)) {
-          mine.add(r.pid);
-          grew = true;
-        }
-    }
-    for (const pid of mine) {
-      if (pid === process.pid) continue;
+    for (const pid of descendants(procRows())) {
       try {
         if (!seen.has(pid)) seen.set(pid, roleOf(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
         const role = seen.get(pid);

@@ -15,7 +15,7 @@ import { execFile } from "child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { EngineStack } from "../../test/helpers/engine";
-import { benchDir, fmt, median, startFleet, timed } from "../fleet";
+import { benchDir, CLK_TCK, descendants, fmt, median, procRows, startFleet, timed } from "../fleet";
 
 const PROGRAM = "dist/bench/programs/fleet/index.js";
 const PRELOAD = join(__dirname, "profile-preload.js");
@@ -54,8 +54,6 @@ async function up(k: number, guests: number): Promise<void> {
   console.log(`deployed: ${file} (waiting; SIGTERM ${process.pid} removes it)`);
   setInterval(() => undefined, 1 << 30); // a pending promise alone would let node exit, leaving the lab up
 }
-
-const CLK_TCK = 100;
 
 function roleOf(cmdline: string): string {
   if (cmdline.includes("dynamic-provider")) return "provider";
@@ -100,28 +98,10 @@ function sampleCpu(labDir: string): { stop(): Promise<Record<string, number>> } 
   const lab0 = labCpu(labDir);
   const last = new Map<number, { role: string; seconds: number }>();
   const sample = () => {
-    const rows: { pid: number; ppid: number; seconds: number }[] = [];
-    for (const d of readdirSync("/proc")) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        rows.push({ pid: Number(d), ppid: Number(f[1]), seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
-      } catch {
-        /* gone */
-      }
-    }
-    const mine = new Set([process.pid]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const r of rows)
-        if (!mine.has(r.pid) && mine.has(r.ppid)) {
-          mine.add(r.pid);
-          grew = true;
-        }
-    }
+    const rows = procRows();
+    const mine = descendants(rows);
     for (const r of rows) {
-      if (!mine.has(r.pid) || r.pid === process.pid) continue;
+      if (!mine.has(r.pid)) continue;
       // Read again until known: a forked child shows its parent's command line until it execs.
       let role = last.get(r.pid)?.role;
       try {
@@ -129,7 +109,7 @@ function sampleCpu(labDir: string): { stop(): Promise<Record<string, number>> } 
       } catch {
         continue;
       }
-      last.set(r.pid, { role, seconds: r.seconds });
+      last.set(r.pid, { role, seconds: r.cpuSeconds });
     }
   };
   const timer = setInterval(sample, 50);
