@@ -31,7 +31,11 @@ export interface TestLab {
 
 export async function startLab(testFile: string, profiles: string[]): Promise<TestLab> {
   const dir = join(repoRoot, ".lab", `test-${basename(testFile, ".js")}-${process.pid}`);
-  const inventory = await labUp(profiles.map((p) => join(builtinProfiles, p)), dir);
+  // A lab that fails half-way is stopped here: the test's after hook has no lab to stop.
+  const inventory = await labUp(profiles.map((p) => join(builtinProfiles, p)), dir).catch((err: Error) => {
+    labDown(dir);
+    throw err;
+  });
   const host = (name: string) => {
     const h = inventory.hosts.find((x) => x.name === name);
     if (!h) throw new Error(`no lab host ${name}`);
