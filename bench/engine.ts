@@ -1,7 +1,8 @@
 /**
  * `pulumi preview` (and with --up: `up`, a no-change preview of the deployed stack, `destroy`) of
  * K lab hosts × G SEV guests, each paired in the same round with the same program of empty dynamic
- * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
+ * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--sev-es] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
+ * --sev-es: the guests are SEV-ES (the rome profile's pool of 450), so that more than 59 fit on a host.
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
@@ -34,9 +35,9 @@ async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Pr
   return { seconds, rss: peak, sessions: sessionsSince(f.inventory.hosts, marks) };
 }
 
-async function stackOf(f: Fleet, name: string, guests: number, empty: boolean): Promise<EngineStack> {
+async function stackOf(f: Fleet, name: string, guests: number, empty: boolean, sevEs: boolean): Promise<EngineStack> {
   const s = new EngineStack(PROGRAM, name);
-  await s.init({ "sev:inventory": f.inventoryFile, "sev:guestsPerHost": String(guests), "sev:empty": String(empty) });
+  await s.init({ "sev:inventory": f.inventoryFile, "sev:guestsPerHost": String(guests), "sev:empty": String(empty), "sev:sevEs": String(sevEs) });
   return s;
 }
 
@@ -115,8 +116,9 @@ async function main(): Promise<void> {
   const noChangeRounds = option("--no-change-rounds", 1);
   console.log(`machine: ${machine()}`);
   const f = await startFleet(k);
-  const real = await stackOf(f, "real", guests, false);
-  const empty = await stackOf(f, "empty", guests, true);
+  const sevEs = flag("--sev-es");
+  const real = await stackOf(f, "real", guests, false, sevEs);
+  const empty = await stackOf(f, "empty", guests, true, sevEs);
   const label = process.env.BENCH_LABEL ?? "";
   try {
     const previews: { us: Measured; empty: Measured }[] = [];
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
         `K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
           `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`,
       );
-      record("preview", { k, guests, rounds, label, machine: machine(), ...preview });
+      record("preview", { k, guests, ...(sevEs ? { model: "amd-sev-es" } : {}), rounds, label, machine: machine(), ...preview });
     }
     if (!flag("--up")) return;
 

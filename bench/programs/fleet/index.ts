@@ -2,7 +2,7 @@
  * The fleet of the benchmarks: every host of the lab inventory with `sev:guestsPerHost` SEV guests
  * each. With `sev:empty` true, the same resources (same names, inputs and dependencies) are empty
  * dynamic resources whose provider does nothing: the engine's own cost for this program.
- * Config: sev:inventory, sev:guestsPerHost, sev:empty.
+ * Config: sev:inventory, sev:guestsPerHost, sev:empty, sev:sevEs (SEV-ES guests: a larger pool per host).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
@@ -14,7 +14,10 @@ const config = new pulumi.Config("sev");
 const perHost = config.requireNumber("guestsPerHost");
 const empty = config.getBoolean("empty") ?? false;
 const names: string[] = JSON.parse(readFileSync(config.require("inventory"), "utf8")).hosts.map((h: { name: string }) => h.name);
-const flavorSpec: Record<string, unknown> & SevFlavorInputs = { ...FLAVOR };
+const sevEs = config.getBoolean("sevEs") ?? false;
+const flavorSpec: Record<string, unknown> & SevFlavorInputs = sevEs
+  ? { ...FLAVOR, extraSpecs: { ...FLAVOR.extraSpecs, "hw:mem_encryption_model": "amd-sev-es" } }
+  : { ...FLAVOR };
 const disk = (guest: string) => ({ path: `/var/lib/libvirt/images/${guest}.qcow2` });
 
 /** A provider that does nothing, in the program itself: what the engine costs without ours. */
