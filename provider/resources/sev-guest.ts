@@ -48,7 +48,7 @@ export class SevGuest extends QuietDynamicResource {
     // Only what a program may give: a JavaScript caller's slotPlan or deleteBeforeReplace does not override the computed ones.
     const own = Object.fromEntries(Object.entries(given).filter(([k]) => !(INTERNAL_KEYS as string[]).includes(k) && k !== "owner"));
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_GUEST_TYPE, opts?.parent) };
-    const slotPlan = planFor(host, { name: args.name ?? name, urn: owner.urn, flavor: flavor.spec, image: args.image, adopt: args.adopt });
+    const slotPlan = planFor(host, planned(name, args, owner.urn, flavor));
     const props = {
       ...own,
       slotPlan,
@@ -77,6 +77,17 @@ interface Declared {
   flavor: pulumi.Output<SevFlavorInputs>;
   image?: pulumi.Input<ImageProperties | undefined>;
   adopt?: pulumi.Input<boolean | undefined>;
+}
+
+/**
+ * A guest as its host's plan lists it. A domain name given as an output is not waited for: it may
+ * come from another guest of the host, whose registration waits for the plan. The entry then names
+ * the resource and is not taken for an adoption (its domain is not known yet); the guest's own
+ * check counts it as it is.
+ */
+function planned(name: string, args: SevGuestArgs, urn: pulumi.Output<string>, flavor: SevFlavor): Declared {
+  const known = args.name === undefined || typeof args.name === "string";
+  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined };
 }
 
 /** The guests this program declares, per host, in declaration order, and the host's URN once their plan is registered. */

@@ -40,7 +40,7 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
 });
 
 /** The slots program on rome, destroyed and removed afterwards. */
-function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string; late?: boolean }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
+function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string; late?: boolean; replicaOf?: string }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests };
   return withStack("dist/test/programs/slots/index.js", config, async (s) => {
     try {
@@ -73,6 +73,19 @@ test.serial("a guest declared after its host's slot plan was made is still count
     t.not(preview.code, 0, preview.text);
     t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
     t.deepEqual(await lab.domains("rome"), [], "preview changes nothing");
+  });
+});
+
+test.serial("a guest named after another guest's output is counted without waiting for it: preview and up end", async (t) => {
+  const { lab } = t.context;
+  await onSlotStack(lab, 1, [{ resource: "db" }, { resource: "db-2", replicaOf: "db" }], async (s) => {
+    const preview = await s.preview();
+    t.not(preview.code, 0, preview.text);
+    t.regex(preview.text, /the sev slot pool cannot hold 2 new guests: total 1 \(override\)[^\n]*Guests that do not fit: db-2\./);
+    await s.setConfig("sev:maxGuests", "2");
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    t.deepEqual(await lab.domains("rome"), ["db", "db-replica"]);
   });
 });
 
