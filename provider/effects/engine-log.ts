@@ -16,11 +16,9 @@ function engine(): EngineClient | undefined {
   const address = engineAddress();
   if (!address) return undefined;
   // Loaded only here: the rest of the effects run without the Pulumi SDK (sev-capacity).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { options: { engineAddr?: string } } } };
   const options = getStore().settings.options;
   if (!options.engineAddr) options.engineAddr = address;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).runtime.getEngine() as EngineClient | undefined;
 }
 
@@ -30,7 +28,6 @@ export async function warn(message: string, urn?: string): Promise<void> {
     process.stderr.write(`warning: ${message}\n`);
     return;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LogRequest } = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
   const request = new LogRequest().setSeverity(WARNING).setMessage(message).setUrn(urn ?? "");
   await new Promise<void>((resolve) => client.log(request, () => resolve()));

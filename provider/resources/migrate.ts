@@ -17,7 +17,7 @@ function providerMoved(olds: Record<string, unknown>, news: Record<string, unkno
 }
 
 export function migrating(impl: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
-  const diffOf = async (id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> =>
+  const diffOf = async (id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> =>
     impl.diff ? impl.diff(id, olds, news) : { changes: true };
   return {
     ...impl,
