@@ -7,10 +7,9 @@ import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
-import { DomainNow, Libvirt, defineDomain, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
+import { DomainNow, Libvirt, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
-import { withHostLock } from "../effects/lock";
 import { SshError } from "../effects/ssh";
 import { SlotCount } from "../core/parse/probe";
 import { countWith } from "../core/slots";
@@ -122,12 +121,16 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
   const { d, now, starting } = await inHostBatch(l, lockWaitOf(inputs), lockHolder(inputs, "create"), async (count) => {
     const { d, starting } = await defineUnderLock(inputs, l, probed, count);
     const now = startUnderLock ? await startIfStopped(inputs, l, d, starting) : null;
-    const fact = { name: inputs.name, uuid: d.uuid, running: now?.state === "running", model: flavorOf(inputs).model, owner: inputs.owner };
-    return { value: { d, now, starting }, count: countWith(count, fact) };
+    return { value: { d, now, starting }, count: withDefined(count, inputs, d.uuid, now?.state === "running") };
   });
   const started = now ?? (await startIfStopped(inputs, l, d, starting));
   const injected = await deliverLaunchSecret(inputs, l, d.uuid);
   return outputsOf(inputs, d.uuid, d.xml, injected ? await startAndRead(l, d.uuid, "no") : started, injected)!;
+}
+
+/** The lock hold's count with a domain this hold defined: the next job of the hold is judged against it. */
+function withDefined(count: SlotCount, inputs: SevGuestInputs, uuid: string, running: boolean): SlotCount {
+  return countWith(count, { name: inputs.name, uuid, running, model: flavorOf(inputs).model, owner: inputs.owner });
 }
 
 /** What define left, and its start and read going on in the same channel (the lock need not wait for it). */
@@ -245,21 +248,24 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
 
 /**
  * Redefines the domain in place (same UUID); a running guest picks the change up at its next boot.
- * Under the host lock the slots are judged again: a new model may need a slot in another pool.
+ * Like a create: the run's probe of the host, and under the host lock (shared with the creates and
+ * updates that wait for it together) the slots judged again against a fresh count, since a new
+ * model may need a slot in another pool; then one channel defines, starts if stopped and reads.
  */
 export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): Promise<SevGuestOutputs> {
-  const flavor = flavorOf(news);
   const l = libvirtOf(news.host);
-  const xml = await withHostLock(l.target, lockWaitOf(news), lockHolder(news, "update"), async () => {
-    const host = await inspect(news.host);
-    assertReady(news.host, host);
+  const probed = await inspectRecent(news.host);
+  assertReady(news.host, probed);
+  const { xml, starting } = await inHostBatch(l, lockWaitOf(news), lockHolder(news, "update"), async (count) => {
+    const host = countedNow(news, probed, count);
     const full = createVerdict(news, host);
     if (full) throw new Error(full);
-    const rendered = render(news, flavor, host, olds.uuid);
-    await defineDomain(l, rendered);
-    return rendered;
+    const rendered = render(news, flavorOf(news), host, olds.uuid);
+    const { started } = await defineThenStart(news, l, rendered, olds.uuid);
+    const wasRunning = count.sevDomains.find((d) => d.uuid === olds.uuid)?.running ?? false;
+    return { value: { xml: rendered, starting: started }, count: withDefined(count, news, olds.uuid, wasRunning) };
   });
-  const now = await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" });
+  const now = await startIfStopped(news, l, { uuid: olds.uuid, xml, how: "updated" }, starting);
   // A new launch takes the secret again; within a launch it goes in once (a guest paused later has run).
   const again = now.started || !olds.launchSecretInjected;
   const delivered = again ? await deliverLaunchSecret(news, l, olds.uuid) : false;
