@@ -134,7 +134,7 @@ export function sessionsSince(hosts: LabHost[], marks: number[]): Sessions {
 
 export type ProcessRole = "cli" | "program" | "provider";
 
-function roleOf(cmdline: string): ProcessRole | null {
+export function roleOf(cmdline: string): ProcessRole | null {
   if (cmdline.includes("dynamic-provider")) return "provider";
   if (/@pulumi\/pulumi\/cmd\/run|[/\\]cmd[/\\]run[/\\]?\b/.test(cmdline) && !cmdline.includes("language")) return "program";
   if (/(^|\/)pulumi\0/.test(cmdline)) return "cli";
@@ -144,15 +144,27 @@ function roleOf(cmdline: string): ProcessRole | null {
 /** Clock ticks per second of /proc/PID/stat times (Linux's USER_HZ). */
 export const CLK_TCK = 100;
 
-/** Every process now: its parent and its CPU seconds so far (user + system, from /proc/PID/stat). */
-export function procRows(): { pid: number; ppid: number; cpuSeconds: number }[] {
-  const rows: { pid: number; ppid: number; cpuSeconds: number }[] = [];
+/** A process now: its parent, its CPU seconds so far and those of the children it reaped (user + system, from /proc/PID/stat). */
+export interface ProcRow {
+  pid: number;
+  ppid: number;
+  cpuSeconds: number;
+  reapedCpuSeconds: number;
+}
+
+export function procRows(): ProcRow[] {
+  const rows: ProcRow[] = [];
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      rows.push({ pid: Number(d), ppid: Number(f[1]), cpuSeconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+      rows.push({
+        pid: Number(d),
+        ppid: Number(f[1]),
+        cpuSeconds: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+        reapedCpuSeconds: (Number(f[13]) + Number(f[14])) / CLK_TCK,
+      });
     } catch {
       /* gone */
     }

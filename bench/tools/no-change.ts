@@ -12,10 +12,10 @@
  *                                                           the CLI by its own --profiling (DIR/{empty,real}/cli.PID.cpu: go tool pprof)
  */
 import { execFile } from "child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { EngineStack } from "../../test/helpers/engine";
-import { benchDir, CLK_TCK, descendants, fmt, median, procRows, startFleet, timed } from "../fleet";
+import { benchDir, CLK_TCK, descendants, fmt, median, procRows, roleOf, startFleet, timed } from "../fleet";
 
 const PROGRAM = "dist/bench/programs/fleet/index.js";
 const PRELOAD = join(__dirname, "profile-preload.js");
@@ -55,12 +55,9 @@ async function up(k: number, guests: number): Promise<void> {
   setInterval(() => undefined, 1 << 30); // a pending promise alone would let node exit, leaving the lab up
 }
 
-function roleOf(cmdline: string): string {
-  if (cmdline.includes("dynamic-provider")) return "provider";
-  if (/[/\\]cmd[/\\]run/.test(cmdline)) return "program";
-  if (cmdline.includes("pulumi-language-nodejs")) return "language host";
-  if (/(^|\/)pulumi\0/.test(cmdline)) return "cli";
-  return "other";
+/** fleet.ts's roles, and the two more processes a run has. */
+function roleIn(cmdline: string): string {
+  return roleOf(cmdline) ?? (cmdline.includes("pulumi-language-nodejs") ? "language host" : "other");
 }
 
 /**
@@ -69,13 +66,9 @@ function roleOf(cmdline: string): string {
  */
 function labCpu(labDir: string): number {
   let seconds = 0;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
+  for (const r of procRows()) {
     try {
-      if (!readFileSync(`/proc/${d}/cmdline`, "utf8").includes(labDir)) continue;
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      seconds += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
+      if (readFileSync(`/proc/${r.pid}/cmdline`, "utf8").includes(labDir)) seconds += r.cpuSeconds + r.reapedCpuSeconds;
     } catch {
       /* gone */
     }
@@ -105,7 +98,7 @@ function sampleCpu(labDir: string): { stop(): Promise<Record<string, number>> } 
       // Read again until known: a forked child shows its parent's command line until it execs.
       let role = last.get(r.pid)?.role;
       try {
-        if (!role || role === "other") role = roleOf(readFileSync(`/proc/${r.pid}/cmdline`, "utf8"));
+        if (!role || role === "other") role = roleIn(readFileSync(`/proc/${r.pid}/cmdline`, "utf8"));
       } catch {
         continue;
       }
