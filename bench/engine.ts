@@ -11,12 +11,10 @@ import { closeAll, exec } from "../provider/effects/ssh";
 import { libvirtOf, render, uuidOf } from "../provider/guest/operations";
 import { flavorOf } from "../provider/guest/flavor";
 import { inspect } from "../provider/host/operations";
-import { SevHostInputs } from "../provider/generated/sev-host";
 import { SevGuestInputs } from "../provider/generated/sev-guest";
 import { FLAVOR } from "./programs/fleet/flavor";
-import { readFileSync } from "fs";
-import { LabHost } from "../lab/lab";
-import { Fleet, fmt, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
+import { LabHost, labImage } from "../lab/lab";
+import { Fleet, fmt, hostInputsOf, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
 
 const PROGRAM = "dist/bench/programs/fleet/index.js";
 
@@ -50,14 +48,7 @@ const sessionText = (m: Measured, perHost: number) =>
  * same SEV domain XML the provider renders (the lab's simulated start counts the SEV pool).
  */
 async function defineStartSequence(h: LabHost, guests: number): Promise<{ run(): Promise<void>; undo(): Promise<void> }> {
-  const host: SevHostInputs = {
-    address: h.address,
-    port: h.port,
-    user: h.user,
-    privateKey: readFileSync(h.privateKeyPath, "utf8"),
-    privateKeyPassphrase: h.passphrase,
-    hostKeyFingerprint: h.hostKeyFingerprint,
-  };
+  const host = hostInputsOf(h);
   const l = libvirtOf(host);
   const inspection = await inspect(host); // the connection is made before the clock starts
   const guest = (i: number): SevGuestInputs => ({
@@ -116,6 +107,10 @@ async function main(): Promise<void> {
   const noChangeRounds = option("--no-change-rounds", 1);
   console.log(`machine: ${machine()}`);
   const f = await startFleet(k);
+  // A QEMU-driver host opens its guests' disks: the program's and the floor's, on every host.
+  for (const h of f.inventory.hosts) {
+    for (let g = 0; g < guests; g++) for (const name of [`${h.name}-g${g}`, `floor-${g}`]) labImage(h, `${name}.qcow2`);
+  }
   const sevEs = flag("--sev-es");
   const real = await stackOf(f, "real", guests, false, sevEs);
   const empty = await stackOf(f, "empty", guests, true, sevEs);

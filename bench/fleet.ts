@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync
 import { cpus, totalmem } from "os";
 import { join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../lab/lab";
+import { SevHostInputs } from "../provider/generated/sev-host";
 
 export const benchDir = join(repoRoot, ".lab", "bench");
 export const resultsDir = join(repoRoot, "bench", "results");
@@ -20,6 +21,12 @@ export interface Fleet {
   plainKey: string;
   knownHosts: string;
   stop(): void;
+}
+
+/** A lab host as SevHost's inputs (its passphrase-protected key). */
+export function hostInputsOf(h: LabHost): SevHostInputs {
+  const privateKey = readFileSync(h.privateKeyPath, "utf8");
+  return { address: h.address, port: h.port, user: h.user, privateKey, privateKeyPassphrase: h.passphrase, hostKeyFingerprint: h.hostKeyFingerprint };
 }
 
 /** K lab hosts named h000, h001…, each a copy of the rome profile. */

@@ -1,6 +1,6 @@
-/** npm run lab -- up [--profile PATH]... | down | status */
+/** npm run lab -- up [--profile PATH]... | down | status | image HOST PATH [raw|qcow2] */
 import { join } from "path";
-import { defaultLabDir, labDown, labUp, listBuiltinProfiles, readInventory, Inventory } from "./lab";
+import { defaultLabDir, labDown, labImage, labUp, listBuiltinProfiles, readInventory, Inventory } from "./lab";
 
 function table(inv: Inventory): string {
   const rows = inv.hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.user, h.privateKeyPath, h.hostKeyFingerprint]);
@@ -23,10 +23,15 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\ninventory: ${join(dir, "inventory.json")} (key passphrase in ${join(dir, "client_key.passphrase")})`);
   } else if (cmd === "down") {
     console.log(`lab down: stopped ${labDown(dir)} processes, removed ${dir}`);
+  } else if (cmd === "image") {
+    const [hostName, path, format = "qcow2"] = rest;
+    const host = readInventory(dir).hosts.find((h) => h.name === hostName);
+    if (!host || !path || (format !== "qcow2" && format !== "raw")) throw new Error("usage: lab image HOST PATH [raw|qcow2] (HOST: a running lab host)");
+    console.log(labImage(host, path, format));
   } else if (cmd === "status") {
     console.log(table(readInventory(dir)));
   } else {
-    throw new Error("usage: npm run lab -- up [--profile PATH]... | down | status");
+    throw new Error("usage: npm run lab -- up [--profile PATH]... | down | status | image HOST PATH [raw|qcow2]");
   }
 }
 

@@ -1,25 +1,29 @@
 /**
  * The embedded lab: simulated SEV hypervisors on this machine. Each host is a real OpenSSH server
  * on its own loopback port, in a mount namespace where the profile's facts sit over the real paths,
- * with a real libvirtd (test driver) of the lab's own libvirt 11 (lab/libvirt.ts), which knows
- * SEV-SNP. Only what this machine cannot have is simulated, by shims on the lab host's PATH:
- * `virsh domcapabilities`/`virsh version` (the test driver has neither), `systemctl` (no systemd
- * here) and `qemu-system-x86_64 --version`.
+ * with a real libvirtd of the lab's own libvirt 11.3 (lab/libvirt.ts). A profile that libvirt 11.3
+ * can represent runs its QEMU driver (lab/qemu-host.ts: libvirt computes domain capabilities,
+ * validates, builds the QEMU command line and starts guests, with a fake QEMU at the edge); the
+ * older ones run its test driver, behind shims for what that driver lacks (domcapabilities,
+ * nodesevinfo, launch security, a paused start). Shims on every host's PATH: `systemctl` (no
+ * systemd here), `dmesg`, `virsh version` where the profile's libvirt is not 11.3.
  */
 import { execFileSync, spawn } from "child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, copyFileSync } from "fs";
 import { createServer, connect } from "net";
-import { basename, join, resolve } from "path";
+import { basename, dirname, join, resolve } from "path";
 import { LabProfile } from "../provider/generated/lab-profile";
 import { formatProblems, schemaChecker } from "../provider/core/validate";
-import { MODEL_LIST, PoolKey } from "../provider/core/models";
+import { MODEL_LIST } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
-import { labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
+import { LAB_LIBVIRT_VERSION, labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
+import { driverOf, fakeQemuConfig, fakeQemuShim, labEdge, MISC_NAME, passwdAndGroup, QEMU_CONF, repliesFile, sevAsids, sq } from "./qemu-host";
 
 export { repoRoot };
 export const builtinProfiles = join(repoRoot, "lab", "profiles");
 const hostUpScript = join(repoRoot, "lab", "host-up.sh");
 const LAB_SOCKET = "/run/libvirt/libvirt-sock";
+const QEMU_FIRMWARE = "/usr/share/qemu/firmware";
 
 export interface LabHost {
   name: string;
@@ -49,10 +53,15 @@ export function loadProfile(folder: string): LabProfile {
   if (!existsSync(file)) throw new Error(`lab profile ${folder}: no profile.json (see lab/profiles/README.md)`);
   const result = checkProfile(JSON.parse(readFileSync(file, "utf8")));
   if (!result.ok) throw new Error(formatProblems(`lab profile ${file}`, result.problems));
-  if (!existsSync(join(folder, result.value.domcapabilities))) {
-    throw new Error(`lab profile ${file}: domcapabilities file ${result.value.domcapabilities} not found beside it`);
+  const p = result.value;
+  if ((p.domcapabilities === undefined) === (p.qemuDriver === undefined)) {
+    throw new Error(`lab profile ${file}: needs exactly one of domcapabilities (a test-driver host) and qemuDriver (a QEMU-driver host)`);
   }
-  return result.value;
+  if (p.domcapabilities !== undefined && !existsSync(join(folder, p.domcapabilities))) {
+    throw new Error(`lab profile ${file}: domcapabilities file ${p.domcapabilities} not found beside it`);
+  }
+  if (p.qemuDriver) repliesFile(folder, p);
+  return p;
 }
 
 export function listBuiltinProfiles(): string[] {
@@ -76,12 +85,6 @@ function write(file: string, text: string, mode?: number): void {
   if (mode) chmodSync(file, mode);
 }
 
-function sq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The misc cgroup's name of each ASID pool (misc.capacity: "sev 509", "sev_es 0"). */
-const MISC_NAME: Record<PoolKey, string> = { sev: "sev", sevEs: "sev_es" };
 
 /**
  * Shell that prints the misc pool of a launchSecurity type ($1) and policy ($2), from the model
@@ -101,6 +104,41 @@ function poolCases(): string {
   }
   lines.push("  esac");
   return lines.join("\n");
+}
+
+/**
+ * Shell shared by both virsh shims: drops the connection options (the shim knows its daemon) and
+ * applies the faults a test injects (folder faults/): a dumpxml that fails for the domains listed,
+ * also inside a batch ("cmd; cmd; …", as the probe reads every domain), and a slow start.
+ */
+function connectionAndFaults(host: string): string {
+  return `while [ $# -gt 0 ]; do
+  case $1 in
+    -c|--connect) shift 2 ;;
+    --connect=*|-q|--quiet|-r|--readonly) shift ;;
+    *) break ;;
+  esac
+done
+faults=${sq(join(host, "faults"))}
+case $1 in *";"*)
+  if [ -f "$faults/dumpxml-fails" ]; then
+    batch=$1
+    while read -r d; do
+      [ -n "$d" ] && batch=$(printf '%s' "$batch" | sed "s/dumpxml $d;/dumpxml lab-fault-unreadable;/g")
+    done < "$faults/dumpxml-fails"
+    set -- "$batch"
+  fi ;;
+esac
+case $1 in
+  dumpxml)
+    for a in "$@"; do
+      if [ -f "$faults/dumpxml-fails" ] && grep -qxF -- "$a" "$faults/dumpxml-fails"; then
+        echo "error: internal error: cannot read the configuration of domain '$a' (lab fault)" >&2; exit 1
+      fi
+    done ;;
+  start) [ -f "$faults/start-delay" ] && sleep "$(cat "$faults/start-delay")" ;;
+esac
+`;
 }
 
 const virshShim = (host: string, libvirtRoot: string) => `#!/bin/sh
@@ -172,33 +210,8 @@ set_launch_sec_state() {
   printf '%s header=%s secret=%s set-address=%s\\n' "$(uuid_of "$dom")" "$(cat "$hdr")" "$(cat "$secret")" "$addr" \
     >> ${sq(join(host, "state", "launch-secrets.log"))}
 }
-while [ $# -gt 0 ]; do
-  case $1 in
-    -c|--connect) shift 2 ;;
-    --connect=*|-q|--quiet|-r|--readonly) shift ;;
-    *) break ;;
-  esac
-done
-# Faults a test injects (folder faults/): a dumpxml that fails for the domains listed, a slow start.
-faults=${sq(join(host, "faults"))}
-# A batch ("cmd; cmd; …", as the probe reads every domain): a dumpxml the fault names fails there too.
-case $1 in *";"*)
-  if [ -f "$faults/dumpxml-fails" ]; then
-    batch=$1
-    while read -r d; do
-      [ -n "$d" ] && batch=$(printf '%s' "$batch" | sed "s/dumpxml $d;/dumpxml lab-fault-unreadable;/g")
-    done < "$faults/dumpxml-fails"
-    set -- "$batch"
-  fi ;;
-esac
-case $1 in
+${connectionAndFaults(host)}case $1 in
   domcapabilities) exec cat ${sq(join(host, "root", "domcapabilities.xml"))} ;;
-  dumpxml)
-    for a in "$@"; do
-      if [ -f "$faults/dumpxml-fails" ] && grep -qxF -- "$a" "$faults/dumpxml-fails"; then
-        echo "error: internal error: cannot read the configuration of domain '$a' (lab fault)" >&2; exit 1
-      fi
-    done ;;
   nodesevinfo)
     [ -f ${sq(join(host, "root", "nodesevinfo"))} ] && exec cat ${sq(join(host, "root", "nodesevinfo"))}
     echo "error: Unable to get host SEV information" >&2
@@ -211,7 +224,6 @@ case $1 in
     [ "$2" = --daemon ] && printf 'Running against daemon: %s\\n' "$LIBVIRT"
     exit 0 ;;
   start)
-    [ -f "$faults/start-delay" ] && sleep "$(cat "$faults/start-delay")"
     # Simulated SEV hardware: QEMU fails to start a guest whose ASID pool (misc.capacity) is full.
     dom=$(for a in "$@"; do case $a in start|--*) ;; *) echo "$a" ;; esac; done | tail -n 1)
     pool=$({ echo @@dom; real dumpxml "$dom" 2>/dev/null; } | params | { read -r t p; pool_of "$t" "$p"; })
@@ -236,6 +248,23 @@ case $1 in
     shift; set -- undefine $(for a in "$@"; do [ "$a" = --nvram ] || echo "$a"; done) ;;
 esac
 exec "$VIRSH" -c 'test+unix:///default?socket=${LAB_SOCKET}' "$@"
+`;
+
+/**
+ * virsh on a QEMU-driver host: the lab's own virsh talking to the host's libvirtd, which answers
+ * everything itself. Only `virsh version` is rewritten where the profile's libvirt is not the
+ * lab's (the QEMU version is the fake QEMU's, from the profile).
+ */
+const qemuVirshShim = (host: string, libvirtRoot: string, p: LabProfile) => `#!/bin/sh
+# Lab shim, never on a real host: the lab's virsh with this host's libvirtd (QEMU driver).
+export LD_LIBRARY_PATH=${sq(labLibvirtLibs(libvirtRoot))}
+VIRSH=${sq(join(libvirtRoot, "usr", "bin", "virsh"))}
+real() { "$VIRSH" -c qemu:///system "$@"; }
+${connectionAndFaults(host)}${
+  p.libvirtVersion === LAB_LIBVIRT_VERSION
+    ? ""
+    : `[ "$1" = version ] && { real "$@" | sed '/^Running hypervisor/!s/${LAB_LIBVIRT_VERSION.replace(/\./g, "\\.")}/${p.libvirtVersion}/'; exit 0; }\n`
+}exec "$VIRSH" -c qemu:///system "$@"
 `;
 
 const qemuShim = (host: string) => `#!/bin/sh
@@ -307,7 +336,7 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(root, "cmdline"), p.cmdline + "\n");
   write(join(root, "osrelease"), p.kernelRelease + "\n");
   const sockets = Array.from({ length: p.sockets ?? 1 }, (_, n) => n);
-  write(join(root, "cpuinfo"), sockets.map((n) => `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\n\n`).join(""));
+  write(join(root, "cpuinfo"), sockets.map((n) => `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\naddress sizes\t: 48 bits physical, 48 bits virtual\n\n`).join(""));
   write(join(root, "smt-active"), `${(p.smtActive ?? true) ? 1 : 0}\n`);
   write(join(root, "meminfo"), `MemTotal:       ${p.memTotalKiB} kB\nMemFree:        ${Math.floor(p.memTotalKiB / 2)} kB\n`);
   if (p.kvmAmd) {
@@ -323,18 +352,15 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   const nodes: Record<string, string> = { sev: "10 124", kvm: "10 232" };
   const modes: Record<string, string> = { sev: p.devSevMode ?? "0600", kvm: "0660" };
   write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]} ${modes[d]}\n`).join(""));
-  copyFileSync(join(profileDir, p.domcapabilities), join(root, "domcapabilities.xml"));
   const fw = p.sevPlatform?.firmware;
   write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);
-  if (p.sevPlatform) write(join(root, "nodesevinfo"), nodeSevInfo(p.sevPlatform));
   const libvirtRoot = labLibvirtRoot();
-  write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\n`);
-  write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
-  write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
+  if (driverOf(p) === "qemu") renderQemuDriver(folder, profileDir, p, libvirtRoot);
+  else renderTestDriver(folder, profileDir, p, libvirtRoot);
   write(join(root, "bin", "dmesg"), dmesgShim(p), 0o755);
   write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
-  write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\n`);
+  write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\nlog_outputs = "3:file:${join(folder, "run", "libvirtd.log")}"\n`);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-${basename(folder)}`, "-f", join(folder, "ssh", "host_key")]);
   // Read by sshd as the logging-in user, who may not be root.
   write(join(folder, "ssh", "authorized_keys"), clientPub, 0o644);
@@ -345,6 +371,38 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
     // MaxSessions as OpenSSH ships it: the provider must fit a default server.
     `PidFile ${join(folder, "run", "sshd.pid")}`, "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 10", "",
   ].join("\n"));
+}
+
+/** A test-driver host: domain capabilities, SEV platform and launch answered by the virsh shim. */
+function renderTestDriver(folder: string, profileDir: string, p: LabProfile, libvirtRoot: string): void {
+  const root = join(folder, "root");
+  copyFileSync(join(profileDir, p.domcapabilities!), join(root, "domcapabilities.xml"));
+  if (p.sevPlatform) write(join(root, "nodesevinfo"), nodeSevInfo(p.sevPlatform));
+  write(join(folder, "libvirt.env"), `LIBVIRT_ROOT=${sq(libvirtRoot)}\nLAB_DRIVER=test\n`);
+  write(join(root, "bin", "virsh"), virshShim(folder, libvirtRoot), 0o755);
+  write(join(root, "bin", "qemu-system-x86_64"), qemuShim(folder), 0o755);
+}
+
+/** A QEMU-driver host: its own qemu.conf, images folder, users, and the fake QEMU as its emulator. */
+function renderQemuDriver(folder: string, profileDir: string, p: LabProfile, libvirtRoot: string): void {
+  const root = join(folder, "root");
+  const edge = labEdge();
+  for (const d of ["images", "etc-libvirt/qemu", "etc"]) mkdirSync(join(folder, d), { recursive: true });
+  write(join(folder, "etc-libvirt", "qemu.conf"), QEMU_CONF);
+  const users = passwdAndGroup();
+  write(join(folder, "etc", "passwd"), users.passwd);
+  write(join(folder, "etc", "group"), users.group);
+  write(join(folder, "qemu.json"), JSON.stringify(fakeQemuConfig(folder, repliesFile(profileDir, p), p), null, 2) + "\n");
+  // The machine's firmware descriptors (Debian's OVMF), and the ones the profile's host has besides.
+  mkdirSync(join(folder, "firmware"));
+  for (const f of existsSync(QEMU_FIRMWARE) ? readdirSync(QEMU_FIRMWARE) : []) copyFileSync(join(QEMU_FIRMWARE, f), join(folder, "firmware", f));
+  for (const [f, descriptor] of Object.entries(p.qemuDriver?.firmwareDescriptors ?? {})) write(join(folder, "firmware", f), JSON.stringify(descriptor, null, 2) + "\n");
+  write(join(folder, "libvirt.env"), [
+    `LIBVIRT_ROOT=${sq(libvirtRoot)}`, "LAB_DRIVER=qemu", `LAB_PRELOAD=${sq(edge.preload)}`, `LAB_REAPER=${sq(edge.reaper)}`,
+    `LAB_SEV_ASIDS=${sq(sevAsids(p))}`, "",
+  ].join("\n"));
+  write(join(root, "bin", "virsh"), qemuVirshShim(folder, libvirtRoot, p), 0o755);
+  write(join(root, "bin", "qemu-system-x86_64"), fakeQemuShim(join(folder, "qemu.json")), 0o755);
 }
 
 function fingerprintOf(pubFile: string): string {
@@ -445,6 +503,25 @@ export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promi
     saveInventory(dir, inv);
   }
   return inv;
+}
+
+/** Where a lab host keeps the files its guests see under /var/lib/libvirt/images. */
+export const LAB_IMAGES = "/var/lib/libvirt/images";
+
+/**
+ * Puts a disk image on a lab host (a QEMU-driver host opens its guests' disks, as a real one does):
+ * an empty image of the format at `path` under /var/lib/libvirt/images, unless a file is there already.
+ * Returns the path as the host sees it.
+ */
+export function labImage(host: LabHost, path: string, format: "qcow2" | "raw" = "qcow2", size = "1G"): string {
+  const inHost = path.startsWith("/") ? path : `${LAB_IMAGES}/${path}`;
+  if (!inHost.startsWith(`${LAB_IMAGES}/`) || inHost.split("/").includes("..")) {
+    throw new Error(`lab image ${path}: lab hosts keep images under ${LAB_IMAGES}/`);
+  }
+  const file = join(host.folder, "images", inHost.slice(LAB_IMAGES.length + 1));
+  mkdirSync(dirname(file), { recursive: true });
+  if (!existsSync(file)) execFileSync("qemu-img", ["create", "-q", "-f", format, file, size]);
+  return inHost;
 }
 
 function pidsOf(folder: string): number[] {

@@ -2,7 +2,8 @@
 # Installs the lab's libvirt (Debian bookworm-backports, the version pinned in lab/libvirt.version)
 # into a private folder, without touching the machine's own libvirt or its apt sources:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sev/libvirt-VERSION/root (usr/sbin/libvirtd, usr/bin/virsh,
-#   usr/lib/x86_64-linux-gnu/libvirt.so.0, usr/share/libvirt/schemas).
+#   usr/lib/x86_64-linux-gnu/libvirt.so.0, usr/lib/x86_64-linux-gnu/libvirt/connection-driver/
+#   libvirt_driver_qemu.so, usr/share/libvirt/schemas).
 # apt runs with a sources list and package lists of its own (bookworm-backports), only to download
 # the pinned .deb files, which are unpacked with dpkg -x. Shared libraries they need come from the
 # machine's bookworm sources (apt-get install, only when missing). Safe to run again; the last
@@ -12,17 +13,19 @@ cd "$(dirname "$0")/.."
 version=$(tr -d '[:space:]' < lab/libvirt.version)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sev/libvirt-$version"
 root="$cache/root"
-packages=(libvirt0 libvirt-common libvirt-daemon libvirt-daemon-common libvirt-clients)
+packages=(libvirt0 libvirt-common libvirt-daemon libvirt-daemon-common libvirt-clients libvirt-daemon-driver-qemu)
 log() { printf 'install-libvirt: %s\n' "$*" >&2; }
 
-if [ -x "$root/usr/sbin/libvirtd" ] && [ -f "$cache/.done" ]; then
+# .done holds the package list it was made from: a longer list unpacks again.
+done_with() { [ -f "$cache/.done" ] && [ "$(cat "$cache/.done")" = "${packages[*]}" ]; }
+if [ -x "$root/usr/sbin/libvirtd" ] && done_with; then
   echo "$root"
   exit 0
 fi
 mkdir -p "$cache"
 exec 9>"$cache.lock"
 flock 9
-if [ -f "$cache/.done" ]; then echo "$root"; exit 0; fi
+if done_with; then echo "$root"; exit 0; fi
 
 apt_dir="$cache/apt"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$cache/debs"
@@ -50,10 +53,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing libraries the lab's libvirt needs: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
-if LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu" ldd "$root/usr/sbin/libvirtd" "$root/usr/bin/virsh" | grep 'not found' >&2; then
+if LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu" ldd "$root/usr/sbin/libvirtd" "$root/usr/bin/virsh" \
+  "$root/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so" | grep 'not found' >&2; then
   log "error: the lab's libvirt misses shared libraries (above)"
   exit 1
 fi
-touch "$cache/.done"
+echo "${packages[*]}" > "$cache/.done"
 log "libvirt $version in $root"
 echo "$root"

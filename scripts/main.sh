@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/prepare.sh
 node dist/lab/cli.js up
+# The quickstart's guests boot from disks that are on the host: empty images here.
+for g in web-1 web-2; do node dist/lab/cli.js image rome "/var/lib/libvirt/images/$g.qcow2" >/dev/null; done
 
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-pulumi-sev-lab}"

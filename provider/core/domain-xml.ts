@@ -155,11 +155,24 @@ function osNode(i: DomainXmlInput): Node {
   }
   const code = i.loader ?? (selectLoader(i.host.loaders) as string);
   const nvramDir = (i.nvramDir ?? DEFAULT_NVRAM_DIR).replace(/\/+$/, "");
+  const template = nvramTemplateOf(code);
+  const nvram = `${nvramDir}/${i.name}_VARS.fd`;
   return {
     type,
     loader: { ...attrs({ readonly: "yes", type: "pflash" }), "#text": code },
-    nvram: `${nvramDir}/${i.name}_VARS.fd`,
+    nvram: template === null ? nvram : { ...attrs({ template }), "#text": nvram },
   };
+}
+
+/**
+ * The UEFI variable store template of an OVMF code image, by the builds' naming (OVMF_CODE*.fd beside
+ * OVMF_VARS*.fd in Debian, Ubuntu, Fedora and RHEL); null for another name. Without it libvirt takes
+ * the template from a firmware descriptor that matches the loader and the guest, and Debian's list
+ * amd-sev but not amd-sev-es: an SEV-ES guest's start fails with "unable to find any master var store".
+ */
+export function nvramTemplateOf(code: string): string | null {
+  const file = code.split("/").pop() ?? "";
+  return /^OVMF_CODE/.test(file) ? code.slice(0, code.length - file.length) + file.replace(/^OVMF_CODE/, "OVMF_VARS") : null;
 }
 
 /** undefined when there is nothing to say: an SNP guest on small pages has no <memoryBacking>, as in Nova. */

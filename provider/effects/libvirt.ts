@@ -172,7 +172,7 @@ export function defineStartAndRead(l: Libvirt, xml: string, uuid: string, start:
   return { defined, started };
 }
 
-/** Stops (ACPI shutdown, then a hard stop after waitSeconds) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */
+/** Stops (ACPI shutdown, then a hard stop after waitSeconds; at once when libvirt refuses the shutdown) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */
 const STOP_AND_UNDEFINE = `uri=$1; id=$2; wait=$3
 v() { virsh -c "$uri" "$@"; }
 if ! state=$(v domstate "$id" 2>&1); then
@@ -181,9 +181,11 @@ if ! state=$(v domstate "$id" 2>&1); then
 fi
 state=$(printf '%s\n' "$state" | head -n 1)
 if [ "$state" != "shut off" ]; then
-  v shutdown "$id" >/dev/null 2>&1
-  i=0
-  while [ "$i" -lt "$wait" ] && [ "$(v domstate "$id" 2>/dev/null | head -n 1)" != "shut off" ]; do sleep 1; i=$((i + 1)); done
+  # libvirt refuses to shut down a paused guest ("domain is not running"): no wait for what cannot come.
+  if v shutdown "$id" >/dev/null 2>&1; then
+    i=0
+    while [ "$i" -lt "$wait" ] && [ "$(v domstate "$id" 2>/dev/null | head -n 1)" != "shut off" ]; do sleep 1; i=$((i + 1)); done
+  fi
   [ "$(v domstate "$id" 2>/dev/null | head -n 1)" = "shut off" ] || v destroy "$id" >/dev/null || exit 1
 fi
 v undefine --nvram "$id" >/dev/null`;

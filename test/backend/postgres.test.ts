@@ -54,6 +54,7 @@ test.serial("two checkouts at different paths share one stack through PostgreSQL
   const { lab, pg, tarball } = t.context;
   const h = lab.host("rome");
   const privateKey = readFileSync(h.privateKeyPath, "utf8");
+  lab.images("rome", ["app-1"]);
   const [dirA, dirB] = await Promise.all([installProject(tarball, "sev-infra-a-"), installProject(tarball, "sev-infra-b-")]);
   t.not(dirA, dirB);
   // The team's passphrase: every checkout sets the same PULUMI_CONFIG_PASSPHRASE.
@@ -123,6 +124,7 @@ test.serial("two checkouts at different paths share one stack through PostgreSQL
 test.serial("two stacks in the PostgreSQL backend racing for the last slot on one host: exactly one wins", async (t) => {
   const { lab, pg } = t.context;
   const passphrase = randomBytes(12).toString("hex");
+  lab.images("rome", ["race-a", "race-b"]);
   const stacks = ["race-a", "race-b"].map((name) => new EngineStack("dist/test/programs/slots/index.js", name, { backendUrl: pg.backendUrl, passphrase }));
   try {
     // One after the other: the first use of an empty database creates the backend's table, and two

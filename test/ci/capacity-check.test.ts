@@ -160,6 +160,7 @@ test("usage errors: exit 2 and no report; a stack name is never run as shell", a
 
 test.serial("a ready host with room: the workflow's step passes, the report lists the host; after up, its guest counts as this stack's", async (t) => {
   const { lab, project, scratch } = t.context;
+  lab.images("rome", ["app-1"]);
   await onStack(t, "ready", "rome", {}, async (s) => {
     // The workflow's step, as GitHub Actions runs it (bash -eo pipefail on the step's text), with its job's variables.
     const wf = workflow();

@@ -8,6 +8,7 @@ import {
   GuestNetwork,
   machineFor,
   renderDomainXml,
+  nvramTemplateOf,
   selectLoader,
   stableMac,
   stableUuid,
@@ -296,6 +297,14 @@ test("SNP boots stateless firmware: <os firmware='efi'> with <loader stateless='
   t.is(child(explicit, "loader").text, "/usr/share/edk2/ovmf/OVMF.amdsev.fd");
 });
 
+test("the variable store template pairs with the code image by the OVMF builds' naming, or is left to libvirt", (t) => {
+  t.is(nvramTemplateOf("/usr/share/OVMF/OVMF_CODE_4M.fd"), "/usr/share/OVMF/OVMF_VARS_4M.fd");
+  t.is(nvramTemplateOf("/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd"), "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd");
+  t.is(nvramTemplateOf("/srv/firmware/my-uefi.fd"), null);
+  const os = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { name: "db-1", loader: "/srv/firmware/my-uefi.fd" }))), "os");
+  t.deepEqual(child(os, "nvram").attrs, {}, "no guessed template for a code image of another name");
+});
+
 // --- firmware, machine, launch security from the host -----------------------------------------------
 
 test("the loader is the host's OVMF_CODE image without Secure Boot, read-only pflash, with per-guest NVRAM", (t) => {
@@ -304,6 +313,7 @@ test("the loader is the host's OVMF_CODE image without Secure Boot, read-only pf
   t.is(loader.text, "/usr/share/edk2/ovmf/OVMF_CODE.fd");
   t.deepEqual(loader.attrs, { readonly: "yes", type: "pflash" });
   t.is(child(os, "nvram").text, "/var/lib/libvirt/qemu/nvram/db-1_VARS.fd");
+  t.deepEqual(child(os, "nvram").attrs, { template: "/usr/share/edk2/ovmf/OVMF_VARS.fd" }, "the code image's own variable store template");
   const custom = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { name: "db-1", nvramDir: "/srv/nvram/" }))), "os");
   t.is(child(custom, "nvram").text, "/srv/nvram/db-1_VARS.fd");
 });

@@ -46,7 +46,7 @@ async function defineForeign(lab: TestLab, name: string, shape: Shape): Promise<
     flavor: resolveFlavor({ name: "hand-made", vcpus: shape.vcpus, memory: shape.memoryMiB, disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
     host: domcapsFromXml(await lab.sh("rome", ["virsh", "domcapabilities"])),
     libvirtVersion: JSON.parse(readFileSync(join(builtinProfiles, "rome", "profile.json"), "utf8")).libvirtVersion,
-    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
+    bootDisk: { path: lab.image("rome", `${name}.qcow2`), format: "qcow2" },
     owner: { project: "-", stack: "-", urn: "-" },
   }).replace(/<metadata>[\s\S]*?<\/metadata>/, "");
   if (!shape.sev) xml = xml.replace(/<launchSecurity[\s\S]*?<\/launchSecurity>/, "");
@@ -122,6 +122,6 @@ test.serial("a non-matching domain is refused with one error listing every diffe
   t.deepEqual({ big: await dump("legacy-big"), plain: await dump("legacy-plain") }, before, "nothing changed on the host");
   for (const name of ["legacy-big", "legacy-plain"]) {
     await lab.sh("rome", ["virsh", "destroy", name]);
-    await lab.sh("rome", ["virsh", "undefine", name]);
+    await lab.sh("rome", ["virsh", "undefine", "--nvram", name]);
   }
 });

@@ -14,6 +14,7 @@ test.after.always((t) => t.context.lab?.stop());
 
 test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefine, repair, destroy", async (t) => {
   const { lab } = t.context;
+  lab.images("rome", ["web-1", "web-2"]);
   await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const preview = await s.preview();
     t.is(preview.code, 0, preview.text);
@@ -32,7 +33,7 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     t.is((await s.expectNoChanges()).code, 0, "a second run is a no-op");
 
     await lab.sh("rome", ["virsh", "destroy", "web-2"]);
-    await lab.sh("rome", ["virsh", "undefine", "web-2"]);
+    await lab.sh("rome", ["virsh", "undefine", "--nvram", "web-2"]);
     const refresh = await s.refresh();
     t.is(refresh.code, 0, refresh.text);
     t.regex(refresh.text, /web-2[\s\S]*delete|deleted/);
@@ -49,6 +50,7 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
 
 test.serial("sev-es example: the guest carries the ES policy bit", async (t) => {
   const { lab } = t.context;
+  lab.image("rome", "vault-1.qcow2", "raw");
   await withStack("dist/examples/sev-es/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);

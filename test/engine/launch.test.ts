@@ -27,6 +27,7 @@ test("paused at launch, measured, given its secret on the second up, then runnin
   const plaintext = Buffer.from("owner-disk-key:7f1c2e9a44d0b3b8c6aa19e0f2d5c771");
   const launchSecret = { header: b64(Buffer.alloc(52, 0x11)), secret: b64(plaintext), setAddress: 8388608 };
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:dhCert": dhCert, "sev:session": session };
+  lab.images("rome", ["sealed-1"]);
   await withStack("dist/examples/launch-secret/index.js", config, async (s) => {
     const scan = new SecretScan(t, s);
     const run = scan.run.bind(scan);

@@ -40,6 +40,7 @@ test("the jump host's key and passphrase are secrets everywhere: state, backups,
   const keyLines = readFileSync(jump.privateKeyPath, "utf8").split("\n").filter((l) => l && !l.startsWith("-----"));
   const secrets = [...keyLines, jump.passphrase];
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:jump": "genoa", "sev:agent": "true" };
+  lab.images("rome", ["behind-jump"]);
   await withStack("dist/test/programs/jump/index.js", config, async (s) => {
     const scan = new SecretScan(t, s);
     const run = scan.run.bind(scan);

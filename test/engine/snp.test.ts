@@ -22,12 +22,18 @@ const configFor = (lab: TestLab, host: string) => ({ "sev:inventory": join(lab.d
 
 test.serial("an SNP guest is defined by libvirt 11, read back and refreshed with no drift", async (t) => {
   const { lab } = t.context;
+  lab.images("genoa-snp", ["attested-1"]);
   await withStack(PROGRAM, configFor(lab, "genoa-snp"), async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const xml = await lab.sh("genoa-snp", ["virsh", "dumpxml", "--inactive", "attested-1"]);
     t.regex(xml, /<launchSecurity type='sev-snp'[^>]*>[\s\S]*<policy>0x00030000<\/policy>/);
-    t.regex(xml, /<loader stateless='yes'\/>/);
+    t.regex(xml, /<os firmware='efi'>/);
+    t.regex(
+      xml,
+      /<loader type='rom' stateless='yes'[^>]*>\/usr\/share\/ovmf\/OVMF\.fd<\/loader>/,
+      "the SNP firmware libvirt chose from the host's descriptors, kept in the definition",
+    );
     t.notRegex(xml, /<nvram/, "stateless firmware: no NVRAM");
     const snp = (await s.outputs()).snp as { model: string; policy: string; state: string; drift: string[] };
     t.deepEqual(snp, { name: "attested-1", model: "sev-snp", policy: "0x00030000", state: "running", drift: [] });

@@ -19,6 +19,8 @@ test.after.always((t) => t.context.lab?.stop());
 
 test("a host frozen mid-up with commandTimeoutSeconds 5 fails the run in bounded time, naming it; the other host goes ahead; the next up converges", async (t) => {
   const { lab } = t.context;
+  lab.images("rome", ["rome-g1", "rome-g2"]);
+  lab.images("genoa", ["genoa-g1", "genoa-g2"]);
   const s = new EngineStack("dist/test/programs/hosts/index.js", "frozen");
   t.teardown(() => s.dispose());
   const hosts = (guests: number) => [{ name: "rome", guests, commandTimeoutSeconds: 5 }, { name: "genoa", guests }];

@@ -25,7 +25,7 @@ const SEV_ES: SevFlavorInputs = { ...SEV, extraSpecs: { "hw:mem_encryption": tru
 function guest(lab: TestLab, host: string, name: string, extra: Partial<SevGuestInputs> = {}): SevGuestInputs {
   return {
     host: lab.inputs(host, { commandTimeoutSeconds: 3, connectTimeoutSeconds: 3 }), flavor: SEV, name,
-    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
+    bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: { project: "faults", stack: "dev", urn: `urn:pulumi:dev::faults::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
     ...extra,
   };

@@ -55,11 +55,11 @@ test.serial("a host with more domains than one virsh batch reads: every SEV doma
   if (!flavor.ok) throw new Error("test flavor invalid");
   const sev = ["zz-sev-running", "zz-sev-stopped"].map((name) => ({ name, uuid: stableUuid(name) }));
   // 230 plain domains first, so the SEV ones (last in the list) fall in the second batch of 200.
-  await lab.sh("rome", ["sh", "-c", `for i in $(seq -w 1 230); do printf "<domain type='test'><name>plain-$i</name><memory>1048576</memory><os><type>hvm</type></os></domain>" | virsh define /dev/stdin >/dev/null || exit 1; done`]);
+  await lab.sh("rome", ["sh", "-c", `for i in $(seq -w 1 230); do printf "<domain type='kvm'><name>plain-$i</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" | virsh define /dev/stdin >/dev/null || exit 1; done`]);
   for (const d of sev) {
     const xml = renderDomainXml({
       name: d.name, uuid: d.uuid, flavor: flavor.resolved, host: before.facts.domcaps!, libvirtVersion: before.facts.libvirtVersion,
-      bootDisk: { path: `/var/lib/libvirt/images/${d.name}.qcow2`, format: "qcow2" },
+      bootDisk: { path: lab.image("rome", `${d.name}.qcow2`), format: "qcow2" },
       owner: { project: "someone-else", stack: "prod", urn: `urn:pulumi:prod::someone-else::x::${d.name}` }, domainType: "qemu",
     });
     await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], { stdin: xml });
@@ -92,7 +92,7 @@ test.serial("a domain that cannot be read is counted as used in every pool, and 
   const before = await inspect(inputs);
   const uuid = stableUuid("unreadable-1");
   await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], {
-    stdin: `<domain type='test'><name>unreadable-1</name><uuid>${uuid}</uuid><memory>1048576</memory><os><type>hvm</type></os></domain>`,
+    stdin: `<domain type='kvm'><name>unreadable-1</name><uuid>${uuid}</uuid><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>`,
   });
   lab.fault("rome", "dumpxml-fails", uuid);
   try {

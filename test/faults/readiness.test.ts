@@ -32,6 +32,7 @@ function loseSev(lab: TestLab): () => void {
 test("refresh and preview report a host that lost SEV with its readiness report; fixed, it converges", async (t) => {
   const { lab } = t.context;
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" };
+  lab.images("rome", ["web-1", "web-2"]);
   await withStack("dist/examples/quickstart/index.js", config, async (s) => {
     t.is((await s.up()).code, 0);
     const restore = loseSev(lab);

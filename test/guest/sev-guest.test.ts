@@ -27,7 +27,7 @@ const SEV_ES: SevFlavorInputs = { ...SEV, name: "sev-es.small", extraSpecs: { "h
 function guest(lab: TestLab, host: string, name: string, flavor = SEV, extra: Partial<SevGuestInputs> = {}): SevGuestInputs {
   return {
     host: lab.inputs(host), flavor, name,
-    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
+    bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: { project: "test", stack: "dev", urn: `urn:pulumi:dev::test::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
     ...extra,
   };
@@ -83,7 +83,7 @@ test.serial("a domain undefined out of band disappears on refresh", async (t) =>
   const { lab } = t.context;
   const out = await create(guest(lab, "rome", "gone-1", SEV, { start: false }));
   t.is(out.state, "shut off");
-  await virsh(lab, "rome", "undefine", out.uuid);
+  await virsh(lab, "rome", "undefine", "--nvram", out.uuid);
   t.deepEqual(await p.read!(out.uuid, out), {});
 });
 
@@ -202,7 +202,7 @@ test.serial("adopt without a domain of that name is refused at check and at crea
 test.serial("an adopted domain that was shut off keeps its UUID, gains this stack's ownership and is started", async (t) => {
   const { lab } = t.context;
   const made = await create(guest(lab, "rome", "old-1", SEV, { start: false }));
-  await virsh(lab, "rome", "undefine", made.uuid);
+  await virsh(lab, "rome", "undefine", "--nvram", made.uuid);
   const uuid = "3e1d2c4b-5a69-4788-9aab-bccddeeff001";
   const foreign = made.xml.replace(/<metadata>[\s\S]*?<\/metadata>/, "").replace(made.uuid, uuid);
   await exec(targetOf(lab.inputs("rome")), ["virsh", "define", "/dev/stdin"], { stdin: foreign });
@@ -226,7 +226,7 @@ test.serial("the domain XML travels in the create's script as it is: nothing in 
   const uuid = "2b1f3c4d-0000-4000-8000-00000000beef";
   // Lines that would end a here-document or run a command if the XML were part of the shell line.
   const description = `$(touch ${marker}) \`touch ${marker}\` '"; touch ${marker}; '\nEOF\n@@defined@@\n$1 $HOME`;
-  const xml = `<domain type='test'>\n<name>heredoc-1</name>\n<uuid>${uuid}</uuid>\n<description>${description}</description>\n<memory>1048576</memory>\n<os><type>hvm</type></os>\n</domain>`;
+  const xml = `<domain type='kvm'>\n<name>heredoc-1</name>\n<uuid>${uuid}</uuid>\n<description>${description}</description>\n<memory>1048576</memory>\n<os><type arch='x86_64' machine='q35'>hvm</type></os>\n</domain>`;
   const l = { target: targetOf(lab.inputs("rome")), uri: "qemu:///system" };
   const { defined, started } = defineStartAndRead(l, xml, uuid, "no");
   await defined;

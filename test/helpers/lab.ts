@@ -2,7 +2,7 @@
 import { execFileSync } from "child_process";
 import { readFileSync, rmSync, writeFileSync } from "fs";
 import { basename, join } from "path";
-import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../../lab/lab";
+import { builtinProfiles, Inventory, LabHost, labDown, labImage, labUp, repoRoot } from "../../lab/lab";
 import { SevHostInputs } from "../../provider/generated/sev-host";
 import { exec, closeAll, SshTarget } from "../../provider/effects/ssh";
 
@@ -24,6 +24,12 @@ export interface TestLab {
   dropConnections(name: string): void;
   /** Sets (or with null clears) a fault the host's virsh shim obeys: "dumpxml-fails" (UUIDs, one a line), "start-delay" (seconds). */
   fault(name: string, fault: "dumpxml-fails" | "start-delay", value: string | null): void;
+  /** Puts an empty disk image on the host (a file name, or a path under /var/lib/libvirt/images); returns its path there. */
+  image(name: string, path: string, format?: "qcow2" | "raw"): string;
+  /** The boot disks of guests a program names /var/lib/libvirt/images/GUEST.qcow2, put on the host. */
+  images(name: string, guests: string[]): void;
+  /** The QEMU command line libvirt started the guest with (recorded by the host's fake QEMU). */
+  qemuArgv(name: string, guest: string): string[];
   /** The SSH target of a lab host, for calling the effects layer directly. */
   target(name: string, extra?: Partial<SshTarget>): SshTarget;
   stop(): void;
@@ -90,6 +96,9 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
       if (value === null) rmSync(file, { force: true });
       else writeFileSync(file, value.endsWith("\n") ? value : `${value}\n`);
     },
+    image: (name, path, format) => labImage(host(name), path, format),
+    images: (name, guests) => guests.forEach((g) => labImage(host(name), `${g}.qcow2`)),
+    qemuArgv: (name, guest) => JSON.parse(readFileSync(join(host(name).folder, "state", "qemu", `${guest}.argv`), "utf8")) as string[],
     target,
     stop: () => { closeAll(); labDown(dir); },
   };

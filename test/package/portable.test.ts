@@ -69,6 +69,7 @@ test("the tarball ships what runs and nothing else", (t) => {
 test.serial("installed from the tarball: up, then the project moves and the original is removed; refresh, preview and destroy work from the new place", async (t) => {
   const { lab, tarball } = t.context;
   const first = await installProject(tarball);
+  lab.images("rome", ["app-1"]);
   t.deepEqual(copiesOf(first, "@pulumi/pulumi"), [join(first, "node_modules", "@pulumi", "pulumi")], "one @pulumi/pulumi: the project's own");
   t.deepEqual(copiesOf(first, "pulumi-sev"), [join(first, "node_modules", "pulumi-sev")]);
 
@@ -116,6 +117,7 @@ test.serial("installed from the tarball: up, then the project moves and the orig
 test.serial("a stack written by 0.1.0 (absolute paths of a checkout now gone): one `pulumi up` moves it onto the package, then refresh and destroy work", async (t) => {
   const { lab, tarball } = t.context;
   const dir = await installProject(tarball);
+  lab.images("rome", ["app-1"]);
   const s = new EngineStack("", "legacy", { projectDir: dir });
   try {
     const { config, secrets } = hostConfig(lab);

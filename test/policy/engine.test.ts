@@ -100,6 +100,7 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
 
 test.serial("compliant: preview and up pass the pack; headroom is judged once the host's capacity is known", async (t) => {
   const { lab } = t.context;
+  lab.images("rome", ["vault-1"]);
   await withStack("dist/test/programs/policy-compliant/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const strict = packConfig(s, "strict", {
       "sev-guest-encrypted-state": { requireEncryptedState: true },

@@ -42,6 +42,7 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
 /** The slots program on rome, destroyed and removed afterwards. */
 function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string; late?: boolean; replicaOf?: string }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests };
+  lab.images("rome", guests.map((g) => g.resource));
   return withStack("dist/test/programs/slots/index.js", config, async (s) => {
     try {
       await fn(s);
