@@ -14,13 +14,10 @@ qemu-system-x86_64. It speaks QMP on the sockets libvirt asks for:
 
 Usage: fake-qemu.py CONFIG.json QEMU-ARGS...   (CONFIG is written by lab/qemu-host.ts)
 """
-import base64
 import fcntl
-import hashlib
 import json
 import os
 import pty
-import re
 import select
 import signal
 import socket
@@ -302,6 +299,9 @@ def take_asid(pool):
 
 def measurement(obj, uuid):
     """A stand-in for the firmware's launch measurement (48 bytes): stable per launch configuration."""
+    import base64  # here, not above: hashlib's OpenSSL is 4 MB of every running guest's memory
+    import hashlib
+
     digest = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).digest()
     return base64.b64encode(digest + hashlib.md5(uuid.encode()).digest()).decode()
 
