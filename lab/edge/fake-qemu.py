@@ -364,16 +364,16 @@ def guest():
             return {"return": {}}
         if name_ == "query-status":
             return {"return": {"status": state["status"], "running": state["status"] == "running", "singlestep": False}}
+        # As QEMU does, the state's event comes before the command's reply: libvirt changes the
+        # domain's state in its RESUME/STOP handler, and virsh must not return before it did.
         if name_ == "cont":
             state["status"] = "running"
-            mon.send({"return": {}, "id": cmd.get("id")})
             mon.event("RESUME")
-            return None
+            return {"return": {}}
         if name_ == "stop":
             state["status"] = "paused"
-            mon.send({"return": {}, "id": cmd.get("id")})
             mon.event("STOP")
-            return None
+            return {"return": {}}
         if name_ == "system_powerdown":
             mon.send({"return": {}, "id": cmd.get("id")})
             mon.event("POWERDOWN")
