@@ -130,7 +130,7 @@ class Monitor:
         self.buf += data
         dec = json.JSONDecoder()
         while True:
-            text = self.buf.decode(errors="replace").lstrip()
+            text = self.buf.decode(errors="replace").lstrip("\ufffd \r\n\t")  # the agent's 0xff sync bytes
             if not text:
                 self.buf = b""
                 break
@@ -171,22 +171,23 @@ def listening_socket(spec):
     return s
 
 
-def serve(listener, answer, on_connect=None, extra=()):
-    """Serves QMP on a listening socket until quit; `extra` sockets are accepted and kept idle."""
+def serve(services):
+    """Serves each listening socket's connections until quit: {socket: (answer, greet)}; answer None: accepted, kept idle."""
     monitors, idle = {}, []
-    listeners = [listener, *[s for s in extra if s is not None]]
+    services = {s: v for s, v in services.items() if s is not None}
     while True:
-        ready, _, _ = select.select(listeners + list(monitors), [], [], 5)
+        ready, _, _ = select.select(list(services) + list(monitors), [], [], 5)
         for s in ready:
-            if s is listener:
+            if s in services:
                 conn, _ = s.accept()
+                answer, greet = services[s]
+                if answer is None:
+                    idle.append(conn)
+                    continue
                 m = Monitor(conn, answer)
                 monitors[conn] = m
-                m.greet()
-                if on_connect:
-                    on_connect(m)
-            elif s in listeners:
-                idle.append(s.accept()[0])
+                if greet:
+                    m.greet()
             elif not monitors[s].readable():
                 del monitors[s]
                 s.close()
@@ -234,7 +235,7 @@ def probe():
         return probe_answer(replies, cmd)
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    serve(listener, answer)
+    serve({listener: (answer, True)})
 
 
 # --- a guest ---------------------------------------------------------------------------------------
@@ -306,6 +307,44 @@ def measurement(obj, uuid):
     return base64.b64encode(digest + hashlib.md5(uuid.encode()).digest()).decode()
 
 
+def nic_macs():
+    """MAC addresses of the guest's NICs (-device virtio-net-pci / e1000… with a mac), in order."""
+    devices = [json.loads(v) for v in opt("-device") if v.startswith("{")]
+    return [d["mac"] for d in devices if d.get("mac")]
+
+
+def simulated_addresses(mac):
+    """The addresses a guest would have got on its NIC: IPv4 in 192.168.122.0/24 and the IPv6 link-local, from the MAC."""
+    b = [int(x, 16) for x in mac.split(":")]
+    eui = [b[0] ^ 2, b[1], b[2], 0xFF, 0xFE, b[3], b[4], b[5]]
+    link_local = "fe80::" + ":".join(f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2))
+    return [{"ip-address-type": "ipv4", "ip-address": f"192.168.122.{2 + b[5] % 252}", "prefix": 24},
+            {"ip-address-type": "ipv6", "ip-address": link_local, "prefix": 64}]
+
+
+def guest_agent():
+    """The QEMU guest agent of the guest, when it has the channel: answers what libvirt asks of it."""
+    devices = [json.loads(v) for v in opt("-device") if v.startswith("{")]
+    port = next((d for d in devices if d.get("driver") == "virtserialport" and d.get("name") == "org.qemu.guest_agent.0"), None)
+    if port is None:
+        return None
+
+    def answer(cmd, _mon):
+        name = cmd.get("execute")
+        if name in ("guest-sync", "guest-sync-delimited"):
+            return {"return": cmd.get("arguments", {}).get("id")}
+        if name == "guest-ping":
+            return {"return": {}}
+        if name == "guest-network-get-interfaces":
+            lo = {"name": "lo", "hardware-address": "00:00:00:00:00:00",
+                  "ip-addresses": [{"ip-address-type": "ipv4", "ip-address": "127.0.0.1", "prefix": 8}]}
+            nics = [{"name": f"eth{n}", "hardware-address": mac, "ip-addresses": simulated_addresses(mac)} for n, mac in enumerate(nic_macs())]
+            return {"return": [lo, *nics]}
+        return {"error": {"class": "CommandNotFound", "desc": f"The command {name} has not been found"}}
+
+    return {"chardev": port["chardev"], "port": port["id"], "answer": answer}
+
+
 def guest():
     name = guest_name()
     qemu_state = os.path.join(CONFIG["state"], "qemu")
@@ -321,8 +360,9 @@ def guest():
     smp = kv((opt("-smp") or ["1"])[0])
     vcpus = int(smp.get("type") if smp.get("type", "").isdigit() else smp.get("cpus", 1))
     state = {"status": "prelaunch" if "-S" in ARGS else "running"}
-    chardevs, listeners, ptys = [], [], []
+    chardevs, listeners, ptys = [], {}, []
     monitor_listener = None
+    agent = guest_agent()
     for value in opt("-chardev"):
         spec = kv(value)
         if spec["type"] == "pty":
@@ -334,7 +374,7 @@ def guest():
             if spec["id"] == "charmonitor":
                 monitor_listener = s
             else:
-                listeners.append(s)
+                listeners[s] = (agent["answer"], False) if agent and spec["id"] == agent["chardev"] else (None, False)
             chardevs.append({"label": spec["id"], "filename": f"disconnected:unix:{spec.get('path', '')},server=on", "frontend-open": False})
         else:
             chardevs.append({"label": spec["id"], "filename": spec["type"], "frontend-open": False})
@@ -369,6 +409,8 @@ def guest():
         if name_ == "cont":
             state["status"] = "running"
             mon.event("RESUME")
+            if agent:  # the guest's agent opens its port once the guest runs
+                mon.event("VSERPORT_CHANGE", {"id": agent["port"], "open": True})
             return {"return": {}}
         if name_ == "stop":
             state["status"] = "paused"
@@ -426,7 +468,7 @@ def guest():
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
     signal.signal(signal.SIGHUP, finish)
-    serve(monitor_listener, answer, extra=listeners)
+    serve({monitor_listener: (answer, True), **listeners})
 
 
 def main():

@@ -1,6 +1,7 @@
 /** virsh on a hypervisor: every argument quoted, domain XML on stdin. */
 import { randomBytes } from "crypto";
 import { exec, ExecResult, SshTarget } from "./ssh";
+import { GuestInterface, parseDomIfAddr } from "../core/parse/domifaddr";
 
 export interface Libvirt {
   target: SshTarget;
@@ -72,6 +73,8 @@ export interface DomainNow {
   started: boolean;
   /** What `virsh domlaunchsecinfo` printed (launched SEV guests only); null when it printed nothing. */
   launchSecInfo: string | null;
+  /** The guest's interfaces and addresses (`virsh domifaddr`: from its QEMU guest agent, else the DHCP leases of a libvirt network). */
+  addresses: GuestInterface[];
   /** Why start failed (virsh's own words), when a start was asked for and failed. */
   startError: string | null;
 }
@@ -81,7 +84,7 @@ export type StartMode = "no" | "yes" | "paused";
 
 /**
  * Starts the domain if it is shut off or crashed (and a start is asked for), then reads its state,
- * launch info and definition: one round trip (`sh -s`, script on stdin).
+ * launch info, addresses and definition: one round trip (`sh -s`, script on stdin).
  */
 const START_AND_READ = `uri=$1; id=$2; start=$3
 v() { virsh -c "$uri" "$@"; }
@@ -93,8 +96,36 @@ if [ "$start" != no ] && { [ "$state" = "shut off" ] || [ "$state" = crashed ]; 
 fi
 printf '@@state@@\n'; v domstate "$id" 2>/dev/null | head -n 1
 printf '@@launchsecinfo@@\n'; v domlaunchsecinfo "$id" 2>/dev/null
+printf '@@addresses@@\n'; v domifaddr --source agent "$id" 2>/dev/null || v domifaddr --source lease "$id" 2>/dev/null
 printf '@@xml@@\n'; v dumpxml --inactive "$id" 2>/dev/null
 exit 0`;
+
+/** Polls `virsh domifaddr` once a second until an interface other than loopback has an address, or the wait is over; prints the last answer. */
+const WAIT_FOR_ADDRESS = `uri=$1; id=$2; source=$3; wait=$4
+v() { virsh -c "$uri" "$@"; }
+i=0
+while :; do
+  out=$(v domifaddr --source "$source" "$id" 2>&1)
+  printf '%s\\n' "$out" | grep -v '00:00:00:00:00:00' | grep -Eq '([0-9a-f]{2}:){5}[0-9a-f]{2}[[:space:]]+ipv[46][[:space:]]' && break
+  [ "$i" -ge "$wait" ] && break
+  sleep 1; i=$((i + 1))
+done
+printf '%s\\n' "$out"`;
+
+/** The guest's addresses once it reports one, or after waitSeconds: one channel, bounded. `last` is virsh's last answer. */
+export async function waitForAddresses(
+  l: Libvirt,
+  uuid: string,
+  source: "agent" | "lease",
+  waitSeconds: number,
+): Promise<{ addresses: GuestInterface[]; last: string }> {
+  const target = { ...l.target, commandTimeoutMs: Math.max(l.target.commandTimeoutMs, waitSeconds * 1000 + 30_000) };
+  const r = await exec(target, ["sh", "-s", "--", l.uri, uuid, source, String(waitSeconds)], {
+    stdin: WAIT_FOR_ADDRESS,
+    purpose: `wait up to ${waitSeconds} s for an address of domain ${uuid} (virsh domifaddr --source ${source})`,
+  });
+  return { addresses: parseDomIfAddr(r.stdout), last: r.stdout.trim() };
+}
 
 /** The text between a marker line and the next marker (or the end). */
 function part(stdout: string, marker: string, next?: string): string {
@@ -106,16 +137,18 @@ function part(stdout: string, marker: string, next?: string): string {
 
 function domainNowOf(stdout: string): DomainNow {
   if (stdout.includes("@@start-failed@@\n")) {
-    return { xml: null, state: null, started: false, launchSecInfo: null, startError: part(stdout, "@@start-failed@@").trim() };
+    return { xml: null, state: null, started: false, launchSecInfo: null, addresses: [], startError: part(stdout, "@@start-failed@@").trim() };
   }
   const state = part(stdout, "@@state@@", "@@launchsecinfo@@").trim();
-  const info = part(stdout, "@@launchsecinfo@@", "@@xml@@");
+  const info = part(stdout, "@@launchsecinfo@@", "@@addresses@@");
+  const addresses = parseDomIfAddr(part(stdout, "@@addresses@@", "@@xml@@"));
   const xml = part(stdout, "@@xml@@");
   return {
     state: state || null,
     xml: xml.trim() ? xml : null,
     started: stdout.startsWith("@@started@@\n"),
     launchSecInfo: info.trim() ? info : null,
+    addresses,
     startError: null,
   };
 }

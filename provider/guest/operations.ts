@@ -7,11 +7,12 @@ import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
-import { DomainNow, Libvirt, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain } from "../effects/libvirt";
+import { DomainNow, Libvirt, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain, waitForAddresses } from "../effects/libvirt";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
 import { SshError } from "../effects/ssh";
 import { SlotCount } from "../core/parse/probe";
+import { GuestInterface } from "../core/parse/domifaddr";
 import { countWith } from "../core/slots";
 import { inHostBatch } from "./batch";
 import { assertReady, inspect, Inspection } from "../host/operations";
@@ -30,6 +31,8 @@ export interface SevGuestOutputs extends SevGuestInputs {
   launchMeasurement: LaunchMeasurement | null;
   /** The launchSecret was injected into this launch (then the guest was resumed). */
   launchSecretInjected: boolean;
+  /** The guest's interfaces with their IP addresses, as libvirt reports them (its guest agent, or a network's leases); read again on refresh, never drift. */
+  addresses: GuestInterface[];
 }
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
@@ -82,6 +85,7 @@ function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: Domai
     drift: guestDrift(wanted, seen),
     launchMeasurement: seen.model === null ? null : measurementFrom(now.launchSecInfo, now.state ?? "unknown"),
     launchSecretInjected,
+    addresses: now.addresses,
   };
 }
 
@@ -125,7 +129,26 @@ export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutpu
   });
   const started = now ?? (await startIfStopped(inputs, l, d, starting));
   const injected = await deliverLaunchSecret(inputs, l, d.uuid);
-  return outputsOf(inputs, d.uuid, d.xml, injected ? await startAndRead(l, d.uuid, "no") : started, injected)!;
+  const seen = injected ? await startAndRead(l, d.uuid, "no") : started;
+  return outputsOf(inputs, d.uuid, d.xml, await withAddressWaitedFor(inputs, l, d, seen), injected)!;
+}
+
+/** waitForAddress: a running guest without an address yet is waited for, bounded; none in time fails the create, naming guest and interfaces. */
+async function withAddressWaitedFor(inputs: SevGuestInputs, l: Libvirt, d: Defined, now: DomainNow): Promise<DomainNow> {
+  const wait = inputs.waitForAddress;
+  if (!wait || now.state !== "running" || now.addresses.some((i) => i.addresses.length > 0)) return now;
+  const source = wait.source ?? "agent";
+  const { addresses, last } = await waitForAddresses(l, d.uuid, source, wait.timeoutSeconds);
+  if (addresses.some((i) => i.addresses.length > 0)) return { ...now, addresses };
+  const macs = [...d.xml.matchAll(/<mac address=["']([^"']+)["']/g)].map((m) => m[1]);
+  throw new Error(
+    `${hostLabel(inputs.host)}: guest ${inputs.name} reported no IP address within ${wait.timeoutSeconds} s ` +
+      `(waitForAddress; virsh domifaddr --source ${source} said: ${last.split("\n").join(" ").trim() || "nothing"}); ` +
+      `its interfaces: ${macs.length ? macs.map((m) => `MAC ${m}`).join(", ") : "none (the guest has no network)"}. ` +
+      `The guest stays defined and running as this stack's (the next up takes it over). Fix: check that it boots and ` +
+      (source === "agent" ? "runs qemu-guest-agent" : "gets a DHCP lease from its libvirt network") +
+      `, or raise waitForAddress.timeoutSeconds`,
+  );
 }
 
 /** The lock hold's count with a domain this hold defined: the next job of the hold is judged against it. */

@@ -8,6 +8,7 @@ import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
+import type { GuestInterface } from "../core/parse/domifaddr";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import schema from "../../schema/sev-guest.schema.json";
@@ -42,6 +43,8 @@ export class SevGuest extends QuietDynamicResource {
   /** `virsh domlaunchsecinfo` after the launch: measurement, API version, build id, policy (SEV-SNP: the policy only). */
   declare readonly launchMeasurement: pulumi.Output<LaunchMeasurement | null>;
   declare readonly launchSecretInjected: pulumi.Output<boolean>;
+  /** The guest's interfaces (name, MAC) with their IP addresses and prefixes, from its QEMU guest agent or a libvirt network's leases; empty until the guest reports one (refresh reads them again). */
+  declare readonly addresses: pulumi.Output<GuestInterface[]>;
 
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
     const { host, flavor, ...given } = withSecrets(args, SECRET_PATHS);
@@ -58,7 +61,7 @@ export class SevGuest extends QuietDynamicResource {
       flavor: flavor.spec,
       owner,
       uuid: undefined, xml: undefined, state: undefined, model: undefined, policy: undefined, drift: undefined,
-      launchMeasurement: undefined, launchSecretInjected: undefined,
+      launchMeasurement: undefined, launchSecretInjected: undefined, addresses: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
     super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");

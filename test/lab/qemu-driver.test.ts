@@ -187,6 +187,49 @@ test("a network on the host's bridge: virtio-net with iommu_platform and no opti
   t.regex(String(nic!.mac), /^52:54:00:/);
 });
 
+test("addresses: the guest agent's interfaces reach the outputs through libvirt, and a refresh reads them again", async (t) => {
+  const { lab } = t.context;
+  const inputs = guest(lab, "rome", "cl-addr", SEV, { network: { bridge: "br0" } });
+  const out = await checkAndCreate(inputs);
+  t.teardown(async () => {
+    await p.delete!(out.uuid, out);
+  });
+  const mac = /<mac address='([0-9a-f:]+)'\/>/.exec(await lab.sh("rome", ["virsh", "dumpxml", "cl-addr"]))![1];
+  // The agent connects once the guest runs (its VSERPORT_CHANGE event): a refresh reads what it reports then.
+  let addresses = out.addresses;
+  for (let i = 0; i < 40 && addresses.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    addresses = ((await p.read!(out.uuid, out)).props as SevGuestOutputs).addresses;
+  }
+  t.is(addresses.length, 1, JSON.stringify(addresses));
+  t.like(addresses[0], { name: "eth0", mac });
+  t.regex(addresses[0].addresses.find((a) => a.type === "ipv4")?.address ?? "", /^192\.168\.122\.\d+$/);
+  t.truthy(addresses[0].addresses.find((a) => a.type === "ipv6" && a.prefix === 64 && a.address.startsWith("fe80::")));
+  const viaAgent = await lab.sh("rome", ["virsh", "domifaddr", "--source", "agent", "cl-addr"]);
+  t.regex(viaAgent, new RegExp(`eth0\\s+${mac}\\s+ipv4\\s+${addresses[0].addresses[0].address}/24`), viaAgent);
+  const qmp = readFileSync(join(lab.host("rome").folder, "state", "qemu", "cl-addr.qmp.log"), "utf8");
+  t.notRegex(qmp, /guest-network-get-interfaces/, "asked of the agent on its own channel, not of QEMU's monitor");
+});
+
+test("waitForAddress: create returns once the guest reports an address; with none in time it fails naming the guest and its interfaces", async (t) => {
+  const { lab } = t.context;
+  const out = await checkAndCreate(guest(lab, "rome", "cl-wait", SEV, { network: { bridge: "br0" }, waitForAddress: { timeoutSeconds: 20 } }));
+  t.teardown(async () => {
+    await p.delete!(out.uuid, out);
+  });
+  t.is(out.addresses.length, 1, JSON.stringify(out.addresses));
+  t.regex(out.addresses[0].addresses[0].address, /^192\.168\.122\.\d+$/);
+
+  const lonely = guest(lab, "rome", "cl-no-nic", SEV, { waitForAddress: { timeoutSeconds: 2 } });
+  t.teardown(async () => {
+    await lab.sh("rome", ["sh", "-c", "virsh destroy cl-no-nic >/dev/null 2>&1; virsh undefine --nvram cl-no-nic >/dev/null 2>&1; true"]);
+  });
+  const err = await t.throwsAsync(checkAndCreate(lonely));
+  t.regex(err!.message, new RegExp(`127\\.0\\.0\\.1:${lab.host("rome").port}: guest cl-no-nic reported no IP address within 2 s`));
+  t.regex(err!.message, /its interfaces: none \(the guest has no network\)/);
+  t.true((await lab.domains("rome")).includes("cl-no-nic"), "the guest stays, as this stack's, for the next up to take over");
+});
+
 test("a config drive: the ISO on a CD-ROM, read-only, beside the boot disk", async (t) => {
   const { lab } = t.context;
   const iso = lab.image("rome", "cl-config.iso", "raw");
