@@ -22,3 +22,9 @@ export function plannedWith(host: string | undefined, self: SlotRequest): SlotRe
   const at = plan.findIndex((r) => r.urn === self.urn);
   return at < 0 ? [...plan, self] : plan.map((r, i) => (i === at ? self : r));
 }
+
+/** The boot disks the host's plan names (paths the user gave), for the preview's one disk check per host. */
+export function plannedDisks(host: string | undefined): string[] {
+  const plan = host === undefined ? undefined : plans.get(host);
+  return [...new Set((plan ?? []).flatMap((r) => (r.bootDisk === undefined ? [] : [r.bootDisk])))];
+}

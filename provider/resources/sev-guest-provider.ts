@@ -9,6 +9,9 @@ import { ProviderInputs, splitInputs } from "../guest/inputs";
 import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
 import { previewVerdict, replacementVerdict } from "../guest/admission";
 import { inspectRecent } from "../host/recent";
+import { hostLabel } from "../host/target";
+import { bootDiskProblem } from "../core/disks";
+import { bootDiskFact } from "../guest/disks";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
 import internalSchema from "../../schema/sev-guest-internal.schema.json";
@@ -77,6 +80,11 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
       } else {
         const verdict = previewVerdict(guest, host);
         if (verdict) problems.push({ property: "host", reason: verdict });
+        // The disk a new domain boots from must be there: a start that cannot open it fails last, on a counted slot.
+        else if (creates && !guest.adopt) {
+          const disk = bootDiskProblem(hostLabel(guest.host), guest.name, guest.bootDisk.path, guest.bootDisk.format ?? "qcow2", await bootDiskFact(guest));
+          if (disk) problems.push({ property: "bootDisk", reason: disk });
+        }
       }
     }
     // The slot plan has served here: it is not stored, so the guest's state does not depend on it.

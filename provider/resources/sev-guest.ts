@@ -80,6 +80,8 @@ interface Declared {
   flavor: pulumi.Output<SevFlavorInputs>;
   image?: pulumi.Input<ImageProperties | undefined>;
   adopt?: pulumi.Input<boolean | undefined>;
+  /** The boot disk's path when the program gives it as a plain string (an output is not waited for, as the name). */
+  bootDisk?: string;
 }
 
 /**
@@ -90,7 +92,13 @@ interface Declared {
  */
 function planned(name: string, args: SevGuestArgs, urn: pulumi.Output<string>, flavor: SevFlavor): Declared {
   const known = args.name === undefined || typeof args.name === "string";
-  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined };
+  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined, bootDisk: plainPath(args.bootDisk) };
+}
+
+function plainPath(bootDisk: SevGuestArgs["bootDisk"]): string | undefined {
+  if (bootDisk === undefined || pulumi.Output.isInstance(bootDisk)) return undefined;
+  const path = (bootDisk as { path?: unknown }).path;
+  return typeof path === "string" ? path : undefined;
 }
 
 /** The guests this program declares, per host, in declaration order, and the host's URN once their plan is registered. */
@@ -115,10 +123,11 @@ function planFor(host: SevHost, guest: Declared): pulumi.Output<string> {
 }
 
 function plannedGuests(guests: Declared[]): pulumi.Output<PlannedGuest[]> {
-  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]))).apply((rows) =>
-    rows.flatMap(([name, urn, flavor, image, adopt]) => {
+  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]).apply((row) => [...row, g.bootDisk] as const))).apply((rows) =>
+    rows.flatMap(([name, urn, flavor, image, adopt, bootDisk]) => {
       const resolved = validateFlavor(flavor, image);
-      return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}) }] : [];
+      const disk = !adopt && bootDisk !== undefined ? { bootDisk } : {};
+      return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}), ...disk }] : [];
     }),
   );
 }

@@ -61,3 +61,20 @@ test.serial("sev-es example: the guest carries the ES policy bit", async (t) => 
     t.deepEqual(await lab.domains("rome"), []);
   });
 });
+
+test.serial("preview refuses guests whose boot disks are not on the host: each named with host and path, in one disk check per host; nothing is defined", async (t) => {
+  const { lab } = t.context;
+  lab.images("genoa", ["web-1"]);
+  await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
+    const marks = lab.sshdLog("genoa").length;
+    const preview = await s.preview();
+    t.not(preview.code, 0);
+    const text = preview.text.replace(/\\n/g, "\n");
+    const port = lab.host("genoa").port;
+    t.regex(text, new RegExp(`127\\.0\\.0\\.1:${port}: guest web-2: boot disk /var/lib/libvirt/images/web-2\\.qcow2 is not on the host`));
+    t.notRegex(text, /guest web-1: boot disk/, "web-1's disk is there");
+    const checks = lab.sshdLog("genoa").slice(marks).filter((l) => /Starting session: command/.test(l));
+    t.true(checks.length <= 3, `the host's probe and one disk check (and the slot plan's nothing): ${checks.length} exec channels`);
+    t.deepEqual(await lab.domains("genoa"), []);
+  });
+});

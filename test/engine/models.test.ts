@@ -51,6 +51,7 @@ test.serial(
       ["genoa-snp", "amd-sev-snp"],
       ["rome-qemu-7", "amd-sev"],
     ]) {
+      lab.images(host, ["g-1"]);
       await withStack(PROGRAM, config(lab, host, model), async (s) => {
         const preview = await s.preview();
         t.is(preview.code, 0, preview.text);

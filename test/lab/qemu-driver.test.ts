@@ -270,12 +270,28 @@ test("a define the QEMU driver refuses (more vCPUs than the machine type allows)
   t.false((await lab.domains("rome")).includes("cl-refused"), "nothing defined");
 });
 
-test("a boot disk that is not on the host fails the start as on a real host, and nothing is left", async (t) => {
+test("a boot disk that goes away after the preview fails the start as on a real host, and nothing is left", async (t) => {
   const { lab } = t.context;
   const inputs = { ...guest(lab, "rome", "cl-missing", SEV), bootDisk: { path: "/var/lib/libvirt/images/not-there.qcow2", format: "qcow2" as const } };
-  const err = await t.throwsAsync(checkAndCreate(inputs));
+  const err = await t.throwsAsync(p.create(inputs as unknown as Record<string, unknown>));
   t.regex(err!.message, /Cannot access storage file '\/var\/lib\/libvirt\/images\/not-there\.qcow2'/, err!.message);
   t.false((await lab.domains("rome")).includes("cl-missing"), "nothing left");
+});
+
+test("a boot disk that is not on the host, or not of its declared format, is refused at check (preview) with one message, and nothing is defined", async (t) => {
+  const { lab } = t.context;
+  const missing = { ...guest(lab, "rome", "cl-absent", SEV), bootDisk: { path: "/var/lib/libvirt/images/absent.qcow2", format: "qcow2" as const } };
+  const checked = await p.check!({}, missing as unknown as Record<string, unknown>);
+  t.is(checked.failures?.length, 1, JSON.stringify(checked.failures));
+  t.is(checked.failures![0].property, "bootDisk");
+  t.regex(
+    checked.failures![0].reason,
+    new RegExp(`^127\\.0\\.0\\.1:${lab.host("rome").port}: guest cl-absent: boot disk /var/lib/libvirt/images/absent\\.qcow2 is not on the host`),
+  );
+  const raw = { ...guest(lab, "rome", "cl-raw", SEV), bootDisk: { path: lab.image("rome", "cl-raw.img", "raw"), format: "qcow2" as const } };
+  const wrong = await p.check!({}, raw as unknown as Record<string, unknown>);
+  t.regex(wrong.failures?.[0]?.reason ?? "", /boot disk \/var\/lib\/libvirt\/images\/cl-raw\.img is a raw image, declared qcow2/);
+  t.false((await lab.domains("rome")).some((d) => d === "cl-absent" || d === "cl-raw"));
 });
 
 test("a paused guest's launch measurement comes from QEMU through libvirt", async (t) => {

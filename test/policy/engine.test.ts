@@ -46,6 +46,7 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
   const { lab } = t.context;
   // The host's slot capacity is an output: put the host in the state first (without the pack).
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "policytest:stage": "host" };
+  lab.images("rome", ["plain-1", "debug-1", "refused-1"]);
   await withStack("dist/test/programs/policy-violations/index.js", config, async (s) => {
     const up = await s.up();
     t.is(up.code, 0, up.text);

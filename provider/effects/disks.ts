@@ -1,0 +1,22 @@
+/** The preview's disk check: every path in one round trip (`sh -s`, the paths as arguments, never in the script). */
+import { exec, SshTarget } from "./ssh";
+import { DiskFact, parseDiskFacts } from "../core/disks";
+
+const INSPECT_DISKS = `i=0
+for p in "$@"; do
+  printf '@@disk@@ %s\\n' "$i"; i=$((i + 1))
+  if [ ! -e "$p" ]; then echo missing
+  elif [ ! -r "$p" ]; then echo unreadable
+  elif command -v qemu-img >/dev/null 2>&1; then qemu-img info --output=json -U -- "$p" 2>&1 | head -c 65536
+  else echo "present (no qemu-img on the host)"
+  fi
+done`;
+
+export async function inspectDisks(target: SshTarget, paths: string[]): Promise<DiskFact[]> {
+  if (paths.length === 0) return [];
+  const r = await exec(target, ["sh", "-s", "--", ...paths], {
+    stdin: INSPECT_DISKS,
+    purpose: `check the guests' disks (${paths.length}): exist, readable, format`,
+  });
+  return parseDiskFacts(r.stdout, paths.length);
+}
