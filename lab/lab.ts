@@ -17,7 +17,8 @@ import { formatProblems, schemaChecker } from "../provider/core/validate";
 import { MODEL_LIST } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
 import { LAB_LIBVIRT_VERSION, labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
-import { driverOf, fakeQemuConfig, fakeQemuShim, labEdge, MISC_NAME, passwdAndGroup, QEMU_CONF, repliesFile, sevAsids, sq } from "./qemu-host";
+import { driverOf, fakeQemuConfig, fakeQemuShim, labEdge, MISC_NAME, passwdAndGroup, QEMU_CONF, repliesFile, sevAsids } from "./qemu-host";
+import { quote as sq } from "../provider/effects/shell";
 
 export { repoRoot };
 export const builtinProfiles = join(repoRoot, "lab", "profiles");
@@ -84,7 +85,6 @@ function write(file: string, text: string, mode?: number): void {
   writeFileSync(file, text);
   if (mode) chmodSync(file, mode);
 }
-
 
 /**
  * Shell that prints the misc pool of a launchSecurity type ($1) and policy ($2), from the model

@@ -12,12 +12,13 @@ import { homedir } from "os";
 import { join } from "path";
 import { LabProfile } from "../provider/generated/lab-profile";
 import { MODEL_LIST, PoolKey } from "../provider/core/models";
+import { quote as sq } from "../provider/effects/shell";
 import { repoRoot } from "./libvirt";
 
 export type LabDriver = "qemu" | "test";
 
 const EDGE = join(repoRoot, "lab", "edge");
-export const FAKE_QEMU = join(EDGE, "fake-qemu.py");
+const FAKE_QEMU = join(EDGE, "fake-qemu.py");
 const QEMUCAPS = join(repoRoot, "test", "fixtures", "qemucaps");
 
 /** The misc cgroup's name of each ASID pool (misc.capacity: "sev 509", "sev_es 0"). */
@@ -64,10 +65,15 @@ export function labEdge(): { preload: string; reaper: string } {
   return { preload, reaper };
 }
 
-/** LAB_SEV_ASIDS for the CPUID override: "MAXGUESTS MAXESGUESTS" (no SEV: none). */
+/** The ASIDs the CPU has for each misc pool (CPUID 0x8000001F), from the profile's SEV platform; none without one. */
+function cpuSlots(p: LabProfile): { sev: number; sev_es: number } {
+  return { sev: p.sevPlatform?.maxGuests ?? 0, sev_es: p.sevPlatform?.maxESGuests ?? 0 };
+}
+
+/** LAB_SEV_ASIDS for the CPUID override: "MAXGUESTS MAXESGUESTS". */
 export function sevAsids(p: LabProfile): string {
-  const s = p.sevPlatform;
-  return s ? `${s.maxGuests ?? 0} ${s.maxESGuests ?? 0}` : "0 0";
+  const slots = cpuSlots(p);
+  return `${slots.sev} ${slots.sev_es}`;
 }
 
 /** The misc pool of each QEMU launch object: sev-guest by its policy's ES bit, sev-snp-guest by its model. */
@@ -82,16 +88,15 @@ function pools(): Record<string, string> {
 
 /** What fake-qemu.py answers for this host (its CONFIG.json). */
 export function fakeQemuConfig(folder: string, replies: string, p: LabProfile): object {
-  const s = p.sevPlatform;
   return {
     replies,
     qemuVersion: p.qemuVersion,
     sevSnpGuest: p.qemuDriver?.sevSnpGuest,
-    sev: s ?? null,
+    sev: p.sevPlatform ?? null,
     pools: pools(),
     // The kernel's ASID pools as the host shows them now (a test may change them), else the CPU's.
     capacityFile: join(folder, "root", "cgroup", "misc.capacity"),
-    capacity: s ? { sev: s.maxGuests ?? 0, sev_es: s.maxESGuests ?? 0 } : {},
+    capacity: cpuSlots(p),
     state: join(folder, "state"),
   };
 }
@@ -128,8 +133,4 @@ export function passwdAndGroup(): { passwd: string; group: string } {
 /** The fake QEMU as the host's qemu-system-x86_64 (libvirtd finds it on its PATH). */
 export function fakeQemuShim(config: string): string {
   return `#!/bin/sh\n# Lab edge: the QEMU of this host is lab/edge/fake-qemu.py (see its header).\nexec /usr/bin/python3 -S ${sq(FAKE_QEMU)} ${sq(config)} "$@"\n`;
-}
-
-export function sq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -307,10 +307,14 @@ def measurement(obj, uuid):
     return base64.b64encode(digest + hashlib.md5(uuid.encode()).digest()).decode()
 
 
+def devices():
+    """The -device options libvirt gives in JSON, in order."""
+    return [json.loads(v) for v in opt("-device") if v.startswith("{")]
+
+
 def nic_macs():
     """MAC addresses of the guest's NICs (-device virtio-net-pci / e1000… with a mac), in order."""
-    devices = [json.loads(v) for v in opt("-device") if v.startswith("{")]
-    return [d["mac"] for d in devices if d.get("mac")]
+    return [d["mac"] for d in devices() if d.get("mac")]
 
 
 def simulated_addresses(mac):
@@ -324,8 +328,7 @@ def simulated_addresses(mac):
 
 def guest_agent():
     """The QEMU guest agent of the guest, when it has the channel: answers what libvirt asks of it."""
-    devices = [json.loads(v) for v in opt("-device") if v.startswith("{")]
-    port = next((d for d in devices if d.get("driver") == "virtserialport" and d.get("name") == "org.qemu.guest_agent.0"), None)
+    port = next((d for d in devices() if d.get("driver") == "virtserialport" and d.get("name") == "org.qemu.guest_agent.0"), None)
     if port is None:
         return None
 

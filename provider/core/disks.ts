@@ -2,17 +2,21 @@
  * A guest's disk as the host has it (what the preview's batched disk check found), and the rule a
  * boot disk the user gives must meet: there, readable, a qcow2 or raw image of the declared format.
  */
+import { splitSections } from "./parse/sections";
+
 export type DiskFact =
   | { state: "missing" | "unreadable" }
   | { state: "image"; format: string; virtualSize: number | null; backingFile: string | null }
   /** The file is there but what it holds is unknown (no qemu-img on the host, or it failed): not judged. */
   | { state: "unknown"; detail: string };
 
-/** One `@@disk@@ N` section per path, in order: missing, unreadable, qemu-img's JSON, or what failed. */
+/** One "disk N" section per path (sections.ts framing), in order: missing, unreadable, qemu-img's JSON, or what failed. */
 export function parseDiskFacts(stdout: string, count: number): DiskFact[] {
-  const bodies = new Map<number, string>();
-  const parts = stdout.split(/^@@disk@@ (\d+)\n/m);
-  for (let i = 1; i + 1 < parts.length; i += 2) bodies.set(Number(parts[i]), parts[i + 1]);
+  const bodies = new Map(
+    splitSections(stdout)
+      .filter((s) => s.name === "disk")
+      .map((s) => [Number(s.args[0]), s.body] as const),
+  );
   return Array.from({ length: count }, (_, i) => factOf(bodies.get(i)));
 }
 

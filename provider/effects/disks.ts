@@ -2,15 +2,17 @@
 import { exec, SshTarget } from "./ssh";
 import { DiskFact, parseDiskFacts } from "../core/disks";
 
-const INSPECT_DISKS = `i=0
+/** Framed as probe.sh frames its sections (a random tag, bodies escaped): qemu-img's words about a path cannot forge a header. */
+const INSPECT_DISKS = `tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')
+i=0
 for p in "$@"; do
-  printf '@@disk@@ %s\\n' "$i"; i=$((i + 1))
+  printf '\\n%s disk %s\\n' "$tag" "$i"; i=$((i + 1))
   if [ ! -e "$p" ]; then echo missing
   elif [ ! -r "$p" ]; then echo unreadable
   elif command -v qemu-img >/dev/null 2>&1; then qemu-img info --output=json -U -- "$p" 2>&1 | head -c 65536
   else echo "present (no qemu-img on the host)"
   fi
-done`;
+done | sed -e 's/^[@\\\\]/\\\\&/' -e "s/^$tag \\\\(.*\\\\)\\$/@@probe \\\\1@@/"`;
 
 export async function inspectDisks(target: SshTarget, paths: string[]): Promise<DiskFact[]> {
   if (paths.length === 0) return [];

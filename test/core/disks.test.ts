@@ -12,7 +12,16 @@ const BACKED = JSON.stringify({
 });
 
 test("the disk check's answer: one section per path, in order", (t) => {
-  const out = `@@disk@@ 0\n${QCOW2}\n@@disk@@ 1\nmissing\n@@disk@@ 2\nunreadable\n@@disk@@ 3\n${BACKED}\n@@disk@@ 4\nqemu-img: Could not open '/x': Permission denied\n@@disk@@ 5\npresent (no qemu-img on the host)\n`;
+  const out = [
+    ["0", QCOW2],
+    ["1", "missing"],
+    ["2", "unreadable"],
+    ["3", BACKED],
+    ["4", "qemu-img: Could not open '/x': Permission denied"],
+    ["5", "present (no qemu-img on the host)"],
+  ]
+    .map(([n, body]) => `@@probe disk ${n}@@\n${body}\n`)
+    .join("");
   t.deepEqual(parseDiskFacts(out, 7), [
     { state: "image", format: "qcow2", virtualSize: 21474836480, backingFile: null },
     { state: "missing" },
