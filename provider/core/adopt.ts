@@ -4,7 +4,7 @@
  * matches what the program declares, and that no other stack or resource owns, is taken over.
  * Pure: the caller reads the domain and renders what the program declares.
  */
-import { Owner, OWNER_NAMESPACE } from "./parse/domain";
+import { Owner, OWNER_NAMESPACE } from "./domain/metadata";
 import { GuestView, guestDrift } from "./parse/guest";
 
 /**

@@ -16,7 +16,8 @@ export { validateFlavor, resolveFlavor, formatFlavorProblems, DEFAULT_POLICY, SE
 export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor";
 export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize, SettingName, Setting } from "./flavor";
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";
-export type { DomainXmlInput, BootDisk, GuestNetwork } from "./domain-xml";
+export type { DomainXmlInput, BootDisk, DataDisk, GuestNetwork, DomainModel } from "./domain-xml";
+export { readDomain, renderDomain } from "./domain-xml";
 export { launchInputProblems, parseLaunchSecInfo, base64Bytes, BLOB_BYTES } from "./launch-inputs";
 export type { GuestLaunchSecurity, LaunchSecret, LaunchMeasurement } from "./launch-inputs";
 export { viewOfDomain, guestDrift } from "./parse/guest";

@@ -9,7 +9,6 @@ import { SevModel } from "./facts";
 import { InputProblem } from "./validate";
 import { formatPolicy } from "./flavor/policy";
 import { GuestLaunchSecurity, LaunchSecret } from "../generated/sev-guest";
-import { asNode, attrOf, textOf } from "./parse/xml";
 
 export type { GuestLaunchSecurity, LaunchSecret };
 
@@ -73,47 +72,6 @@ export function launchInputProblems(model: SevModel, ls: GuestLaunchSecurity | u
     problems.push(...blobProblem("launchSecret.secret", secret.secret, [1, MAX_SECRET_BYTES]));
   }
   return problems;
-}
-
-type Node = Record<string, unknown>;
-
-/** The attributes <launchSecurity> carries for the inputs given (yes/no); the model's descriptor gives the defaults. */
-export function launchAttributes(ls: GuestLaunchSecurity = {}): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ["kernelHashes", "authorKey", "vcek"] as const) if (ls[k] !== undefined) out[k] = ls[k] ? "yes" : "no";
-  return out;
-}
-
-/** The child elements after <policy>, in libvirt's order. */
-export function launchChildren(model: SevModel, ls: GuestLaunchSecurity = {}): Node {
-  const keys = model === "sev-snp" ? (["idBlock", "idAuth", "hostData"] as const) : SEV_ONLY;
-  const out: Node = {};
-  for (const k of keys) if (ls[k] !== undefined) out[k] = ls[k];
-  return out;
-}
-
-const ATTRIBUTES = ["kernelHashes", "authorKey", "vcek"] as const;
-const CHILDREN = ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const;
-
-/** The owner's inputs as a <launchSecurity> element carries them (attribute or child name to value). */
-export function readLaunchInputs(launchSecurity: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ATTRIBUTES) {
-    const v = attrOf(launchSecurity, k);
-    if (v !== null) out[k] = v;
-  }
-  for (const k of CHILDREN) {
-    const v = textOf(asNode(launchSecurity)[k]);
-    if (v !== null) out[k] = v.trim();
-  }
-  return out;
-}
-
-/** Each owner input that differs between the domain as rendered and as libvirt has it. */
-export function launchInputDrift(wanted: Record<string, string>, actual: Record<string, string>): string[] {
-  const names = [...ATTRIBUTES, ...CHILDREN].filter((k) => wanted[k] !== actual[k]);
-  const shown = (v: string | undefined) => (v === undefined ? "absent" : v.length > 16 ? `${v.slice(0, 12)}… (${v.length} characters)` : v);
-  return names.map((k) => `launchSecurity ${k} is ${shown(actual[k])}, expected ${shown(wanted[k])}`);
 }
 
 /** What `virsh domlaunchsecinfo` reports for a running or paused guest. */

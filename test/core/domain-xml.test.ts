@@ -123,17 +123,21 @@ function withoutIommu(domain: El): string[] {
     .map((d) => `<${d.name} ${Object.entries(d.attrs).map(([k, v]) => `${k}='${v}'`).join(" ")}>`);
 }
 
-function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedFlavor): void {
+/** virtioDisks: the virtio-blk data disks asked for; the boot disk is never one. */
+function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedFlavor, virtioDisks = 0): void {
   const domain = parseDoc(xml);
   const virtio = virtioDevices(domain);
-  // virtio-serial controller, memballoon, rng; plus the virtio-scsi controller and the interface when present.
-  const expected = 3 + (flavor.bootDiskBus === "scsi" ? 1 : 0) + all(domain, "interface").length;
+  const scsi = all(domain, "target").some((e) => e.attrs["bus"] === "scsi");
+  // virtio-serial controller, memballoon, rng; plus the virtio-scsi controller, the interfaces and virtio-blk data disks when present.
+  const expected = 3 + (scsi ? 1 : 0) + all(domain, "interface").length + virtioDisks;
   t.is(virtio.length, expected, `virtio devices found: ${virtio.map((d) => d.name).join(", ")}`);
   t.deepEqual(withoutIommu(domain), [], "every virtio device has <driver iommu='on'/>");
   t.deepEqual(all(domain, "hostdev"), [], "no <hostdev>");
   t.false(all(domain, "target").some((e) => e.attrs["bus"] === "ide"), "no disk on IDE");
   t.false(all(domain, "controller").some((e) => e.attrs["type"] === "ide"), "no IDE controller");
-  t.false(all(domain, "target").some((e) => e.attrs["bus"] === "virtio"), "no virtio-blk disk");
+  t.is(all(domain, "target").filter((e) => e.attrs["bus"] === "virtio").length, virtioDisks, "no virtio-blk disk but the virtio data disks asked for");
+  const boot = all(domain, "disk").find((d) => d.children.some((c) => c.name === "boot" && c.attrs["order"] === "1"));
+  t.not(boot && child(boot, "target").attrs["bus"], "virtio", "the boot disk is not virtio-blk");
   const locked = all(domain, "memoryBacking").some((m) => m.children.some((c) => c.name === "locked"));
   t.is(locked, MODELS[flavor.model].locksMemory, "memory locked exactly when the model needs it (not for SNP, as in Nova)");
   for (const nic of all(domain, "interface")) t.is(child(nic, "rom").attrs["enabled"], "no", "no iPXE option ROM on virtio-net (not SEV-aware)");
@@ -218,6 +222,30 @@ for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
     assertSevInvariants(t, xml, flavor);
     checkAgainstLibvirt(t, xml);
     t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, formatPolicy(flavor.policy, flavor.model));
+  });
+}
+
+const DEVICE_VARIANTS: Array<[string, Model, "scsi" | "sata", Partial<DomainXmlInput>, number]> = [
+  ["SCSI data disks after a SCSI boot disk", "amd-sev", "scsi", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "scsi" }, { path: "/dev/vg/d2", format: "raw", bus: "scsi" }] }, 0],
+  ["SATA data disks and a seed after a SATA boot disk", "amd-sev-es", "sata", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "sata" }, { path: "/srv/d2.raw", format: "raw", bus: "sata" }], seed: "/srv/seed.iso" }, 0],
+  ["virtio-blk data disks with iommu, a SCSI one on a SATA boot disk", "amd-sev-snp", "sata", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "virtio" }, { path: "/srv/d2.qcow2", format: "qcow2", bus: "scsi" }, { path: "/dev/vg/d3", format: "raw", bus: "virtio" }] }, 2],
+  ["two networks, a bridge and a libvirt network", "amd-sev", "scsi", { networks: [{ bridge: "br0" }, { network: "default" }] }, 0],
+  ["a seed, data disks of every bus and three networks", "amd-sev-snp", "scsi", { seed: "/srv/seed.iso", dataDisks: [{ path: "/srv/a.qcow2", format: "qcow2", bus: "virtio" }, { path: "/srv/b.qcow2", format: "qcow2", bus: "sata" }, { path: "/srv/c.qcow2", format: "qcow2", bus: "scsi" }], networks: [{ network: "default" }, { bridge: "br0" }, { bridge: "br1", mac: "52:54:00:12:34:56" }] }, 1],
+];
+
+for (const [title, model, bus, over, virtioDisks] of DEVICE_VARIANTS) {
+  test(`renders and validates: ${title}`, (t) => {
+    const flavor = flavorOf(model, {}, { "pulumi-sev:disk_bus": bus });
+    const xml = renderDomainXml(input(flavor, over));
+    assertSevInvariants(t, xml, flavor, virtioDisks);
+    checkAgainstLibvirt(t, xml);
+    const devices = child(parseDoc(xml), "devices");
+    const targets = all(devices, "disk").map((d) => child(d, "target").attrs["dev"]);
+    t.is(new Set(targets).size, targets.length, `target names are distinct: ${targets.join(", ")}`);
+    t.is(all(devices, "interface").length, over.networks?.length ?? 0);
+    const macs = all(devices, "interface").map((i) => child(i, "mac").attrs["address"]);
+    t.is(new Set(macs).size, macs.length, "every interface has its own MAC");
+    if (over.seed !== undefined) t.deepEqual(all(devices, "disk").filter((d) => d.attrs["device"] === "cdrom").map((d) => [child(d, "source").attrs["file"], child(d, "target").attrs["bus"], d.children.some((c) => c.name === "readonly")]), [[over.seed, bus, true]]);
   });
 }
 

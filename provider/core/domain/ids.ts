@@ -1,6 +1,6 @@
 /** Deterministic identifiers for a guest: a name-based (version 5) UUID and a locally administered MAC. */
 import { createHash } from "crypto";
-import { OWNER_NAMESPACE } from "../parse/domain";
+import { OWNER_NAMESPACE } from "./metadata";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,10 +1,11 @@
-/** What a guest's domain XML says about the things SevGuest owns; compared to find drift and to judge adoption. */
+/** What a guest's domain XML says about the things SevGuest owns, read through the domain model; compared to find drift and to judge adoption. */
 import { SevModel } from "../facts";
-import { asArray, asNode, attrOf, integerOf, parseXml, textOf, XmlNode } from "./xml";
-import { Owner, ownerOf } from "./domain";
-import { readLaunchSecurity } from "../domain/launch-security";
+import { Owner } from "../domain/metadata";
+import { DomainModel, readDomain } from "../domain/document";
+import { Disk } from "../domain/disk";
+import { launchInputDrift, launchInputsOf, sevModelOf } from "../domain/launch-security";
+import { firmwareOf } from "../domain/os";
 import { formatPolicy } from "../models";
-import { launchInputDrift, readLaunchInputs } from "../launch-inputs";
 
 /** A <disk> element: its device (disk, cdrom), image file or block device, bus, and whether it is the boot disk. */
 export interface DiskView {
@@ -44,69 +45,36 @@ export interface GuestView {
   owner: Owner | null;
 }
 
-const KIB: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, m: 1024, mib: 1024, g: 1024 ** 2, gib: 1024 ** 2 };
-
-function memoryKiB(node: unknown): number | null {
-  const n = integerOf(node);
-  const unit = (attrOf(node, "unit") ?? "KiB").toLowerCase();
-  return n === null || KIB[unit] === undefined ? null : Math.round(n * KIB[unit]);
-}
-
-function firmwareOf(os: XmlNode): "uefi" | "bios" {
-  if (attrOf(os, "firmware") === "efi") return "uefi";
-  const loader = os["loader"];
-  if (loader === undefined) return "bios";
-  return attrOf(loader, "type") === "pflash" || /ovmf|edk2/i.test(textOf(loader) ?? "") ? "uefi" : "bios";
-}
-
-/** The boot disk: the one with <boot order='1'/>, else the first device='disk' (os/boot dev='hd'). */
-function disksOf(devices: XmlNode): DiskView[] {
-  const disks = asArray(devices["disk"]).map((d) => {
-    const source = asNode(asNode(d)["source"]);
-    return {
-      device: attrOf(d, "device") ?? "disk",
-      path: attrOf(source, "file") ?? attrOf(source, "dev") ?? attrOf(source, "volume") ?? null,
-      bus: attrOf(asNode(d)["target"], "bus"),
-      order: Number(attrOf(asNode(d)["boot"], "order") ?? NaN),
-    };
-  });
-  const ordered = disks.filter((d) => Number.isFinite(d.order)).sort((a, b) => a.order - b.order)[0];
+/** The boot disk: the one with <boot order='1'/> (the lowest order), else the first device='disk' (os/boot dev='hd'). */
+function disksOf(disks: Disk[]): DiskView[] {
+  const ordered = disks.filter((d) => d.bootOrder !== null).sort((a, b) => (a.bootOrder as number) - (b.bootOrder as number))[0];
   const boot = ordered ?? disks.find((d) => d.device === "disk");
   return disks.map((d) => ({ device: d.device, path: d.path, bus: d.bus, boot: d === boot }));
 }
 
-function interfacesOf(devices: XmlNode): InterfaceView[] {
-  return asArray(devices["interface"]).map((i) => {
-    const source = asNode(asNode(i)["source"]);
-    return {
-      type: attrOf(i, "type"),
-      source: attrOf(source, "bridge") ?? attrOf(source, "network") ?? attrOf(source, "dev"),
-      mac: attrOf(asNode(i)["mac"], "address")?.toLowerCase() ?? null,
-    };
-  });
+/** The view of a domain model: what SevGuest compares. */
+export function viewOfModel(m: DomainModel): GuestView {
+  const ls = m.launchSecurity;
+  return {
+    name: m.name,
+    uuid: m.uuid,
+    domainType: m.type,
+    model: ls === null ? null : sevModelOf(ls),
+    policy: ls === null ? null : ls.policy,
+    launchInputs: ls === null ? {} : launchInputsOf(ls),
+    memoryKiB: m.memory.memoryKiB,
+    vcpus: m.vcpus,
+    memoryLocked: m.memory.locked,
+    machine: m.os.machine,
+    firmware: firmwareOf(m.os),
+    disks: disksOf(m.devices.disks),
+    interfaces: m.devices.interfaces.map((i) => ({ type: i.type, source: i.source, mac: i.mac })),
+    owner: m.owner,
+  };
 }
 
 export function viewOfDomain(xml: string): GuestView {
-  const d: XmlNode = asNode(parseXml(xml)["domain"]);
-  const ls = d["launchSecurity"] === undefined ? { model: null, policy: null } : readLaunchSecurity(d["launchSecurity"]);
-  const os = asNode(d["os"]);
-  const devices = asNode(d["devices"]);
-  return {
-    name: textOf(d["name"]),
-    uuid: textOf(d["uuid"]),
-    domainType: attrOf(d, "type"),
-    model: ls.model,
-    policy: ls.policy,
-    launchInputs: d["launchSecurity"] === undefined ? {} : readLaunchInputs(d["launchSecurity"]),
-    memoryKiB: memoryKiB(d["memory"]),
-    vcpus: integerOf(d["vcpu"]),
-    memoryLocked: asNode(d["memoryBacking"])["locked"] !== undefined,
-    machine: attrOf(os["type"], "machine"),
-    firmware: firmwareOf(os),
-    disks: disksOf(devices),
-    interfaces: interfacesOf(devices),
-    owner: ownerOf(d),
-  };
+  return viewOfModel(readDomain(xml));
 }
 
 /** libvirt expands "q35" to the versioned machine (pc-q35-8.2), and a QEMU upgrade brings newer ones: any q35 is q35. */
@@ -129,7 +97,15 @@ function diskDrift(wanted: DiskView[], actual: DiskView[]): string[] {
   const actualOthers = new Set(others(actual).map(key));
   for (const k of actualOthers) if (!wantedOthers.has(k)) drift.push(`${k} is attached but not declared`);
   for (const k of wantedOthers) if (!actualOthers.has(k)) drift.push(`${k} is declared but not attached`);
-  return drift;
+  return [...drift, ...busDrift(others(wanted), others(actual))];
+}
+
+/** A non-boot disk attached on another bus than declared (a data disk moved from virtio to SCSI). */
+function busDrift(wanted: DiskView[], actual: DiskView[]): string[] {
+  return wanted.flatMap((w) => {
+    const a = actual.find((d) => d.device === w.device && d.path === w.path);
+    return a === undefined || a.bus === w.bus ? [] : [`${w.device} ${w.path ?? "(no source)"} bus is ${a.bus ?? "none"}, expected ${w.bus ?? "none"}`];
+  });
 }
 
 function interfaceDrift(wanted: InterfaceView[], actual: InterfaceView[]): string[] {
@@ -157,7 +133,8 @@ export function guestDrift(wanted: GuestView, actual: GuestView): string[] {
   if (wanted.memoryLocked && !actual.memoryLocked) drift.push("memory is not locked (no memoryBacking/locked)");
   if (actual.domainType !== wanted.domainType) drift.push(`domain type is ${actual.domainType}, expected ${wanted.domainType}`);
   if (!sameMachine(wanted.machine, actual.machine)) drift.push(`machine is ${actual.machine ?? "none"}, expected ${wanted.machine ?? "none"}`);
-  if (actual.firmware !== wanted.firmware) drift.push(`firmware is ${actual.firmware === "uefi" ? "UEFI" : "BIOS"}, expected ${wanted.firmware === "uefi" ? "UEFI" : "BIOS"}`);
+  if (actual.firmware !== wanted.firmware)
+    drift.push(`firmware is ${actual.firmware === "uefi" ? "UEFI" : "BIOS"}, expected ${wanted.firmware === "uefi" ? "UEFI" : "BIOS"}`);
   drift.push(...diskDrift(wanted.disks, actual.disks));
   drift.push(...interfaceDrift(wanted.interfaces, actual.interfaces));
   return drift;
