@@ -1,8 +1,9 @@
 /**
  * `pulumi preview` (and with --up: `up`, a no-change preview of the deployed stack, `destroy`) of
  * K lab hosts × G SEV guests, each paired in the same round with the same program of empty dynamic
- * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--sev-es] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
+ * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--sev-es] [--from-image] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
  * --sev-es: the guests are SEV-ES (the rome profile's pool of 450), so that more than 59 fit on a host.
+ * --from-image: each guest's root disk is made by up from the host's base image, with a cloud-init seed.
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
@@ -33,9 +34,15 @@ async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Pr
   return { seconds, rss: peak, sessions: sessionsSince(f.inventory.hosts, marks) };
 }
 
-async function stackOf(f: Fleet, name: string, guests: number, empty: boolean, sevEs: boolean): Promise<EngineStack> {
+async function stackOf(f: Fleet, name: string, guests: number, empty: boolean, sevEs: boolean, fromImage: boolean): Promise<EngineStack> {
   const s = new EngineStack(PROGRAM, name);
-  await s.init({ "sev:inventory": f.inventoryFile, "sev:guestsPerHost": String(guests), "sev:empty": String(empty), "sev:sevEs": String(sevEs) });
+  await s.init({
+    "sev:inventory": f.inventoryFile,
+    "sev:guestsPerHost": String(guests),
+    "sev:empty": String(empty),
+    "sev:sevEs": String(sevEs),
+    "sev:fromImage": String(fromImage),
+  });
   return s;
 }
 
@@ -112,8 +119,11 @@ async function main(): Promise<void> {
     for (let g = 0; g < guests; g++) for (const name of [`${h.name}-g${g}`, `floor-${g}`]) labImage(h, `${name}.qcow2`);
   }
   const sevEs = flag("--sev-es");
-  const real = await stackOf(f, "real", guests, false, sevEs);
-  const empty = await stackOf(f, "empty", guests, true, sevEs);
+  const fromImage = flag("--from-image");
+  // --from-image: the guests' root disks are made by up from one base image per host, each with a cloud-init seed.
+  if (fromImage) for (const h of f.inventory.hosts) labImage(h, "base.qcow2");
+  const real = await stackOf(f, "real", guests, false, sevEs, fromImage);
+  const empty = await stackOf(f, "empty", guests, true, sevEs, fromImage);
   const label = process.env.BENCH_LABEL ?? "";
   try {
     const previews: { us: Measured; empty: Measured }[] = [];
@@ -140,7 +150,16 @@ async function main(): Promise<void> {
         `K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
           `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`,
       );
-      record("preview", { k, guests, ...(sevEs ? { model: "amd-sev-es" } : {}), rounds, label, machine: machine(), ...preview });
+      record("preview", {
+        k,
+        guests,
+        ...(sevEs ? { model: "amd-sev-es" } : {}),
+        ...(fromImage ? { disks: "from image" } : {}),
+        rounds,
+        label,
+        machine: machine(),
+        ...preview,
+      });
     }
     if (!flag("--up")) return;
 
@@ -183,6 +202,7 @@ async function main(): Promise<void> {
     record("up", {
       k,
       guests,
+      ...(fromImage ? { disks: "from image" } : {}),
       rounds: upRounds,
       label,
       machine: machine(),

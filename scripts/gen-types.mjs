@@ -17,6 +17,8 @@ for (const file of readdirSync(join(root, "schema")).filter((f) => f.endsWith(".
     cwd: join(root, "schema"),
     bannerComment: `/* Generated from schema/${file} by scripts/gen-types.mjs: edit the schema, not this file. */\n${imports[file] ?? ""}`,
     additionalProperties: false,
+    // A maxItems bound is checked by the schema; as a type it would be a union of tuples.
+    maxItems: -1,
   });
   writeFileSync(join(out, file.replace(".schema.json", ".ts")), ts);
 }

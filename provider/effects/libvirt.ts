@@ -1,7 +1,13 @@
 /** virsh on a hypervisor: every argument quoted, domain XML on stdin. */
 import { randomBytes } from "crypto";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { exec, ExecResult, SshTarget } from "./ssh";
 import { GuestInterface, parseDomIfAddr } from "../core/parse/domifaddr";
+import { FileToCreate } from "../core/disks";
+
+/** make_files, undo_files, remove_files: the guest's created files and their ownership markers. */
+const GUEST_FILES = readFileSync(join(__dirname, "guest-files.sh"), "utf8");
 
 export interface Libvirt {
   target: SshTarget;
@@ -164,16 +170,43 @@ export async function startAndRead(l: Libvirt, uuid: string, start: StartMode): 
 /** Printed once `virsh define` has written the definition; what follows is START_AND_READ's. */
 const DEFINED = "@@defined@@\n";
 
-/**
- * The domain XML goes in the script as a quoted here-document (the shell expands nothing in it),
- * whose end line is random and not in the XML: the command stays `sh -s -- <uri> <uuid> <start>`.
- */
-function defineThenStartAndRead(xml: string): string {
+/** A here-document's end line that is not in the text. */
+function endLineFor(text: string, what: string): string {
   let end = "";
-  do end = `@@domain-xml-${randomBytes(12).toString("hex")}@@`;
-  while (xml.includes(end));
+  do end = `@@${what}-${randomBytes(12).toString("hex")}@@`;
+  while (text.includes(end));
+  return end;
+}
+
+/** The guest's files to make before the define: KIND PATH SOURCE FORMAT SIZE per file, "-" where none. */
+export function fileArguments(files: FileToCreate[]): string[] {
+  const size = (gib: number | null) => (gib === null ? "-" : String(gib));
+  return files.flatMap((f) => {
+    if (f.kind === "overlay" || f.kind === "copy") return [f.kind, f.path, f.image.path, f.image.format, size(f.sizeGiB)];
+    return [f.kind, f.path, "-", "-", f.kind === "blank" ? size(f.sizeGiB) : "-"];
+  });
+}
+
+/**
+ * The domain XML (and the seed's bytes, base64) go in the script as quoted here-documents (the shell
+ * expands nothing in them), whose end lines are random and not in the text: the command stays
+ * `sh -s -- <uri> <uuid> <start> [file arguments]`. Files are made first, all or nothing; a define
+ * that fails removes what this run made.
+ */
+function defineThenStartAndRead(xml: string, seed: Buffer | null): string {
   const body = xml.endsWith("\n") ? xml : `${xml}\n`;
-  return `virsh -c "$1" define /dev/stdin >/dev/null <<'${end}' || exit 1\n${body}${end}\nprintf '${DEFINED.trim()}\\n'\n${START_AND_READ}`;
+  const end = endLineFor(body, "domain-xml");
+  const seedText = seed === null ? "" : seed.toString("base64").replace(/.{76}/g, "$&\n");
+  const seedEnd = endLineFor(seedText, "seed");
+  return [
+    GUEST_FILES,
+    `made=$(mktemp) || exit 1; trap 'rm -f "$made"' EXIT`,
+    `seed=$(cat <<'${seedEnd}'\n${seedText}\n${seedEnd}\n)`,
+    `files_of() { shift 3; make_files "$uuid_" "$@"; }; uuid_=$2; files_of "$@" || exit 1`,
+    `virsh -c "$1" define /dev/stdin >/dev/null <<'${end}' || { undo_files; exit 1; }\n${body}${end}`,
+    `printf '${DEFINED.trim()}\\n'`,
+    START_AND_READ,
+  ].join("\n");
 }
 
 /** A define whose start goes on in the same channel: defined settles when define has (the lock may go), started when the start and read have. */
@@ -186,13 +219,20 @@ export interface DefineAndStart {
  * Defines the domain, then starts it if it is stopped (and a start is asked for) and reads it: one
  * channel, where define and start-and-read would take two.
  */
-export function defineStartAndRead(l: Libvirt, xml: string, uuid: string, start: StartMode): DefineAndStart {
+export function defineStartAndRead(
+  l: Libvirt,
+  xml: string,
+  uuid: string,
+  start: StartMode,
+  files: FileToCreate[] = [],
+  seed: Buffer | null = null,
+): DefineAndStart {
   let seen = "";
   let markDefined = () => {};
   const definedSeen = new Promise<void>((done) => (markDefined = done));
-  const run = exec(l.target, ["sh", "-s", "--", l.uri, uuid, start], {
-    stdin: defineThenStartAndRead(xml),
-    purpose: `virsh define of domain ${uuid} (its XML in the script), then start (if stopped) and read it`,
+  const run = exec(l.target, ["sh", "-s", "--", l.uri, uuid, start, ...fileArguments(files)], {
+    stdin: defineThenStartAndRead(xml, seed),
+    purpose: `${files.length > 0 ? `create the guest's files (${files.map((f) => f.path).join(", ")}), ` : ""}virsh define of domain ${uuid} (its XML in the script), then start (if stopped) and read it`,
     onStdout: (d) => {
       seen += d.toString("latin1");
       if (seen.includes(DEFINED)) markDefined();
@@ -208,28 +248,40 @@ export function defineStartAndRead(l: Libvirt, xml: string, uuid: string, start:
 /** Stops (ACPI shutdown, then a hard stop after waitSeconds; at once when libvirt refuses the shutdown) and undefines the domain, if it exists: one round trip (`sh -s`, script on stdin). */
 const STOP_AND_UNDEFINE = `uri=$1; id=$2; wait=$3
 v() { virsh -c "$uri" "$@"; }
-if ! state=$(v domstate "$id" 2>&1); then
-  case $state in *"ailed to get domain"*|*"omain not found"*|*"no domain with matching"*) exit 0 ;; esac
-  echo "$state" >&2; exit 1
-fi
-state=$(printf '%s\n' "$state" | head -n 1)
-if [ "$state" != "shut off" ]; then
-  # libvirt refuses to shut down a paused guest ("domain is not running"): no wait for what cannot come.
-  if v shutdown "$id" >/dev/null 2>&1; then
-    i=0
-    while [ "$i" -lt "$wait" ] && [ "$(v domstate "$id" 2>/dev/null | head -n 1)" != "shut off" ]; do sleep 1; i=$((i + 1)); done
+stop_and_undefine() {
+  if ! state=$(v domstate "$id" 2>&1); then
+    case $state in *"ailed to get domain"*|*"omain not found"*|*"no domain with matching"*) return 0 ;; esac
+    echo "$state" >&2; return 1
   fi
-  [ "$(v domstate "$id" 2>/dev/null | head -n 1)" = "shut off" ] || v destroy "$id" >/dev/null || exit 1
-fi
-v undefine --nvram "$id" >/dev/null`;
+  state=$(printf '%s\n' "$state" | head -n 1)
+  if [ "$state" != "shut off" ]; then
+    # libvirt refuses to shut down a paused guest ("domain is not running"): no wait for what cannot come.
+    if v shutdown "$id" >/dev/null 2>&1; then
+      i=0
+      while [ "$i" -lt "$wait" ] && [ "$(v domstate "$id" 2>/dev/null | head -n 1)" != "shut off" ]; do sleep 1; i=$((i + 1)); done
+    fi
+    [ "$(v domstate "$id" 2>/dev/null | head -n 1)" = "shut off" ] || v destroy "$id" >/dev/null || return 1
+  fi
+  v undefine --nvram "$id" >/dev/null
+}
+stop_and_undefine || exit 1
+shift 3; remove_files "$id" "$@"`;
 
-export async function stopAndUndefine(l: Libvirt, uuid: string, timeoutMs: number): Promise<void> {
+/** Then removes the files up made for the guest (those carrying its ownership marker; never a base image or a user's disk). */
+export async function stopAndUndefine(l: Libvirt, uuid: string, timeoutMs: number, created: string[] = []): Promise<void> {
   const waitSeconds = Math.ceil(timeoutMs / 1000);
   const target = { ...l.target, commandTimeoutMs: Math.max(l.target.commandTimeoutMs, timeoutMs + 30_000) };
-  await exec(target, ["sh", "-s", "--", l.uri, uuid, String(waitSeconds)], { stdin: STOP_AND_UNDEFINE, purpose: `stop and undefine domain ${uuid}` });
+  await exec(target, ["sh", "-s", "--", l.uri, uuid, String(waitSeconds), ...created], {
+    stdin: `${GUEST_FILES}\n${STOP_AND_UNDEFINE}`,
+    purpose: `stop and undefine domain ${uuid}${created.length > 0 ? `, remove its files (${created.join(", ")})` : ""}`,
+  });
 }
 
-/** Removes the definition and the guest's UEFI variable store. */
-export async function undefineDomain(l: Libvirt, uuid: string): Promise<void> {
-  await virsh(l, ["undefine", "--nvram", uuid]);
+/** Removes the definition, the guest's UEFI variable store and the files up made for it. */
+export async function undefineDomain(l: Libvirt, uuid: string, created: string[] = []): Promise<void> {
+  if (created.length === 0) return void (await virsh(l, ["undefine", "--nvram", uuid]));
+  await exec(l.target, ["sh", "-s", "--", l.uri, uuid, ...created], {
+    stdin: `${GUEST_FILES}\nvirsh -c "$1" undefine --nvram "$2" >/dev/null || exit 1\nid=$2; shift 2; remove_files "$id" "$@"`,
+    purpose: `undefine domain ${uuid} and remove its files (${created.join(", ")})`,
+  });
 }

@@ -18,6 +18,8 @@ import { inHostBatch } from "./batch";
 import { assertReady, inspect, Inspection } from "../host/operations";
 import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
+import { createdPaths, filesToCreate, GuestDisks, guestDisks } from "../core/disks";
+import { nocloudSeed } from "../core/cloud-init/seed";
 
 export interface SevGuestOutputs extends SevGuestInputs {
   uuid: string;
@@ -33,6 +35,8 @@ export interface SevGuestOutputs extends SevGuestInputs {
   launchSecretInjected: boolean;
   /** The guest's interfaces with their IP addresses, as libvirt reports them (its guest agent, or a network's leases); read again on refresh, never drift. */
   addresses: GuestInterface[];
+  /** The files up made for the guest (root disk, data disks, seed), which delete removes; never a base image or a user's disk. */
+  createdFiles: string[];
 }
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
@@ -41,12 +45,21 @@ export function libvirtOf(host: SevHostInputs): Libvirt {
   return { target: targetOf(host), uri: host.libvirtUri ?? DEFAULTS.libvirtUri };
 }
 
-function networkOf(inputs: SevGuestInputs): GuestNetwork | undefined {
-  const n = inputs.network;
-  if (!n) return undefined;
-  if (n.bridge) return { bridge: n.bridge, mac: n.mac };
-  if (n.network) return { network: n.network, mac: n.mac };
-  return undefined;
+function networksOf(inputs: SevGuestInputs): GuestNetwork[] {
+  return (inputs.networks ?? (inputs.network ? [inputs.network] : [])).flatMap((n): GuestNetwork[] => {
+    if (n.bridge) return [{ bridge: n.bridge, mac: n.mac }];
+    if (n.network) return [{ network: n.network, mac: n.mac }];
+    return [];
+  });
+}
+
+export function disksOf(inputs: SevGuestInputs): GuestDisks {
+  return guestDisks(inputs, flavorOf(inputs).diskGiB);
+}
+
+/** The cloud-init seed's bytes: instance-id the domain UUID (cloud-init runs once per instance), hostname the domain name. */
+function seedOf(inputs: SevGuestInputs, uuid: string): Buffer | null {
+  return inputs.cloudInit ? nocloudSeed(inputs.cloudInit, { instanceId: uuid, hostname: inputs.name }) : null;
 }
 
 /** Stable for a resource on one host under one name; a replacement (new host or name) gets a new one. */
@@ -56,14 +69,17 @@ export function uuidOf(inputs: SevGuestInputs): string {
 
 export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Inspection, uuid: string): string {
   if (!host.facts.domcaps) throw new Error(`${hostLabel(inputs.host)}: no domain capabilities (${host.facts.domcapsError ?? "unknown error"})`);
+  const disks = guestDisks(inputs, flavor.diskGiB);
   return renderDomainXml({
     name: inputs.name,
     uuid,
     flavor,
     host: host.facts.domcaps,
     libvirtVersion: host.facts.libvirtVersion,
-    bootDisk: { path: inputs.bootDisk.path, format: inputs.bootDisk.format ?? "qcow2" },
-    network: networkOf(inputs),
+    bootDisk: { path: disks.boot.path, format: disks.boot.format },
+    dataDisks: disks.data.map((d) => ({ path: d.path, format: d.format, bus: d.bus ?? flavor.bootDiskBus })),
+    networks: networksOf(inputs),
+    seed: disks.seed ?? undefined,
     configDrive: inputs.configDrive,
     owner: inputs.owner,
     domainType: inputs.domainType,
@@ -86,6 +102,7 @@ function outputsOf(inputs: SevGuestInputs, uuid: string, xml: string, now: Domai
     launchMeasurement: seen.model === null ? null : measurementFrom(now.launchSecInfo, now.state ?? "unknown"),
     launchSecretInjected,
     addresses: now.addresses,
+    createdFiles: createdPaths(disksOf(inputs)),
   };
 }
 
@@ -172,13 +189,19 @@ async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspe
   const uuid = uuidOf(inputs);
   const rendered = render(inputs, flavorOf(inputs), host, uuid);
   const leftBehind = ownDomainLeftBehind(inputs, count, uuid);
-  const { started: starting } = await defineThenStart(inputs, l, rendered, uuid);
+  const { started: starting } = await defineThenStart(inputs, l, rendered, uuid, true);
   return { d: { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" }, starting };
 }
 
-/** Resolves once the domain is defined, with its start and read, which go on in the same channel (wrapped: awaiting it must not wait for them). */
-async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string): Promise<{ started: Promise<DomainNow> }> {
-  const { defined, started } = defineStartAndRead(l, xml, uuid, startModeOf(inputs));
+/**
+ * Resolves once the domain is defined, with its start and read, which go on in the same channel
+ * (wrapped: awaiting it must not wait for them). withFiles: the guest's files are made first, in
+ * that channel too (a new guest; an adopted or updated one keeps the disks it has).
+ */
+async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string, withFiles = false): Promise<{ started: Promise<DomainNow> }> {
+  const files = withFiles ? filesToCreate(disksOf(inputs)) : [];
+  const seed = withFiles ? seedOf(inputs, uuid) : null;
+  const { defined, started } = defineStartAndRead(l, xml, uuid, startModeOf(inputs), files, seed);
   await defined;
   return { started };
 }
@@ -250,8 +273,12 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, at
   if (d.how !== "new") {
     throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
   }
-  const undo = await undefineDomain(l, d.uuid).then(() => null, (e: Error) => e);
-  if (undo === null) throw new Error(`${label}: guest ${inputs.name} did not start, and its definition was removed again (nothing of it is left on the host): ${cause}`);
+  const created = createdPaths(disksOf(inputs));
+  const undo = await undefineDomain(l, d.uuid, created).then(() => null, (e: Error) => e);
+  if (undo === null) {
+    const files = created.length > 0 ? ` and the files made for it (${created.join(", ")})` : "";
+    throw new Error(`${label}: guest ${inputs.name} did not start, and its definition${files} was removed again (nothing of it is left on the host): ${cause}`);
+  }
   throw new Error(
     `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +
       `domain ${inputs.name} (${d.uuid}) is still defined on the host and may be running. The next pulumi up takes it over ` +
@@ -295,7 +322,7 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
   return outputsOf(news, olds.uuid, xml, delivered ? await startAndRead(l, olds.uuid, "no") : now, again ? delivered : true)!;
 }
 
-/** ACPI shutdown (a hard stop after shutdownTimeoutSeconds) and undefine, in one round trip; a domain already gone is fine. */
+/** ACPI shutdown (a hard stop after shutdownTimeoutSeconds), undefine and removal of the files up made, in one round trip; a domain already gone is fine. */
 export async function deleteGuest(props: SevGuestOutputs): Promise<void> {
-  await stopAndUndefine(libvirtOf(props.host), props.uuid, (props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_SECONDS) * 1000);
+  await stopAndUndefine(libvirtOf(props.host), props.uuid, (props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_SECONDS) * 1000, createdPaths(disksOf(props)));
 }

@@ -23,8 +23,8 @@ export function plannedWith(host: string | undefined, self: SlotRequest): SlotRe
   return at < 0 ? [...plan, self] : plan.map((r, i) => (i === at ? self : r));
 }
 
-/** The boot disks the host's plan names (paths the user gave), for the preview's one disk check per host. */
+/** The paths the host's plan names (disks, base images, files to create), for the preview's one disk check per host. */
 export function plannedDisks(host: string | undefined): string[] {
   const plan = host === undefined ? undefined : plans.get(host);
-  return [...new Set((plan ?? []).flatMap((r) => (r.bootDisk === undefined ? [] : [r.bootDisk])))];
+  return [...new Set((plan ?? []).flatMap((r) => r.paths ?? []))];
 }

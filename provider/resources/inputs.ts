@@ -29,6 +29,6 @@ export function pick<T extends object>(keys: readonly (keyof T)[], o: T): T {
  * which input it is about instead.
  */
 export function checkFailures(problems: { property: string; reason: string }[]): { property: string; reason: string }[] {
-  const holdsSecrets = /(^|\.)(host|jumpHost|privateKey|privateKeyPassphrase)(\.|$)/;
+  const holdsSecrets = /(^|\.)(host|jumpHost|privateKey|privateKeyPassphrase|cloudInit|userData|launchSecret)(\.|$)/;
   return problems.map((p) => ({ property: holdsSecrets.test(p.property) ? "" : p.property, reason: p.reason }));
 }

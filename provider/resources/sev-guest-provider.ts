@@ -6,12 +6,12 @@ import { validateFlavor } from "../core/flavor";
 import { launchInputProblems } from "../core/launch-inputs";
 import { checkHostInputs } from "../host/inputs";
 import { ProviderInputs, splitInputs } from "../guest/inputs";
-import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest } from "../guest/operations";
+import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest, uuidOf } from "../guest/operations";
 import { previewVerdict, replacementVerdict } from "../guest/admission";
 import { inspectRecent } from "../host/recent";
 import { hostLabel } from "../host/target";
-import { bootDiskProblem } from "../core/disks";
-import { bootDiskFact } from "../guest/disks";
+import { diskInputProblems, guestDisks } from "../core/disks";
+import { diskProblems } from "../guest/disks";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
 import internalSchema from "../../schema/sev-guest-internal.schema.json";
@@ -40,6 +40,7 @@ export function guestProblems(all: Record<string, unknown>): InputProblem[] {
   const internalResult = checkInternal(internal);
   if (!internalResult.ok) problems.push(...internalResult.problems);
   if (value.host && typeof value.host === "object") problems.push(...prefixed(checkHostInputs(value.host).problems, "host"));
+  if (schemaResult.ok) problems.push(...deviceProblems(schemaResult.value));
   if (value.flavor && typeof value.flavor === "object") {
     const flavor = validateFlavor(value.flavor, value.image);
     if (!flavor.ok) problems.push(...prefixed(flavor.problems, "flavor"));
@@ -48,17 +49,61 @@ export function guestProblems(all: Record<string, unknown>): InputProblem[] {
   return problems;
 }
 
+function deviceProblems(g: SevGuestInputs): InputProblem[] {
+  const problems = diskInputProblems(g, g.configDrive);
+  if (g.network !== undefined && g.networks !== undefined)
+    problems.push({ property: "networks", reason: "network and networks both declare the interfaces: give networks alone" });
+  (g.networks ?? (g.network ? [g.network] : [])).forEach((n, i) => {
+    if ((n.bridge === undefined) === (n.network === undefined))
+      problems.push({ property: `networks[${i}]`, reason: `networks[${i}] needs exactly one of bridge or network` });
+  });
+  return problems;
+}
+
 function modelOf(g: SevGuestInputs): string | null {
   const r = g.flavor ? validateFlavor(g.flavor, g.image) : null;
   return r && r.ok ? r.resolved.model : null;
 }
 
-/** Another machine or another domain name is another guest. */
+/**
+ * Another machine or another domain name is another guest. So is another root disk from an image,
+ * other data disks, other cloud-init data (cloud-init runs once per instance) or another place for
+ * the files up makes: the guest is made anew with them. A larger flavor disk grows a root disk
+ * made from an image through replacement too; a smaller one is refused (diff).
+ */
 function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
   const r: string[] = [];
   if (!same(olds.host?.address, news.host?.address) || !same(olds.host?.port, news.host?.port)) r.push("host");
   if (olds.name !== news.name) r.push("name");
+  if (olds.bootDisk === undefined || news.bootDisk === undefined) return r;
+  const madeFromImage = olds.bootDisk.image !== undefined || news.bootDisk.image !== undefined;
+  if (madeFromImage && !same(olds.bootDisk, news.bootDisk)) r.push("bootDisk");
+  if (!same(olds.dataDisks, news.dataDisks)) r.push("dataDisks");
+  if (!same(olds.cloudInit, news.cloudInit)) r.push("cloudInit");
+  if (!same(createdPathsOf(olds), createdPathsOf(news))) r.push("imagesDir");
+  if (news.bootDisk.image !== undefined && rootDiskGiB(olds) !== rootDiskGiB(news)) r.push("flavor");
   return r;
+}
+
+function createdPathsOf(g: SevGuestInputs): string[] {
+  const d = guestDisks(g, 0);
+  return [d.boot.from ? d.boot.path : "", ...d.data.filter((x) => x.sizeGiB !== null).map((x) => x.path), d.seed ?? ""];
+}
+
+function rootDiskGiB(g: SevGuestInputs): number | null {
+  const f = g.flavor ? validateFlavor(g.flavor, g.image) : null;
+  return f && f.ok ? f.resolved.diskGiB : null;
+}
+
+/** A root disk made from an image cannot shrink: its file system may use every byte. */
+function shrinkRefusal(olds: SevGuestOutputs, news: SevGuestInputs): string | null {
+  const [was, now] = [rootDiskGiB(olds), rootDiskGiB(news)];
+  if (news.bootDisk?.image === undefined || olds.bootDisk?.image === undefined || was === null || now === null) return null;
+  if (was === 0 || now === 0 || now >= was) return null;
+  return (
+    `${hostLabel(news.host)}: guest ${news.name}: the flavor's disk would shrink its root disk from ${was} GiB to ${now} GiB: ` +
+    `a disk made from an image is never shrunk (its file system may use every byte). Fix: keep a flavor with a disk of at least ${was} GiB, or replace the guest under another name`
+  );
 }
 
 export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
@@ -80,11 +125,8 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
       } else {
         const verdict = previewVerdict(guest, host);
         if (verdict) problems.push({ property: "host", reason: verdict });
-        // The disk a new domain boots from must be there: a start that cannot open it fails last, on a counted slot.
-        else if (creates && !guest.adopt) {
-          const disk = bootDiskProblem(hostLabel(guest.host), guest.name, guest.bootDisk.path, guest.bootDisk.format ?? "qcow2", await bootDiskFact(guest));
-          if (disk) problems.push({ property: "bootDisk", reason: disk });
-        }
+        // A new domain's disks must be there (or be the files up may create): a start that cannot open them fails last, on a counted slot.
+        else if (creates && !guest.adopt) problems.push(...(await diskProblems(guest, uuidOf(guest))));
       }
     }
     // The slot plan has served here: it is not stored, so the guest's state does not depend on it.
@@ -97,6 +139,8 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
     const drifted = (olds.drift ?? []).length > 0;
     // The owner has checked the measurement of the paused guest and now gives its secret.
     const secretDue = olds.state === "paused" && !olds.launchSecretInjected && news.launchSecret !== undefined;
+    const shrink = shrinkRefusal(olds, news);
+    if (shrink) throw new Error(shrink);
     const replaces = replacements(olds, news);
     if (replaces.length > 0) {
       const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));

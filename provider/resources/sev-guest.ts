@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SevGuestInputs } from "../generated/sev-guest";
+import { GuestCloudInit, SevGuestInputs } from "../generated/sev-guest";
 import { PlannedGuest } from "../generated/sev-slot-plan";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
@@ -8,6 +8,7 @@ import { INTERNAL_KEYS } from "../guest/inputs";
 import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
+import { DiskInputs, diskInputProblems, guestDisks, inspectedPaths } from "../core/disks";
 import type { GuestInterface } from "../core/parse/domifaddr";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { LaunchMeasurement } from "../core/launch-inputs";
@@ -19,7 +20,13 @@ import { SevSlotPlan } from "./sev-slot-plan";
 /** The program's own inputs: owner, and the internal inputs (sev-guest-internal.schema.json), are the class's to set. */
 type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
 
-export type SevGuestArgs = { [K in keyof GuestOwnInputs]: pulumi.Input<GuestOwnInputs[K]> } & {
+/** Each field of cloudInit may be an output too (user-data is often built from secrets and other resources). */
+type CloudInitArgs = { [K in keyof GuestCloudInit]: pulumi.Input<GuestCloudInit[K]> };
+
+type PlainArgs = Omit<GuestOwnInputs, "cloudInit">;
+
+export type SevGuestArgs = { [K in keyof PlainArgs]: pulumi.Input<PlainArgs[K]> } & {
+  cloudInit?: pulumi.Input<CloudInitArgs>;
   host: SevHost;
   flavor: SevFlavor;
   /** libvirt domain name (default: the resource name). */
@@ -45,6 +52,8 @@ export class SevGuest extends QuietDynamicResource {
   declare readonly launchSecretInjected: pulumi.Output<boolean>;
   /** The guest's interfaces (name, MAC) with their IP addresses and prefixes, from its QEMU guest agent or a libvirt network's leases; empty until the guest reports one (refresh reads them again). */
   declare readonly addresses: pulumi.Output<GuestInterface[]>;
+  /** The files up made for the guest on its host (root disk from an image, created data disks, cloud-init seed); delete removes them. */
+  declare readonly createdFiles: pulumi.Output<string[]>;
 
   constructor(name: string, args: SevGuestArgs, opts?: pulumi.CustomResourceOptions) {
     const { host, flavor, ...given } = withSecrets(args, SECRET_PATHS);
@@ -61,7 +70,7 @@ export class SevGuest extends QuietDynamicResource {
       flavor: flavor.spec,
       owner,
       uuid: undefined, xml: undefined, state: undefined, model: undefined, policy: undefined, drift: undefined,
-      launchMeasurement: undefined, launchSecretInjected: undefined, addresses: undefined,
+      launchMeasurement: undefined, launchSecretInjected: undefined, addresses: undefined, createdFiles: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
     super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
@@ -80,8 +89,8 @@ interface Declared {
   flavor: pulumi.Output<SevFlavorInputs>;
   image?: pulumi.Input<ImageProperties | undefined>;
   adopt?: pulumi.Input<boolean | undefined>;
-  /** The boot disk's path when the program gives it as a plain string (an output is not waited for, as the name). */
-  bootDisk?: string;
+  /** The paths of the guest's disks when the program gives them as plain values (an output is not waited for, as the name). */
+  paths?: string[];
 }
 
 /**
@@ -92,13 +101,28 @@ interface Declared {
  */
 function planned(name: string, args: SevGuestArgs, urn: pulumi.Output<string>, flavor: SevFlavor): Declared {
   const known = args.name === undefined || typeof args.name === "string";
-  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined, bootDisk: plainPath(args.bootDisk) };
+  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined, paths: known ? plainPaths(args, (args.name as string | undefined) ?? name) : undefined };
 }
 
-function plainPath(bootDisk: SevGuestArgs["bootDisk"]): string | undefined {
-  if (bootDisk === undefined || pulumi.Output.isInstance(bootDisk)) return undefined;
-  const path = (bootDisk as { path?: unknown }).path;
-  return typeof path === "string" ? path : undefined;
+/** The paths the guest's disks involve, when every input they come from is a plain value (a wrong one is the guest's own check's to report). */
+function plainPaths(args: SevGuestArgs, name: string): string[] | undefined {
+  const { bootDisk, dataDisks, cloudInit, imagesDir, configDrive } = args as Record<string, unknown>;
+  // Of cloudInit only its presence places a file (its contents may well be outputs: secrets).
+  if (![bootDisk, dataDisks, imagesDir].every(isPlain) || pulumi.Output.isInstance(cloudInit)) return undefined;
+  const inputs = { name, bootDisk, dataDisks, cloudInit: cloudInit === undefined ? undefined : { userData: "" }, imagesDir } as DiskInputs;
+  try {
+    if (diskInputProblems(inputs, configDrive as string | undefined).length > 0) return undefined;
+    return inspectedPaths(guestDisks(inputs, 0)).map((i) => i.path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value with no Output or Promise anywhere in it. */
+function isPlain(v: unknown): boolean {
+  if (pulumi.Output.isInstance(v) || v instanceof Promise) return false;
+  if (Array.isArray(v)) return v.every(isPlain);
+  return v === null || typeof v !== "object" || Object.values(v).every(isPlain);
 }
 
 /** The guests this program declares, per host, in declaration order, and the host's URN once their plan is registered. */
@@ -123,10 +147,10 @@ function planFor(host: SevHost, guest: Declared): pulumi.Output<string> {
 }
 
 function plannedGuests(guests: Declared[]): pulumi.Output<PlannedGuest[]> {
-  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]).apply((row) => [...row, g.bootDisk] as const))).apply((rows) =>
-    rows.flatMap(([name, urn, flavor, image, adopt, bootDisk]) => {
+  return pulumi.all(guests.map((g) => pulumi.all([g.name, g.urn, g.flavor, g.image, g.adopt]).apply((row) => [...row, g.paths] as const))).apply((rows) =>
+    rows.flatMap(([name, urn, flavor, image, adopt, paths]) => {
       const resolved = validateFlavor(flavor, image);
-      const disk = !adopt && bootDisk !== undefined ? { bootDisk } : {};
+      const disk = !adopt && paths !== undefined ? { paths } : {};
       return resolved.ok ? [{ name, urn, model: resolved.resolved.model, ...(adopt ? { adopt: true } : {}), ...disk }] : [];
     }),
   );

@@ -14,8 +14,8 @@ test("schemas without secrets have none; a flavor holds no credentials", (t) => 
   t.deepEqual(secretPaths({ type: "object", properties: { a: { type: "string" } } }), []);
 });
 
-test("a guest's own schema embeds the host by type, not by $ref: its secrets are the host's connection's and its own launch secret", (t) => {
-  t.deepEqual(secretPaths(guestSchema), [["launchSecret"]]);
+test("a guest's own schema embeds the host by type, not by $ref: its secrets are the host's connection's, its cloud-init user-data and its own launch secret", (t) => {
+  t.deepEqual(secretPaths(guestSchema), [["cloudInit", "userData"], ["launchSecret"]]);
 });
 
 test("secret marks are found through $refs at any depth, and a bad $ref is an error", (t) => {

@@ -11,7 +11,7 @@ import { driverOf } from "../../lab/qemu-host";
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
 import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provider";
-import { SevGuestOutputs } from "../../provider/guest/operations";
+import { SevGuestOutputs, uuidOf } from "../../provider/guest/operations";
 import { startLab, TestLab } from "../helpers/lab";
 import { checkAndCreate } from "../helpers/guest";
 
@@ -33,7 +33,7 @@ function guest(lab: TestLab, host: string, name: string, flavor: SevFlavorInputs
     host: lab.inputs(host),
     flavor,
     name,
-    bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
+    bootDisk: extra.bootDisk ?? { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: { project: "qemu-driver", stack: "dev", urn: `urn:pulumi:dev::qemu-driver::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
     ...extra,
   };
@@ -305,4 +305,81 @@ test("a paused guest's launch measurement comes from QEMU through libvirt", asyn
   t.regex(info, /^sev-policy\s*: 55$/m);
   const qmp = readFileSync(join(lab.host("rome").folder, "state", "qemu", "cl-launch.qmp.log"), "utf8");
   t.regex(qmp, /"execute": "query-sev-launch-measure"/, "asked of QEMU by libvirt, not answered by a shim");
+});
+
+/** The files of the images folder of a lab host that belong to a guest (its name in theirs, markers included): the tests here run side by side. */
+async function imageFiles(lab: TestLab, host: string, guest: string): Promise<string[]> {
+  const all = (await lab.sh(host, ["ls", "-A", "/var/lib/libvirt/images"])).split("\n");
+  return all.filter((f) => f.includes(guest) || f.includes("cl-base")).sort();
+}
+
+test("a root disk from an image, a virtio-blk data disk and a seed reach QEMU: each with iommu_platform where virtio; delete removes exactly what was made", async (t) => {
+  const { lab } = t.context;
+  const image = lab.image("rome", "cl-base.qcow2");
+  const before = await imageFiles(lab, "rome", "cl-made");
+  const inputs = guest(lab, "rome", "cl-made", SEV, {
+    bootDisk: { image },
+    dataDisks: [
+      { sizeGiB: 2, bus: "virtio" },
+      { sizeGiB: 1, bus: "sata" },
+    ],
+    cloudInit: { userData: "#cloud-config\n" },
+  });
+  const out = await checkAndCreate(inputs);
+  const a = parseArgv(lab.qemuArgv("rome", "cl-made"));
+  const files = a.blockdevs.map((b) => b.filename).filter((f): f is string => typeof f === "string");
+  for (const f of ["cl-made.qcow2", "cl-base.qcow2", "cl-made-data-1.qcow2", "cl-made-data-2.qcow2", "cl-made-cidata.iso"]) {
+    t.true(files.includes(`/var/lib/libvirt/images/${f}`), `${f} is on QEMU's command line (the overlay's backing file too)`);
+  }
+  const blk = a.devices.filter((d) => d.driver === "virtio-blk-pci");
+  t.is(blk.length, 1, "the virtio data disk");
+  t.is(blk[0].iommu_platform, true);
+  t.false(
+    a.devices.some((d) => d.driver === "ide-hd" && d.bootindex === 1),
+    "the boot disk is not on IDE",
+  );
+  t.deepEqual(
+    out.createdFiles,
+    ["cl-made.qcow2", "cl-made-data-1.qcow2", "cl-made-data-2.qcow2", "cl-made-cidata.iso"].map((f) => `/var/lib/libvirt/images/${f}`),
+  );
+  await p.delete!(out.uuid, out);
+  t.deepEqual(await imageFiles(lab, "rome", "cl-made"), before, "the base image stays, the rest is gone with its markers");
+  t.deepEqual(before, ["cl-base.qcow2"]);
+});
+
+test("files are made all or nothing: when one cannot be made, or the define fails after them, nothing of the guest is left", async (t) => {
+  const { lab } = t.context;
+  const image = lab.image("rome", "cl-base.qcow2");
+  const before = await imageFiles(lab, "rome", "cl-half");
+  const noFolder = guest(lab, "rome", "cl-half", SEV, { bootDisk: { image }, dataDisks: [{ sizeGiB: 1, path: "/var/lib/libvirt/images/nowhere/d.qcow2" }] });
+  const err = await t.throwsAsync(p.create(noFolder as unknown as Record<string, unknown>));
+  t.regex(
+    err!.message,
+    /cannot create \/var\/lib\/libvirt\/images\/nowhere\/d\.qcow2: its folder \/var\/lib\/libvirt\/images\/nowhere does not exist/,
+    err!.message,
+  );
+  t.deepEqual(await imageFiles(lab, "rome", "cl-half"), before, "the root disk made before it was removed again");
+
+  const refused = guest(lab, "rome", "cl-refused-files", { ...SEV, name: "sev.huge", vcpus: 1024 }, { bootDisk: { image }, cloudInit: { userData: "x" } });
+  const define = await t.throwsAsync(p.create(refused as unknown as Record<string, unknown>));
+  t.regex(define!.message, /Maximum CPUs greater than specified machine type limit/, define!.message);
+  t.deepEqual(await imageFiles(lab, "rome", "cl-refused-files"), before, "the define failed: its root disk and seed were removed");
+  t.false((await lab.domains("rome")).some((d) => d.startsWith("cl-half") || d.startsWith("cl-refused")));
+});
+
+test("a file an interrupted run left with this guest's marker is taken over; one without it is refused at check and at create, and left as it is", async (t) => {
+  const { lab } = t.context;
+  const image = lab.image("rome", "cl-base.qcow2");
+  const inputs = guest(lab, "rome", "cl-left", SEV, { bootDisk: { image } });
+  lab.image("rome", "cl-left.qcow2"); // another file where the root disk would go
+  const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
+  t.regex(checked.failures?.[0]?.reason ?? "", /cl-left\.qcow2, which up would create for this guest, already exists and is not this guest's/);
+  await t.throwsAsync(p.create(inputs as unknown as Record<string, unknown>), { message: /exists and is not this guest's/ });
+  t.true((await imageFiles(lab, "rome", "cl-left")).includes("cl-left.qcow2"), "the other file stays");
+  const uuid = uuidOf(inputs as SevGuestInputs);
+  await lab.sh("rome", ["sh", "-c", 'printf "%s\\n" "$1" > /var/lib/libvirt/images/.cl-left.qcow2.pulumi-sev', "mark", uuid]);
+  t.deepEqual((await p.check!({}, inputs as unknown as Record<string, unknown>)).failures ?? [], [], "marked as this guest's: taken over");
+  const out = await checkAndCreate(inputs);
+  await p.delete!(out.uuid, out);
+  t.deepEqual(await imageFiles(lab, "rome", "cl-left"), ["cl-base.qcow2"], "delete removed the file it took over, and its marker");
 });

@@ -105,8 +105,8 @@ test.serial("the host's slot plan is stored once, as its own resource: guests ke
     t.is(plans[0].inputs.host, host.urn);
     t.true(plans[0].urn.endsWith("::rome-slot-plan"));
     t.deepEqual(plans[0].outputs.requests, [
-      { name: "g1", urn: resources.find((r) => r.urn.endsWith("SevGuest::g1"))!.urn, model: "sev", bootDisk: "/var/lib/libvirt/images/g1.qcow2" },
-      { name: "second", urn: resources.find((r) => r.urn.endsWith("SevGuest::g2"))!.urn, model: "sev", bootDisk: "/var/lib/libvirt/images/g2.qcow2" },
+      { name: "g1", urn: resources.find((r) => r.urn.endsWith("SevGuest::g1"))!.urn, model: "sev", paths: ["/var/lib/libvirt/images/g1.qcow2"] },
+      { name: "second", urn: resources.find((r) => r.urn.endsWith("SevGuest::g2"))!.urn, model: "sev", paths: ["/var/lib/libvirt/images/g2.qcow2"] },
     ]);
     for (const guest of resources.filter((r) => r.type.endsWith("sev:SevGuest"))) {
       t.false("slotPlan" in guest.inputs || "slotPlan" in guest.outputs, `${guest.urn} keeps no slot plan`);

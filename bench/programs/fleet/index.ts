@@ -2,7 +2,8 @@
  * The fleet of the benchmarks: every host of the lab inventory with `sev:guestsPerHost` SEV guests
  * each. With `sev:empty` true, the same resources (same names, inputs and dependencies) are empty
  * dynamic resources whose provider does nothing: the engine's own cost for this program.
- * Config: sev:inventory, sev:guestsPerHost, sev:empty, sev:sevEs (SEV-ES guests: a larger pool per host).
+ * Config: sev:inventory, sev:guestsPerHost, sev:empty, sev:sevEs (SEV-ES guests: a larger pool per host),
+ * sev:fromImage (each guest's root disk made from the host's base.qcow2, with a cloud-init seed).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
@@ -18,7 +19,12 @@ const sevEs = config.getBoolean("sevEs") ?? false;
 const flavorSpec: Record<string, unknown> & SevFlavorInputs = sevEs
   ? { ...FLAVOR, extraSpecs: { ...FLAVOR.extraSpecs, "hw:mem_encryption_model": "amd-sev-es" } }
   : { ...FLAVOR };
-const disk = (guest: string) => ({ path: `/var/lib/libvirt/images/${guest}.qcow2` });
+const fromImage = config.getBoolean("fromImage") ?? false;
+/** The guest's disks: its own boot disk on the host, or (fromImage) a root disk and a seed that up makes. */
+const disks = (guest: string) =>
+  fromImage
+    ? { bootDisk: { image: "/var/lib/libvirt/images/base.qcow2" }, cloudInit: { userData: `#cloud-config\nhostname: ${guest}\n` } }
+    : { bootDisk: { path: `/var/lib/libvirt/images/${guest}.qcow2` } };
 
 /** A provider that does nothing, in the program itself: what the engine costs without ours. */
 const nothing: pulumi.dynamic.ResourceProvider = {
@@ -37,7 +43,7 @@ function fleet(): void {
   const flavor = new SevFlavor("sev.tiny", flavorSpec);
   for (const n of names) {
     const host = new SevHost(n, inventoryHost(n));
-    for (let g = 0; g < perHost; g++) new SevGuest(`${n}-g${g}`, { host, flavor, bootDisk: disk(`${n}-g${g}`) });
+    for (let g = 0; g < perHost; g++) new SevGuest(`${n}-g${g}`, { host, flavor, ...disks(`${n}-g${g}`) });
   }
 }
 
@@ -47,12 +53,7 @@ function emptyFleet(): void {
     const connection = inventoryHost(n);
     const host = new Empty("SevHost", n, { ...connection });
     for (let g = 0; g < perHost; g++) {
-      new Empty(
-        "SevGuest",
-        `${n}-g${g}`,
-        { host: connection, flavor: flavorSpec, name: `${n}-g${g}`, bootDisk: disk(`${n}-g${g}`) },
-        { dependsOn: [host, flavor] },
-      );
+      new Empty("SevGuest", `${n}-g${g}`, { host: connection, flavor: flavorSpec, name: `${n}-g${g}`, ...disks(`${n}-g${g}`) }, { dependsOn: [host, flavor] });
     }
   }
 }
