@@ -359,7 +359,9 @@ export function formatHostReport(host: string, checks: Check[]): string {
   const head =
     failed.length > 0
       ? `host ${host} is not ready for AMD SEV: ${failed.length} check${failed.length === 1 ? "" : "s"} failed:`
-      : `host ${host} passed every AMD SEV check.`;
+      : warned.length > 0
+        ? `host ${host} is ready for AMD SEV: no check failed.`
+        : `host ${host} passed every AMD SEV check.`;
   const lines = [head, ...failed.map(describeCheck)];
   if (warned.length > 0) lines.push(`Warnings (not blocking):`, ...warned.map((c) => `${describeCheck(c)} (warning)`));
   return lines.join("\n");

@@ -44,7 +44,7 @@ test("SEV in the BIOS and no SEV parameters on the command line: ready, with the
   const sme = byId(checks, "mem-encrypt");
   t.is(sme.found, "mem_encrypt not on the kernel command line, no sme flag (SME inactive)");
   t.regex(sme.remedy ?? "", /encrypts the host's own memory.*physical attack on the hypervisor's memory.*SEV guests do not need it/);
-  t.regex(formatHostReport("h", checks), /^host h passed every AMD SEV check\.\nWarnings \(not blocking\):\n- \[mem-encrypt\]/);
+  t.regex(formatHostReport("h", checks), /^host h is ready for AMD SEV: no check failed\.\nWarnings \(not blocking\):\n- \[mem-encrypt\]/);
 });
 
 interface Case {
@@ -206,6 +206,10 @@ test("a failure of one check fails no other that judges by its effect", (t) => {
     breaks(f);
     t.deepEqual(failures(judgeHost(f)).map((c) => c.id), [id], id);
   }
+});
+
+test("formatHostReport of a host without failures or warnings says it passed", (t) => {
+  t.is(formatHostReport("h", judgeHost(readyHost())), "host h passed every AMD SEV check.");
 });
 
 test("formatHostReport names the host and lists every failure, then warnings", (t) => {
