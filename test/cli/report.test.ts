@@ -88,7 +88,7 @@ test("--json on the lab's own inventory.json: exact values per host and pool, st
   t.deepEqual(empty.warnings, ["sev-es-pool"]);
   t.like(empty.pools!.sevEs, { total: 0, source: "domcapabilities", free: 0 });
   t.notRegex(r.stdout, /probing/, "progress never on stdout");
-  t.regex(r.stderr, /probing 4\/4 hosts…/, "4 hosts: progress on stderr even when it is not a terminal");
+  t.regex(r.stderr, /probing 6\/6 hosts…/, "6 hosts: progress on stderr even when it is not a terminal");
 });
 
 test("the default table from a YAML inventory (passphraseEnv): rows per pool, failed checks below, exit 1", async (t) => {
