@@ -260,80 +260,28 @@ export interface CheckSpec {
   verdicts: readonly Verdict[];
 }
 
-/** Every readiness check, in report order. */
+const PASS_FAIL = ["pass", "fail"] as const;
+const PASS_WARN = ["pass", "warn"] as const;
+const ALL = ["pass", "warn", "fail"] as const;
+
+function spec(judge: CheckSpec["judge"], verdicts: readonly Verdict[], establishes: string, evidence: string): CheckSpec {
+  return { judge, verdicts, establishes, evidence };
+}
+
+/** Every readiness check, in report order: what a pass establishes, and from which evidence. */
 export const CHECKS: Readonly<Record<string, CheckSpec>> = {
-  "kernel-version": {
-    judge: checkKernel,
-    establishes: "the kernel has KVM's SEV host support (Linux 4.16)",
-    evidence: "/proc/sys/kernel/osrelease; below 4.16, kvm_amd's sev parameter on shows a backport (warning)",
-    verdicts: ["pass", "warn", "fail"],
-  },
-  "qemu-version": {
-    judge: checkQemu,
-    establishes: "QEMU has the sev-guest object (QEMU 2.12)",
-    evidence: "`virsh version` (Running hypervisor), else `qemu-system-x86_64 --version`; below 2.12, <sev supported='yes'> shows a backport (warning)",
-    verdicts: ["pass", "warn", "fail"],
-  },
-  "libvirt-version": {
-    judge: checkLibvirt,
-    establishes: "libvirt has launchSecurity type='sev' (4.5), and the SEV fixes of 5.1 (recommended)",
-    evidence: "`virsh version --daemon`; below 4.5, <sev supported='yes'> shows a backport (warning); 4.5 to 5.1 is a warning",
-    verdicts: ["pass", "warn", "fail"],
-  },
-  "cpu-sev": {
-    judge: checkCpu,
-    establishes: "the CPU has SEV and the BIOS enabled memory encryption (the kernel clears the flag otherwise)",
-    evidence: "the sev flag in /proc/cpuinfo",
-    verdicts: ["pass", "fail"],
-  },
-  "kvm-amd-sev": {
-    judge: checkKvmAmd,
-    establishes: "KVM will run SEV guests (kvm_amd's sev on, by parameter or by default)",
-    evidence: "/sys/module/kvm_amd/parameters/sev, and kvm_amd.sev= on /proc/cmdline to name the cause",
-    verdicts: ["pass", "fail"],
-  },
-  "mem-encrypt": {
-    judge: checkMemEncrypt,
-    establishes: "SME encrypts the host's own memory (recommended; SEV guests do not need it)",
-    evidence: "the sme flag in /proc/cpuinfo (kept only while SME is active) and mem_encrypt= on /proc/cmdline",
-    verdicts: ["pass", "warn"],
-  },
-  "dev-sev": {
-    judge: checkDevSev,
-    establishes: "the SEV firmware initialised and the ccp driver offers it to KVM and QEMU",
-    evidence: "/dev/sev exists",
-    verdicts: ["pass", "fail"],
-  },
-  "dev-sev-access": {
-    judge: checkDevSevAccess,
-    establishes: "libvirt before 5.1, which probes as the QEMU user, can see SEV",
-    evidence: "/dev/sev's mode and owner, the QEMU user (qemu.conf) and groups; the effect: <sev supported='no'/> or nodesevinfo's Permission denied",
-    verdicts: ["pass", "warn", "fail"],
-  },
-  "domcaps-sev": {
-    judge: checkDomcaps,
-    establishes: "libvirt found SEV in QEMU and the firmware, and will define SEV domains",
-    evidence: "<sev supported='yes'> in `virsh domcapabilities`",
-    verdicts: ["pass", "fail"],
-  },
-  "sev-platform": {
-    judge: checkSevPlatform,
-    establishes: "the firmware's identity can be read for a guest owner's launch session, and libvirt's capabilities are not stale",
-    evidence: "`virsh nodesevinfo` against domcapabilities",
-    verdicts: ["pass", "warn"],
-  },
-  "sev-es-pool": {
-    judge: checkSevEsPool,
-    establishes: "SEV-ES (and SEV-SNP) guests have ASIDs",
-    evidence: "maxESGuests in domcapabilities, else sev_es in /sys/fs/cgroup/misc.capacity",
-    verdicts: ["pass", "warn"],
-  },
-  "domains-readable": {
-    judge: checkDomainsReadable,
-    establishes: "every domain's slot is counted from its XML",
-    evidence: "`virsh dumpxml` of every domain",
-    verdicts: ["pass", "warn"],
-  },
+  "kernel-version": spec(checkKernel, ALL, "the kernel has KVM's SEV host support (Linux 4.16)", "/proc/sys/kernel/osrelease; below 4.16, kvm_amd's sev parameter on shows a backport (warning)"),
+  "qemu-version": spec(checkQemu, ALL, "QEMU has the sev-guest object (QEMU 2.12)", "`virsh version` (Running hypervisor), else `qemu-system-x86_64 --version`; below 2.12, <sev supported='yes'> shows a backport (warning)"),
+  "libvirt-version": spec(checkLibvirt, ALL, "libvirt has launchSecurity type='sev' (4.5), and the SEV fixes of 5.1 (recommended)", "`virsh version --daemon`; below 4.5, <sev supported='yes'> shows a backport (warning); 4.5 to 5.1 is a warning"),
+  "cpu-sev": spec(checkCpu, PASS_FAIL, "the CPU has SEV and the BIOS enabled memory encryption (the kernel clears the flag otherwise)", "the sev flag in /proc/cpuinfo"),
+  "kvm-amd-sev": spec(checkKvmAmd, PASS_FAIL, "KVM will run SEV guests (kvm_amd's sev on, by parameter or by default)", "/sys/module/kvm_amd/parameters/sev, and kvm_amd.sev= on /proc/cmdline to name the cause"),
+  "mem-encrypt": spec(checkMemEncrypt, PASS_WARN, "SME encrypts the host's own memory (recommended; SEV guests do not need it)", "the sme flag in /proc/cpuinfo (kept only while SME is active) and mem_encrypt= on /proc/cmdline"),
+  "dev-sev": spec(checkDevSev, PASS_FAIL, "the SEV firmware initialised and the ccp driver offers it to KVM and QEMU", "/dev/sev exists"),
+  "dev-sev-access": spec(checkDevSevAccess, ALL, "libvirt before 5.1, which probes as the QEMU user, can see SEV", "/dev/sev's mode and owner, the QEMU user (qemu.conf) and groups; the effect: <sev supported='no'/> or nodesevinfo's Permission denied"),
+  "domcaps-sev": spec(checkDomcaps, PASS_FAIL, "libvirt found SEV in QEMU and the firmware, and will define SEV domains", "<sev supported='yes'> in `virsh domcapabilities`"),
+  "sev-platform": spec(checkSevPlatform, PASS_WARN, "the firmware's identity can be read for a guest owner's launch session, and libvirt's capabilities are not stale", "`virsh nodesevinfo` against domcapabilities"),
+  "sev-es-pool": spec(checkSevEsPool, PASS_WARN, "SEV-ES (and SEV-SNP) guests have ASIDs", "maxESGuests in domcapabilities, else sev_es in /sys/fs/cgroup/misc.capacity"),
+  "domains-readable": spec(checkDomainsReadable, PASS_WARN, "every domain's slot is counted from its XML", "`virsh dumpxml` of every domain"),
 };
 
 export function judgeHost(facts: HostFacts): Check[] {
