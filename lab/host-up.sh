@@ -48,17 +48,18 @@ done
 # The provider's own records on the host (machine.slice claims): one folder per lab host.
 mkdir -p "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
 mount --bind "$host/state/var-lib-pulumi-sev" /var/lib/pulumi-sev
+# The host's users: the machine's, with the distribution's QEMU user (lab.ts renderUsers).
+mount --bind "$host/etc/passwd" /etc/passwd
+mount --bind "$host/etc/group" /etc/group
 sock=/run/libvirt/libvirt-sock
 if [ "$LAB_DRIVER" = qemu ]; then
-  # The QEMU driver: this host's images, configuration and users; the lab libvirt's data files;
+  # The QEMU driver: this host's images and configuration; the lab libvirt's data files;
   # /dev/net/tun for guests' taps on the host's bridge br0, in a network namespace of its own.
   mkdir -p /var/lib/libvirt/images /etc/libvirt /usr/share/libvirt
   mount --bind "$host/images" /var/lib/libvirt/images
   mount --bind "$host/etc-libvirt" /etc/libvirt
   mount --bind "$LIBVIRT_ROOT/usr/share/libvirt" /usr/share/libvirt
   mkdir -p /usr/share/qemu/firmware && mount --bind "$host/firmware" /usr/share/qemu/firmware
-  mount --bind "$host/etc/passwd" /etc/passwd
-  mount --bind "$host/etc/group" /etc/group
   mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200
   # The reaper is the host's init (this machine's PID 1 reaps no orphans); libvirtd runs under it,
   # in the foreground, with the edge preloaded (CPUID 0x8000001F, the memory-lock limit).

@@ -355,6 +355,7 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   const fw = p.sevPlatform?.firmware;
   write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);
   const libvirtRoot = labLibvirtRoot();
+  renderUsers(folder);
   if (driverOf(p) === "qemu") renderQemuDriver(folder, profileDir, p, libvirtRoot);
   else renderTestDriver(folder, profileDir, p, libvirtRoot);
   write(join(root, "bin", "dmesg"), dmesgShim(p), 0o755);
@@ -373,6 +374,14 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   ].join("\n"));
 }
 
+/** The distribution's QEMU user (libvirt-qemu, in kvm), which every lab host has, as a Debian host with libvirt does. */
+function renderUsers(folder: string): void {
+  const users = passwdAndGroup();
+  mkdirSync(join(folder, "etc"), { recursive: true });
+  write(join(folder, "etc", "passwd"), users.passwd);
+  write(join(folder, "etc", "group"), users.group);
+}
+
 /** A test-driver host: domain capabilities, SEV platform and launch answered by the virsh shim. */
 function renderTestDriver(folder: string, profileDir: string, p: LabProfile, libvirtRoot: string): void {
   const root = join(folder, "root");
@@ -387,11 +396,8 @@ function renderTestDriver(folder: string, profileDir: string, p: LabProfile, lib
 function renderQemuDriver(folder: string, profileDir: string, p: LabProfile, libvirtRoot: string): void {
   const root = join(folder, "root");
   const edge = labEdge();
-  for (const d of ["images", "etc-libvirt/qemu", "etc"]) mkdirSync(join(folder, d), { recursive: true });
+  for (const d of ["images", "etc-libvirt/qemu"]) mkdirSync(join(folder, d), { recursive: true });
   write(join(folder, "etc-libvirt", "qemu.conf"), QEMU_CONF);
-  const users = passwdAndGroup();
-  write(join(folder, "etc", "passwd"), users.passwd);
-  write(join(folder, "etc", "group"), users.group);
   write(join(folder, "qemu.json"), JSON.stringify(fakeQemuConfig(folder, repliesFile(profileDir, p), p), null, 2) + "\n");
   // The machine's firmware descriptors (Debian's OVMF), and the ones the profile's host has besides.
   mkdirSync(join(folder, "firmware"));

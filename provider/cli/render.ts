@@ -25,6 +25,12 @@ function summaryLine(r: Report): string {
   return parts.join(", ") + (r.stack ? `; "this stack" is ${r.stack}` : "") + ".";
 }
 
+/** A failed check or warning with its fix, as the table and the Markdown show it. */
+function findingText(f: HostReport["findings"][number]): string {
+  const fix = f.remedy === null ? "" : `. Fix: ${f.remedy}`;
+  return `${f.verdict === "fail" ? "failed" : "warning"} [${f.id}] ${f.title}: found ${f.found}; required ${f.required}${fix}`;
+}
+
 const num = (n: number | null) => (n === null ? "?" : String(n));
 
 function freeText(p: PoolReport): string {
@@ -57,7 +63,7 @@ export function renderTable(r: Report): string {
   for (const h of r.hosts) {
     if (h.error) out.push(`${h.name}: could not be probed: ${h.error}`);
     for (const f of h.findings) {
-      out.push(`${h.name}: ${f.verdict === "fail" ? "failed" : "warning"} [${f.id}] ${f.title}: found ${f.found}; required ${f.required}`);
+      out.push(`${h.name}: ${findingText(f)}`);
     }
     for (const line of overcommitLines(h)) out.push(`${h.name}: ${line}`);
   }
@@ -115,6 +121,12 @@ function markdownSource(h: HostReport): string {
   return sev.source === sevEs.source ? sev.source : `sev: ${sev.source}, sev-es: ${sevEs.source}`;
 }
 
+/** Every host's failed checks and warnings with their fixes, below the table. */
+function markdownFindings(r: Report): string[] {
+  const items = r.hosts.flatMap((h) => h.findings.map((f) => `- **${h.name}**: ${findingText(f).replace(/\r?\n/g, " ")}`));
+  return items.length === 0 ? [] : ["", "#### Findings and fixes", "", ...items];
+}
+
 export function renderMarkdown(r: Report): string {
   const lines = [
     "### SEV capacity",
@@ -126,6 +138,7 @@ export function renderMarkdown(r: Report): string {
     const pools = h.pools ? POOLS.map((k) => markdownPool(h.pools![k], r.stack !== null)) : ["–", "–"];
     lines.push(`| ${h.ok ? "✅" : "❌"} | ${cell(h.name)} | ${cell(markdownStatus(h))} | ${pools.join(" | ")} | ${markdownSource(h)} |`);
   }
+  lines.push(...markdownFindings(r));
   lines.push(
     "",
     summaryLine(r),

@@ -1,4 +1,9 @@
-/** Judges HostFacts against what SEV needs; every check carries the fix from the libvirt/Nova docs. */
+/**
+ * Judges HostFacts against what SEV guests need. Each check is judged by its effect: it fails only
+ * when the host's own evidence shows that SEV guests cannot run, and warns where the cause it looks
+ * for may be there but its effect is not shown, or where a setting is recommended, not needed.
+ * CHECKS below says, for each, what a pass establishes and from which evidence.
+ */
 import { DevSevAccess, HostFacts } from "./facts";
 import { atLeast } from "./versions";
 
@@ -19,17 +24,36 @@ export const MIN_QEMU = "2.12.0";
 export const MIN_LIBVIRT = "4.5.0";
 export const RECOMMENDED_LIBVIRT = "5.1.0";
 
+const KVM_AMD_SOURCES =
+  "current kernels turn kvm_amd's sev on by default (sev_enabled = true in arch/x86/kvm/svm/sev.c) whenever the CPU and firmware offer SEV; " +
+  "older ones tied the default to CONFIG_AMD_MEM_ENCRYPT_ACTIVE_BY_DEFAULT";
+
 export const REMEDIES = {
   kernel: "upgrade the host kernel to 4.16 or later (SEV host support arrived in 4.16) and reboot into it",
+  kernelBackport:
+    "the release predates 4.16, yet kvm_amd reports SEV on (a distribution backport): nothing to do if SEV guests launch; " +
+    "otherwise upgrade to a 4.16 or later kernel",
   qemu: "install QEMU 2.12.0 or later (the first release with the sev-guest object)",
   libvirt: "install libvirt 4.5.0 or later (5.1.0 or later recommended)",
+  backport: "libvirt reports <sev supported='yes'> all the same (a distribution backport): nothing to do if SEV guests launch",
   libvirtPermission:
     "libvirt < 5.1.0 fails to open /dev/sev during capability probing (Permission denied); install libvirt 5.1.0 or later, or give QEMU access to /dev/sev",
-  cpu: "run on an AMD EPYC (or other SEV-capable AMD) CPU with SEV enabled in the BIOS/firmware (SVM, SMEE and SEV settings)",
+  cpu:
+    "the kernel lists the sev flag only when the BIOS has enabled memory encryption (early_detect_mem_encrypt in arch/x86/kernel/cpu/amd.c " +
+    "clears it otherwise): in the BIOS/firmware set SVM Mode on, SMEE (Secure Memory Encryption) on and SEV on (with a non-zero " +
+    "'SEV ASID Count' / 'SEV-ES ASID Space Limit'), then reboot; on a CPU that is not an AMD EPYC (or other SEV-capable AMD) there is no SEV",
+  kvmAmdNotLoaded: "load kvm_amd (modprobe kvm_amd; SVM must be on in the BIOS, see `dmesg | grep -i kvm`), then check /sys/module/kvm_amd/parameters/sev",
+  kvmAmdNoParam:
+    "this kernel's kvm_amd has no sev parameter: it was built without CONFIG_KVM_AMD_SEV (or predates 4.16); install a kernel with KVM SEV support",
   kvmAmd:
-    "add kvm_amd.sev=1 to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then regenerate grub.cfg) " +
-    "or put `options kvm_amd sev=1` in /etc/modprobe.d/sev.conf, then reboot",
-  memEncrypt: "add mem_encrypt=on to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then regenerate grub.cfg) and reboot",
+    `${KVM_AMD_SOURCES}, so sev=0 means something disabled it or the kernel found no SEV: look for kvm_amd.sev=0 in /proc/cmdline ` +
+    "and `options kvm_amd sev=0` in /etc/modprobe.d/ (grep -r kvm_amd /etc/modprobe.d /etc/default/grub) and remove it, " +
+    "read `dmesg | grep -i sev` for why SEV was not set up, and on an older kernel set kvm_amd.sev=1 (the kernel command line, " +
+    "or `options kvm_amd sev=1` in /etc/modprobe.d/sev.conf); then reboot",
+  memEncrypt:
+    "SME (mem_encrypt=on) encrypts the host's own memory, which protects against a physical attack on the hypervisor's memory " +
+    "(libvirt docs/kbase/launch_security_sev.rst); SEV guests do not need it. To have it, add mem_encrypt=on to the kernel command line " +
+    "(GRUB_CMDLINE_LINUX in /etc/default/grub, then regenerate grub.cfg) with SMEE on in the BIOS, and reboot",
   devSev:
     "/dev/sev is created by the ccp driver once the AMD Secure Processor's SEV firmware initialises: load it (modprobe ccp), " +
     "enable SEV in the BIOS, and check `dmesg | grep -i sev` for firmware errors",
@@ -62,17 +86,31 @@ export function versionCheck(id: string, title: string, raw: string | null, min:
   return check(id, title, verdictOf(atLeast(raw, min)), raw ?? "unknown", `>= ${min}`, remedy);
 }
 
+/**
+ * A version floor judged by its effect: below it (or unreadable) fails, unless the host shows the
+ * feature the floor stands for all the same (`effect`: what shows it), which is a warning.
+ */
+function floorCheck(base: Check, effect: string | null, backportRemedy: string): Check {
+  if (base.verdict === "pass" || effect === null) return base;
+  return check(base.id, base.title, "warn", `${base.found}, but ${effect}`, base.required, backportRemedy);
+}
+
+const sevOffered = (f: HostFacts) => f.domcaps?.sev.supported === true;
+
 export function checkKernel(f: HostFacts): Check {
-  return versionCheck("kernel-version", "Linux kernel version", f.kernelRelease, MIN_KERNEL, REMEDIES.kernel);
+  const base = versionCheck("kernel-version", "Linux kernel version", f.kernelRelease, MIN_KERNEL, REMEDIES.kernel);
+  return floorCheck(base, f.kvmAmd.sev === true ? "kvm_amd reports sev on" : null, REMEDIES.kernelBackport);
 }
 
 export function checkQemu(f: HostFacts): Check {
-  return versionCheck("qemu-version", "QEMU version", f.qemuVersion, MIN_QEMU, REMEDIES.qemu);
+  const base = versionCheck("qemu-version", "QEMU version", f.qemuVersion, MIN_QEMU, REMEDIES.qemu);
+  return floorCheck(base, sevOffered(f) ? "libvirt reports <sev supported='yes'> for it" : null, `${REMEDIES.backport}; otherwise ${REMEDIES.qemu}`);
 }
 
 export function checkLibvirt(f: HostFacts): Check {
   const base = versionCheck("libvirt-version", "libvirt version", f.libvirtVersion, MIN_LIBVIRT, REMEDIES.libvirt);
-  if (base.verdict === "fail" || atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT)) return base;
+  if (base.verdict === "fail") return floorCheck(base, sevOffered(f) ? "it reports <sev supported='yes'>" : null, `${REMEDIES.backport}; otherwise ${REMEDIES.libvirt}`);
+  if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT)) return base;
   return check(base.id, base.title, "warn", base.found, `>= ${RECOMMENDED_LIBVIRT} recommended`, REMEDIES.libvirtPermission);
 }
 
@@ -85,18 +123,30 @@ function kvmAmdFound(f: HostFacts): string {
   const k = f.kvmAmd;
   if (!k.loaded) return "kvm_amd not loaded";
   if (k.sev === null) return "kvm_amd loaded, sev parameter absent";
-  return `kvm_amd loaded, sev=${k.sev ? 1 : 0}`;
+  const given = f.cmdline.kvmAmdSev === null ? "" : ` (kvm_amd.sev=${f.cmdline.kvmAmdSev} on the kernel command line)`;
+  return `kvm_amd loaded, sev=${k.sev ? 1 : 0}${given}`;
+}
+
+function kvmAmdRemedy(f: HostFacts): string {
+  if (!f.kvmAmd.loaded) return REMEDIES.kvmAmdNotLoaded;
+  return f.kvmAmd.sev === null ? REMEDIES.kvmAmdNoParam : REMEDIES.kvmAmd;
 }
 
 export function checkKvmAmd(f: HostFacts): Check {
   const ok = f.kvmAmd.loaded && f.kvmAmd.sev === true;
-  return check("kvm-amd-sev", "kvm_amd has SEV enabled", verdictOf(ok), kvmAmdFound(f), "kvm_amd loaded with sev=1", REMEDIES.kvmAmd);
+  return check("kvm-amd-sev", "kvm_amd has SEV enabled", verdictOf(ok), kvmAmdFound(f), "kvm_amd loaded with sev on (its default on current kernels)", kvmAmdRemedy(f));
 }
 
-export function checkMemEncrypt(f: HostFacts): Check {
+function smeFound(f: HostFacts): string {
   const value = f.cmdline.memEncrypt;
-  const found = value === null ? "mem_encrypt not on the kernel command line" : `mem_encrypt=${value}`;
-  return check("mem-encrypt", "Host memory encryption on", verdictOf(value === "on"), found, "mem_encrypt=on", REMEDIES.memEncrypt);
+  const cmdline = value === null ? "mem_encrypt not on the kernel command line" : `mem_encrypt=${value}`;
+  return `${cmdline}, ${f.cpu.sme ? "sme flag present" : "no sme flag (SME inactive)"}`;
+}
+
+/** SME: the kernel keeps the sme flag only while SME is active (early_detect_mem_encrypt); SEV guests run without it. */
+export function checkMemEncrypt(f: HostFacts): Check {
+  const on = f.cpu.sme && f.cmdline.memEncrypt !== "off";
+  return check("mem-encrypt", "Host memory encryption (SME) on: recommended, not needed by SEV guests", on ? "pass" : "warn", smeFound(f), "mem_encrypt=on (recommended)", REMEDIES.memEncrypt);
 }
 
 export function checkDevSev(f: HostFacts): Check {
@@ -113,23 +163,41 @@ export function checkDomcaps(f: HostFacts): Check {
   return check("domcaps-sev", "libvirt reports SEV in domcapabilities", verdictOf(ok), domcapsFound(f), "<sev supported='yes'>", REMEDIES.domcaps);
 }
 
-function mayReadWrite(a: DevSevAccess): boolean {
+/** Whether the QEMU user may open /dev/sev; null when the user is unknown and the mode does not open it to everyone. */
+function mayReadWrite(a: DevSevAccess): boolean | null {
   const user = a.qemuUser;
+  const rw = (shift: number) => ((a.mode >> shift) & 0o6) === 0o6;
+  if (user === null) return rw(0) ? true : null;
   if (user === "root") return true;
-  const shift = user === a.owner ? 6 : user !== null && a.qemuGroups.includes(a.group) ? 3 : 0;
-  return ((a.mode >> shift) & 0o6) === 0o6;
+  return rw(user === a.owner ? 6 : a.qemuGroups.includes(a.group) ? 3 : 0);
 }
 
-/** /dev/sev readable and writable by the QEMU user: needed while libvirt (before 5.1) probes as that user. */
+/** What shows libvirt's probe could not use /dev/sev: true when it failed, false when it succeeded, null when unknown. */
+function probeFailed(f: HostFacts): { failed: boolean | null; shown: string } {
+  if (f.domcaps?.sev.supported === true) return { failed: false, shown: "<sev supported='yes'> (libvirt's probe opened it)" };
+  if (/permission denied/i.test(f.platformError ?? "")) return { failed: true, shown: `virsh nodesevinfo: ${f.platformError}` };
+  if (f.domcaps !== null) return { failed: true, shown: "<sev supported='no'/>" };
+  return { failed: null, shown: "domcapabilities unavailable" };
+}
+
+/**
+ * /dev/sev open to the QEMU user, the cause of libvirt (before 5.1) reporting no SEV: fails only
+ * when that effect is there and the user is known to be refused; unknown facts are a warning.
+ */
 export function checkDevSevAccess(f: HostFacts): Check {
   const id = "dev-sev-access";
   const title = "/dev/sev readable and writable by the QEMU user";
   const a = f.devSevAccess;
   const required = `read and write for the QEMU user, or libvirt >= ${RECOMMENDED_LIBVIRT}`;
-  if (!f.devices.sev || a === null) return check(id, title, "pass", "no /dev/sev (see dev-sev)", required, REMEDIES.devSevAccess);
+  const judged = (verdict: Verdict, found: string) => check(id, title, verdict, found, required, REMEDIES.devSevAccess);
+  if (!f.devices.sev || a === null) return judged("pass", "no /dev/sev (see dev-sev)");
   const shown = `/dev/sev mode ${a.mode.toString(8).padStart(4, "0")} ${a.owner}:${a.group}, QEMU user ${a.qemuUser ?? "unknown"}`;
-  if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT) === true) return check(id, title, "pass", `${shown}; libvirt ${f.libvirtVersion} opens it for QEMU`, required, REMEDIES.devSevAccess);
-  return check(id, title, mayReadWrite(a) ? "pass" : "fail", shown, required, REMEDIES.devSevAccess);
+  if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT) === true) return judged("pass", `${shown}; libvirt ${f.libvirtVersion} opens it for QEMU`);
+  const access = mayReadWrite(a);
+  const probe = probeFailed(f);
+  if (access === true || probe.failed === false) return judged("pass", `${shown}; ${probe.shown}`);
+  const verdict = access === false && probe.failed === true ? "fail" : "warn";
+  return judged(verdict, `${shown}; ${probe.shown}`);
 }
 
 const PLATFORM_FIELDS = [
@@ -182,10 +250,42 @@ export function checkDomainsReadable(f: HostFacts): Check {
   return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
 }
 
-const CHECKS = [checkKernel, checkQemu, checkLibvirt, checkCpu, checkKvmAmd, checkMemEncrypt, checkDevSev, checkDevSevAccess, checkDomcaps, checkSevPlatform, checkSevEsPool, checkDomainsReadable];
+export interface CheckSpec {
+  judge: (f: HostFacts) => Check;
+  /** What a pass establishes about the host. */
+  establishes: string;
+  /** The facts judged, and where the probe reads them. */
+  evidence: string;
+  /** The verdicts it can give: "fail" only where SEV guests cannot run. */
+  verdicts: readonly Verdict[];
+}
+
+const PASS_FAIL = ["pass", "fail"] as const;
+const PASS_WARN = ["pass", "warn"] as const;
+const ALL = ["pass", "warn", "fail"] as const;
+
+function spec(judge: CheckSpec["judge"], verdicts: readonly Verdict[], establishes: string, evidence: string): CheckSpec {
+  return { judge, verdicts, establishes, evidence };
+}
+
+/** Every readiness check, in report order: what a pass establishes, and from which evidence. */
+export const CHECKS: Readonly<Record<string, CheckSpec>> = {
+  "kernel-version": spec(checkKernel, ALL, "the kernel has KVM's SEV host support (Linux 4.16)", "/proc/sys/kernel/osrelease; below 4.16, kvm_amd's sev parameter on shows a backport (warning)"),
+  "qemu-version": spec(checkQemu, ALL, "QEMU has the sev-guest object (QEMU 2.12)", "`virsh version` (Running hypervisor), else `qemu-system-x86_64 --version`; below 2.12, <sev supported='yes'> shows a backport (warning)"),
+  "libvirt-version": spec(checkLibvirt, ALL, "libvirt has launchSecurity type='sev' (4.5), and the SEV fixes of 5.1 (recommended)", "`virsh version --daemon`; below 4.5, <sev supported='yes'> shows a backport (warning); 4.5 to 5.1 is a warning"),
+  "cpu-sev": spec(checkCpu, PASS_FAIL, "the CPU has SEV and the BIOS enabled memory encryption (the kernel clears the flag otherwise)", "the sev flag in /proc/cpuinfo"),
+  "kvm-amd-sev": spec(checkKvmAmd, PASS_FAIL, "KVM will run SEV guests (kvm_amd's sev on, by parameter or by default)", "/sys/module/kvm_amd/parameters/sev, and kvm_amd.sev= on /proc/cmdline to name the cause"),
+  "mem-encrypt": spec(checkMemEncrypt, PASS_WARN, "SME encrypts the host's own memory (recommended; SEV guests do not need it)", "the sme flag in /proc/cpuinfo (kept only while SME is active) and mem_encrypt= on /proc/cmdline"),
+  "dev-sev": spec(checkDevSev, PASS_FAIL, "the SEV firmware initialised and the ccp driver offers it to KVM and QEMU", "/dev/sev exists"),
+  "dev-sev-access": spec(checkDevSevAccess, ALL, "libvirt before 5.1, which probes as the QEMU user, can see SEV", "/dev/sev's mode and owner, the QEMU user (qemu.conf) and groups; the effect: <sev supported='no'/> or nodesevinfo's Permission denied"),
+  "domcaps-sev": spec(checkDomcaps, PASS_FAIL, "libvirt found SEV in QEMU and the firmware, and will define SEV domains", "<sev supported='yes'> in `virsh domcapabilities`"),
+  "sev-platform": spec(checkSevPlatform, PASS_WARN, "the firmware's identity can be read for a guest owner's launch session, and libvirt's capabilities are not stale", "`virsh nodesevinfo` against domcapabilities"),
+  "sev-es-pool": spec(checkSevEsPool, PASS_WARN, "SEV-ES (and SEV-SNP) guests have ASIDs", "maxESGuests in domcapabilities, else sev_es in /sys/fs/cgroup/misc.capacity"),
+  "domains-readable": spec(checkDomainsReadable, PASS_WARN, "every domain's slot is counted from its XML", "`virsh dumpxml` of every domain"),
+};
 
 export function judgeHost(facts: HostFacts): Check[] {
-  return CHECKS.map((c) => c(facts));
+  return Object.values(CHECKS).map((c) => c.judge(facts));
 }
 
 export function failures(checks: Check[]): Check[] {
@@ -207,7 +307,9 @@ export function formatHostReport(host: string, checks: Check[]): string {
   const head =
     failed.length > 0
       ? `host ${host} is not ready for AMD SEV: ${failed.length} check${failed.length === 1 ? "" : "s"} failed:`
-      : `host ${host} passed every AMD SEV check.`;
+      : warned.length > 0
+        ? `host ${host} is ready for AMD SEV: no check failed.`
+        : `host ${host} passed every AMD SEV check.`;
   const lines = [head, ...failed.map(describeCheck)];
   if (warned.length > 0) lines.push(`Warnings (not blocking):`, ...warned.map((c) => `${describeCheck(c)} (warning)`));
   return lines.join("\n");

@@ -1,8 +1,8 @@
-/** Distro version strings ("5.14.0-362.8.1.el9_3.x86_64", "1:2.12+dfsg-3") to semver, and comparisons. */
+/** Distro version strings ("5.14.0-362.8.1.el9_3.x86_64", "1:2.12+dfsg-3", "qemu-kvm-9.0.0-10.el9") to semver, and comparisons. */
 import semver from "semver";
 
-/** Leading MAJOR[.MINOR[.PATCH]] after an optional Debian epoch ("1:"). */
-const LEADING_VERSION = /^\s*v?(?:\d+:)?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?![\d])/;
+/** Leading MAJOR[.MINOR[.PATCH]] after an optional RPM package name ("qemu-kvm-") and epoch ("1:"). */
+const LEADING_VERSION = /^\s*(?:[A-Za-z][A-Za-z0-9_+]*(?:-[A-Za-z][A-Za-z0-9_+]*)*-)?v?(?:\d+:)?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?![\d])/;
 
 /**
  * The release a distro version string names, as plain MAJOR.MINOR.PATCH: suffixes (build numbers,

@@ -3,7 +3,7 @@ import { SevHostInputs } from "../generated/sev-host";
 import { HostFacts } from "../core/facts";
 import { parseProbe } from "../core/parse/probe";
 import { parseSystemctlShow } from "../core/parse/systemctl";
-import { Check, failures, formatHostReport, judgeHost } from "../core/checks";
+import { Check, failures, formatHostReport, judgeHost, warnings } from "../core/checks";
 import { SlotCapacity, slotCapacity } from "../core/capacity";
 import { modelSupport } from "../core/models";
 import { parseSize, sliceLimit } from "../core/memory";
@@ -34,6 +34,12 @@ export async function inspect(inputs: SevHostInputs): Promise<Inspection> {
 /** The host's readiness report when a check failed; null when it is SEV-ready. */
 export function notReadyReport(inputs: SevHostInputs, inspection: Inspection): string | null {
   return failures(inspection.checks).length > 0 ? formatHostReport(hostLabel(inputs), inspection.checks) : null;
+}
+
+/** The warnings of a host that is SEV-ready (SME off, say), for preview to show; null when there are none or a check failed. */
+export function readyWarningsReport(inputs: SevHostInputs, inspection: Inspection): string | null {
+  const ready = failures(inspection.checks).length === 0;
+  return ready && warnings(inspection.checks).length > 0 ? formatHostReport(hostLabel(inputs), inspection.checks) : null;
 }
 
 export function assertReady(inputs: SevHostInputs, inspection: Inspection): void {

@@ -5,7 +5,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SevHostInputs } from "../generated/sev-host";
 import { checkHostInputs } from "../host/inputs";
-import { applySlice, assertReady, deleteSlice, inspect, notReadyReport, observedSlice, outputsOf, sliceRefusal } from "../host/operations";
+import { applySlice, assertReady, deleteSlice, inspect, notReadyReport, observedSlice, outputsOf, readyWarningsReport, sliceRefusal } from "../host/operations";
+import { warn } from "../effects/engine-log";
 import { SevHostOutputs } from "../host/state";
 import { DEFAULTS } from "../host/target";
 import { inspectRecent, prefetch } from "../host/recent";
@@ -52,6 +53,9 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
       const inspection = await inspectRecent(inputs as SevHostInputs);
       const report = notReadyReport(inputs as SevHostInputs, inspection);
       if (report) problems.push({ property: "", reason: report });
+      const warned = readyWarningsReport(inputs as SevHostInputs, inspection);
+      // A ready host's warnings (SME off, say) are shown at preview too, under the SevHost.
+      if (warned) await warn(warned, (inputs as SevHostInputs).owner?.urn);
       const slice = sliceRefusal(inputs as SevHostInputs, inspection.facts);
       if (slice) problems.push({ property: "memoryLimit", reason: slice });
     }

@@ -11,9 +11,11 @@ import type { HostReport, Report } from "../../provider/cli/report";
 
 const test = anyTest as TestFn<{ lab: TestLab; dir: string }>;
 const PROFILES = ["rome", "naples", "intel", "rome-es-pool-empty"];
+/** Hosts on their distribution's defaults (no SEV parameters on the kernel command line; one with mem_encrypt=off). */
+const DISTRIBUTIONS = ["ubuntu-24.04", "rocky-9.4-mem-encrypt-off"];
 
 test.before(async (t) => {
-  t.context.lab = await startLab(__filename, PROFILES);
+  t.context.lab = await startLab(__filename, [...PROFILES, ...DISTRIBUTIONS]);
   t.context.dir = mkdtempSync(join(tmpdir(), "sev-capacity-report-"));
 });
 test.after.always((t) => t.context.lab?.stop());
@@ -61,8 +63,8 @@ test("--json on the lab's own inventory.json: exact values per host and pool, st
   t.is(report.version, 1);
   t.is(report.stack, null);
   t.false(report.ok);
-  t.deepEqual(report.summary, { hosts: 4, ready: 3, notReady: 1, errors: 0, overcommittedPools: 0 });
-  t.deepEqual(report.hosts.map((h) => h.name), ["rome", "naples", "intel", "rome-es-pool-empty"], "inventory order");
+  t.deepEqual(report.summary, { hosts: 6, ready: 5, notReady: 1, errors: 0, overcommittedPools: 0 });
+  t.deepEqual(report.hosts.map((h) => h.name), [...PROFILES, ...DISTRIBUTIONS], "inventory order");
 
   const rome = byName(report, "rome");
   t.deepEqual(Object.keys(rome), ["name", "address", "port", "status", "ok", "error", "failedChecks", "warnings", "findings", "pools"]);
@@ -86,7 +88,7 @@ test("--json on the lab's own inventory.json: exact values per host and pool, st
   t.deepEqual(empty.warnings, ["sev-es-pool"]);
   t.like(empty.pools!.sevEs, { total: 0, source: "domcapabilities", free: 0 });
   t.notRegex(r.stdout, /probing/, "progress never on stdout");
-  t.regex(r.stderr, /probing 4\/4 hosts…/, "4 hosts: progress on stderr even when it is not a terminal");
+  t.regex(r.stderr, /probing 6\/6 hosts…/, "6 hosts: progress on stderr even when it is not a terminal");
 });
 
 test("the default table from a YAML inventory (passphraseEnv): rows per pool, failed checks below, exit 1", async (t) => {
@@ -102,6 +104,8 @@ test("the default table from a YAML inventory (passphraseEnv): rows per pool, fa
   t.truthy(lines.find((l) => /^intel\s+not ready\s+sev\s/.test(l)), r.stdout);
   t.truthy(lines.find((l) => l.startsWith("intel: failed [cpu-sev]")), r.stdout);
   t.truthy(lines.find((l) => l.startsWith("rome-es-pool-empty: warning [sev-es-pool]")), r.stdout);
+  t.regex(r.stdout, /^intel: failed \[cpu-sev\] .*; required [^\n]*\. Fix: .*SVM Mode on, SMEE/m, "each finding with its fix");
+  t.regex(r.stdout, /^rome-es-pool-empty: warning \[sev-es-pool\] .*\. Fix: .*minimum SEV non-ES ASID/m);
   t.regex(r.stdout, /^\? = the host does not report the slot count/m);
   t.regex(r.stdout, /^3 of 4 hosts ready\.$/m);
 });
@@ -117,6 +121,10 @@ test("--markdown: a ✅/❌ column, check ids, a legend", async (t) => {
   t.truthy(intel, r.stdout);
   t.regex(intel!, /`cpu-sev`/);
   t.true(lines.some((l) => l.startsWith("| ✅ | rome-es-pool-empty | ready; warning: `sev-es-pool` |")), r.stdout);
+  const fixes = lines.slice(lines.indexOf("#### Findings and fixes") + 1);
+  t.true(lines.includes("#### Findings and fixes"), r.stdout);
+  t.truthy(fixes.find((l) => /^- \*\*intel\*\*: failed \[cpu-sev\] .*\. Fix: .*BIOS/.test(l)), r.stdout);
+  t.truthy(fixes.find((l) => /^- \*\*rome-es-pool-empty\*\*: warning \[sev-es-pool\] .*\. Fix: /.test(l)), r.stdout);
   t.regex(r.stdout, /<sub>✅ ready and no pool over-committed · ❌ not ready/);
 });
 
@@ -129,7 +137,7 @@ test("only ready hosts: exit 0; three hosts or fewer and no terminal: no progres
   t.is(r.stderr, "");
   const quiet = await cli(["--inventory", labInventory(lab), "--quiet"]);
   t.is(quiet.code, 1);
-  t.is(quiet.stderr, "", "--quiet: no progress even for 4 hosts");
+  t.is(quiet.stderr, "", "--quiet: no progress even for 6 hosts");
 });
 
 test("an unreachable host and a refused host key are reported with their errors; the others still are", async (t) => {
@@ -168,6 +176,28 @@ test("--stack-config reads sev:inventory relative to the stack file's folder", a
   const r = await cli(["--stack-config", config, "--json"], passphraseEnv(lab));
   t.is(r.code, 0, r.stderr);
   t.deepEqual(parse(r).hosts.map((h) => h.name), ["rome"]);
+});
+
+test("hosts on distribution defaults are ready, with the SME warning and its fix in every format: exit 0", async (t) => {
+  const { lab } = t.context;
+  const inventory = writeInventory(t, "defaults.yaml", DISTRIBUTIONS.map((p) => entry(lab.host(p))));
+  const json = await cli(["--inventory", inventory, "--json"], passphraseEnv(lab));
+  t.is(json.code, 0, json.stdout + json.stderr);
+  for (const name of DISTRIBUTIONS) {
+    const h = byName(parse(json), name);
+    t.deepEqual([h.status, h.failedChecks, h.warnings], ["ready", [], ["mem-encrypt"]], name);
+    t.regex(h.findings[0].remedy ?? "", /host's own memory/);
+  }
+  t.regex(byName(parse(json), "rocky-9.4-mem-encrypt-off").findings[0].found, /^mem_encrypt=off, no sme flag/);
+  const table = await cli(["--inventory", inventory], passphraseEnv(lab));
+  t.is(table.code, 0, table.stderr);
+  t.regex(table.stdout, /^ubuntu-24\.04\s+ready\s+sev\s/m);
+  t.regex(table.stdout, /^ubuntu-24\.04: warning \[mem-encrypt\] .*: found mem_encrypt not on the kernel command line, no sme flag \(SME inactive\); required mem_encrypt=on \(recommended\)\. Fix: SME \(mem_encrypt=on\) encrypts the host's own memory/m);
+  t.regex(table.stdout, /^2 of 2 hosts ready\.$/m);
+  const md = await cli(["--inventory", inventory, "--markdown"], passphraseEnv(lab));
+  t.is(md.code, 0, md.stderr);
+  t.regex(md.stdout, /^\| ✅ \| ubuntu-24\.04 \| ready; warning: `mem-encrypt` \|/m);
+  t.regex(md.stdout, /^- \*\*rocky-9\.4-mem-encrypt-off\*\*: warning \[mem-encrypt\] .*\. Fix: .*physical attack on the hypervisor's memory/m);
 });
 
 test("the passphrase from passphraseEnv never appears in any output, right or wrong", async (t) => {

@@ -120,7 +120,10 @@ test("every model builds on SEV: a host without kvm_amd.sev or domcaps SEV runs 
   });
   t.deepEqual(supported(f), []);
   for (const m of ["sev", "sev-es", "sev-snp"] as const)
-    t.regex(reasons(f, m), /^kvm_amd has SEV enabled: found kvm_amd loaded, sev=0, required kvm_amd loaded with sev=1\n.*<sev supported='yes'>/);
+    t.regex(
+      reasons(f, m),
+      /^kvm_amd has SEV enabled: found kvm_amd loaded, sev=0 \(kvm_amd\.sev=1 on the kernel command line\), required kvm_amd loaded with sev on \(its default on current kernels\)\n.*<sev supported='yes'>/,
+    );
   const noDomcaps = host((h) => {
     h.domcaps = null;
     h.domcapsError = "error: failed to connect";

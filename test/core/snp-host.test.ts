@@ -72,3 +72,20 @@ test("the guest's SNP policy against the host: SMT, SINGLE_SOCKET and the minimu
     "without a policy, host checks only",
   );
 });
+
+test("SNP's floors read distribution version strings: each fails below its release and passes from it", (t) => {
+  const cases: Array<[string, keyof HostFacts, string, boolean]> = [
+    ["snp-kernel-version", "kernelRelease", "6.8.0-51-generic", false],
+    ["snp-kernel-version", "kernelRelease", "5.14.0-503.11.1.el9_5.x86_64", false],
+    ["snp-kernel-version", "kernelRelease", "6.11.0-8-generic", true],
+    ["snp-qemu-version", "qemuVersion", "1:8.2.2+ds-0ubuntu1.4", false],
+    ["snp-qemu-version", "qemuVersion", "qemu-kvm-9.0.0-10.el9_5", false],
+    ["snp-qemu-version", "qemuVersion", "qemu-kvm-9.1.0-15.el9_6", true],
+    ["snp-libvirt-version", "libvirtVersion", "10.0.0-2ubuntu8.5", false],
+    ["snp-libvirt-version", "libvirtVersion", "libvirt-10.5.0-7.el9_5", true],
+  ];
+  for (const [id, key, raw, passes] of cases) {
+    const c = judgeSnpHost({ ...snpHost(), [key]: raw }).find((x) => x.id === id)!;
+    t.deepEqual([c.verdict, c.found], [passes ? "pass" : "fail", raw], `${id} ${raw}`);
+  }
+});

@@ -14,6 +14,10 @@ const NORMALISED: Array<[string, string]> = [
   ["2.0.50", "2.0.50"],
   ["10.0.0", "10.0.0"],
   ["5", "5.0.0"],
+  ["qemu-kvm-9.0.0-10.el9", "9.0.0"],
+  ["qemu-kvm-core-8.2.0-11.el9_4.x86_64", "8.2.0"],
+  ["libvirt-10.5.0-7.el9_5", "10.5.0"],
+  ["10.0.0-2ubuntu8.5", "10.0.0"],
 ];
 
 for (const [raw, semver] of NORMALISED) {
@@ -45,4 +49,8 @@ test("QEMU and libvirt comparisons", (t) => {
   t.true(atLeast("10.0.0", "4.5.0"));
   t.false(atLeast("4.4.0", "4.5.0"));
   t.false(atLeast("5.0.0", "5.1.0"));
+  t.true(atLeast("qemu-kvm-9.0.0-10.el9", "2.12.0"));
+  t.false(atLeast("qemu-kvm-2.11.0-1.el7", "2.12.0"));
+  t.false(atLeast("1:2.11+dfsg-1ubuntu7.41", "2.12.0"));
+  t.true(atLeast("libvirt-10.5.0-7.el9_5", "10.5.0"));
 });

@@ -10,7 +10,7 @@ const GiB = 1024 ** 3;
 const FLEET = "dist/examples/fleet/index.js";
 
 test.before(async (t) => {
-  t.context.lab = await startLab(__filename, ["rome", "genoa", "intel"]);
+  t.context.lab = await startLab(__filename, ["rome", "genoa", "intel", "ubuntu-24.04"]);
 });
 test.after.always((t) => t.context.lab?.stop());
 
@@ -84,9 +84,25 @@ test.serial("a host that is not SEV-ready fails the update with the full check l
   await onFleet(lab, ["intel"], async (s) => {
     const up = await s.up();
     t.not(up.code, 0);
-    for (const id of ["cpu-sev", "kvm-amd-sev", "mem-encrypt", "dev-sev", "domcaps-sev"]) t.true(up.text.includes(`[${id}]`), id);
-    t.regex(up.text, /not ready for AMD SEV: 5 checks failed/);
+    for (const id of ["cpu-sev", "kvm-amd-sev", "dev-sev", "domcaps-sev"]) t.true(up.text.includes(`[${id}]`), id);
+    t.regex(up.text, /not ready for AMD SEV: 4 checks failed/);
+    t.regex(up.text, /Warnings \(not blocking\):[\s\S]*\[mem-encrypt\]/, "SME off is listed as a warning, not a failure");
     t.is(await memoryMax(lab, "intel"), "MemoryMax=infinity", "nothing applied on a failing host");
+  });
+});
+
+test.serial("a host on Ubuntu 24.04's defaults (no SEV parameters on its command line): preview and up say ready, with the SME warning", async (t) => {
+  const { lab } = t.context;
+  await onFleet(lab, ["ubuntu-24.04"], async (s) => {
+    const preview = await s.preview();
+    t.is(preview.code, 0, preview.text);
+    t.regex(preview.text, /warning: host [\d.:]+ is ready for AMD SEV: no check failed\.[\s\S]*\[mem-encrypt\] .*no sme flag/, preview.text);
+    t.notRegex(preview.text, /not ready/);
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    const out = (await s.outputs()).readiness as { host: string; ready: boolean; warnings: string[] }[];
+    t.deepEqual(out.map((r) => [r.host, r.ready, r.warnings]), [["ubuntu-24.04", true, ["mem-encrypt"]]]);
+    t.is((await s.destroy()).code, 0);
   });
 });
 
