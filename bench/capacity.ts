@@ -1,6 +1,7 @@
 /**
  * sev-capacity against the SSH floor and Ansible fact gathering, on K lab hosts, pair by pair in
- * each round: `node dist/bench/capacity.js K [ROUNDS]` (after `npm run -s build`). Installs
+ * each round: `node dist/bench/capacity.js K [ROUNDS] [--rtt MS]` (after `npm run -s build`; --rtt: every
+ * host behind a proxy adding that round-trip time, the floor's connections too). Installs
  * ansible-core from PyPI into ~/.cache/pulumi-sev/ansible-venv the first time.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
@@ -76,11 +77,13 @@ async function ansibleSetup(bin: string, f: Fleet, inventory: string): Promise<u
 
 async function main(): Promise<void> {
   const k = Number(process.argv[2] ?? 10);
-  const rounds = Number(process.argv[3] ?? 5);
+  const rounds = process.argv[3] && !process.argv[3].startsWith("--") ? Number(process.argv[3]) : 5;
   const withAnsible = process.env.BENCH_NO_ANSIBLE !== "1";
   const ansible = withAnsible ? await ensureAnsible() : "";
   console.log(`machine: ${machine()}`);
-  const f = await startFleet(k);
+  const rttAt = process.argv.indexOf("--rtt");
+  const rtt = rttAt > 0 ? Number(process.argv[rttAt + 1]) : 0;
+  const f = await startFleet(k, rtt);
   try {
     const plain = plainInventory(f);
     const ansibleHosts = ansibleInventory(f);
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
         (withAnsible ? `, ansible pipelined ${fmt(summary.ansible!)} (us ${summary.usOverAnsible!.toFixed(2)}× ansible)` : "") +
         `; per host: ${summary.connectionsMax} connection(s), ${summary.channelsMax} exec channel(s)`,
     );
-    record("capacity", { ...summary, label: process.env.BENCH_LABEL ?? "", rows });
+    record("capacity", { ...summary, ...(rtt > 0 ? { rttMs: rtt } : {}), label: process.env.BENCH_LABEL ?? "", rows });
   } finally {
     f.stop();
   }

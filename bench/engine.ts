@@ -1,9 +1,10 @@
 /**
  * `pulumi preview` (and with --up: `up`, a no-change preview of the deployed stack, `destroy`) of
  * K lab hosts × G SEV guests, each paired in the same round with the same program of empty dynamic
- * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--sev-es] [--from-image] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
+ * resources: `node dist/bench/engine.js K [ROUNDS] [--guests G] [--sev-es] [--from-image] [--rtt MS] [--up] [--up-rounds N] [--no-change-rounds N] [--floors-only]`.
  * --sev-es: the guests are SEV-ES (the rome profile's pool of 450), so that more than 59 fit on a host.
  * --from-image: each guest's root disk is made by up from the host's base image, with a cloud-init seed.
+ * --rtt MS: every host is reached through a proxy adding that round-trip time (floors included).
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
@@ -34,16 +35,43 @@ async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Pr
   return { seconds, rss: peak, sessions: sessionsSince(f.inventory.hosts, marks) };
 }
 
-async function stackOf(f: Fleet, name: string, guests: number, empty: boolean, sevEs: boolean, fromImage: boolean): Promise<EngineStack> {
+/** real: pulumi-sev; same-inputs: empty resources with our inputs; bare: the same graph, no inputs but names. */
+type Mode = "real" | "same-inputs" | "bare";
+
+async function stackOf(f: Fleet, name: string, guests: number, mode: Mode, sevEs: boolean, fromImage: boolean): Promise<EngineStack> {
   const s = new EngineStack(PROGRAM, name);
   await s.init({
     "sev:inventory": f.inventoryFile,
     "sev:guestsPerHost": String(guests),
-    "sev:empty": String(empty),
+    "sev:mode": mode,
     "sev:sevEs": String(sevEs),
     "sev:fromImage": String(fromImage),
   });
   return s;
+}
+
+/** One round of the three programs: ours, the same-inputs floor and the bare engine. */
+interface Round {
+  us: Measured;
+  empty: Measured;
+  bare: Measured;
+}
+
+/** Medians of the rounds; ratio is against the same-inputs floor, bareRatio against the bare engine. */
+function summary(xs: Round[]) {
+  const last = xs[xs.length - 1];
+  return {
+    us: median(xs.map((x) => x.us.seconds)),
+    empty: median(xs.map((x) => x.empty.seconds)),
+    bare: median(xs.map((x) => x.bare.seconds)),
+    ratio: median(xs.map((x) => x.us.seconds / x.empty.seconds)),
+    bareRatio: median(xs.map((x) => x.us.seconds / x.bare.seconds)),
+    rss: { us: last.us.rss, empty: last.empty.rss, bare: last.bare.rss },
+    programRssRatio: median(xs.map((x) => x.us.rss.program / x.empty.rss.program)),
+    programRssBareRatio: median(xs.map((x) => x.us.rss.program / x.bare.rss.program)),
+    cliRssBareRatio: median(xs.map((x) => x.us.rss.cli / x.bare.rss.cli)),
+    sessions: last.us.sessions,
+  };
 }
 
 const rssText = (m: Measured) => `RSS cli ${m.rss.cli.toFixed(0)} / program ${m.rss.program.toFixed(0)} / provider ${m.rss.provider.toFixed(0)} MiB`;
@@ -113,48 +141,45 @@ async function main(): Promise<void> {
   const upRounds = option("--up-rounds", 1);
   const noChangeRounds = option("--no-change-rounds", 1);
   console.log(`machine: ${machine()}`);
-  const f = await startFleet(k);
+  const rtt = option("--rtt", 0);
+  const f = await startFleet(k, rtt);
   // A QEMU-driver host opens its guests' disks: the program's and the floor's, on every host.
   for (const h of f.inventory.hosts) {
-    for (let g = 0; g < guests; g++) for (const name of [`${h.name}-g${g}`, `floor-${g}`]) labImage(h, `${name}.qcow2`);
+    // --from-image: up makes the program's guests' disks (a file already there would be refused).
+    for (let g = 0; g < guests; g++) for (const name of flag("--from-image") ? [`floor-${g}`] : [`${h.name}-g${g}`, `floor-${g}`]) labImage(h, `${name}.qcow2`);
   }
   const sevEs = flag("--sev-es");
   const fromImage = flag("--from-image");
   // --from-image: the guests' root disks are made by up from one base image per host, each with a cloud-init seed.
   if (fromImage) for (const h of f.inventory.hosts) labImage(h, "base.qcow2");
-  const real = await stackOf(f, "real", guests, false, sevEs, fromImage);
-  const empty = await stackOf(f, "empty", guests, true, sevEs, fromImage);
+  const real = await stackOf(f, "real", guests, "real", sevEs, fromImage);
+  const empty = await stackOf(f, "empty", guests, "same-inputs", sevEs, fromImage);
+  const bare = await stackOf(f, "bare", guests, "bare", sevEs, fromImage);
   const label = process.env.BENCH_LABEL ?? "";
   try {
-    const previews: { us: Measured; empty: Measured }[] = [];
+    const previews: Round[] = [];
     for (let r = 0; r < rounds; r++) {
+      const b = await measure(f, "bare preview", () => bare.run(["preview"]));
       const e = await measure(f, "empty preview", () => empty.run(["preview"]));
       const u = await measure(f, "preview", () => real.run(["preview"]));
-      previews.push({ us: u, empty: e });
+      previews.push({ us: u, empty: e, bare: b });
       console.log(
-        `preview round ${r + 1}: ${fmt(u.seconds)} vs empty ${fmt(e.seconds)} (${(u.seconds / e.seconds).toFixed(2)}×); ` +
-          `${rssText(u)} (empty: ${rssText(e)}); ${sessionText(u, guests)}`,
+        `preview round ${r + 1}: ${fmt(u.seconds)} vs bare engine ${fmt(b.seconds)} (${(u.seconds / b.seconds).toFixed(2)}×), same-inputs ${fmt(e.seconds)} (${(u.seconds / e.seconds).toFixed(2)}×); ` +
+          `${rssText(u)} (bare: ${rssText(b)}); ${sessionText(u, guests)}`,
       );
     }
-    const summary = (xs: { us: Measured; empty: Measured }[]) => ({
-      us: median(xs.map((x) => x.us.seconds)),
-      empty: median(xs.map((x) => x.empty.seconds)),
-      ratio: median(xs.map((x) => x.us.seconds / x.empty.seconds)),
-      rss: { us: xs[xs.length - 1].us.rss, empty: xs[xs.length - 1].empty.rss },
-      programRssRatio: median(xs.map((x) => x.us.rss.program / x.empty.rss.program)),
-      sessions: xs[xs.length - 1].us.sessions,
-    });
     if (rounds > 0) {
       const preview = summary(previews);
       console.log(
-        `K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs empty ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; ` +
-          `program peak RSS ${preview.programRssRatio.toFixed(2)}× empty's`,
+        `K=${k}×${guests} preview, medians of ${rounds}: ${fmt(preview.us)} vs bare engine ${fmt(preview.bare)}: ${preview.bareRatio.toFixed(2)}×; ` +
+          `vs same-inputs ${fmt(preview.empty)}: ${preview.ratio.toFixed(2)}×; program peak RSS ${preview.programRssBareRatio.toFixed(2)}× the bare engine's`,
       );
       record("preview", {
         k,
         guests,
         ...(sevEs ? { model: "amd-sev-es" } : {}),
         ...(fromImage ? { disks: "from image" } : {}),
+        ...(rtt > 0 ? { rttMs: rtt } : {}),
         rounds,
         label,
         machine: machine(),
@@ -170,32 +195,36 @@ async function main(): Promise<void> {
       `destroy floor: ${guests} sequential virsh destroy + undefine round trips on one host: ${fmt(floors.undoOneHost)}; on every host at once: ${fmt(floors.undoFleet)}`,
     );
     if (flag("--floors-only")) return record("floors", { k, guests, label, machine: machine(), ...floors });
-    const ups: { us: Measured; empty: Measured }[] = [];
-    const noChange: { us: Measured; empty: Measured }[] = [];
-    const destroys: { us: Measured; empty: Measured }[] = [];
+    const ups: Round[] = [];
+    const noChange: Round[] = [];
+    const destroys: Round[] = [];
     for (let r = 0; r < upRounds; r++) {
+      const bu = await measure(f, "bare up", () => bare.up());
       const eu = await measure(f, "empty up", () => empty.up());
       const uu = await measure(f, "up", () => real.up());
-      ups.push({ us: uu, empty: eu });
+      ups.push({ us: uu, empty: eu, bare: bu });
       console.log(
-        `up round ${r + 1}: ${fmt(uu.seconds)} vs empty ${fmt(eu.seconds)}; target 2 × empty + floor = ${fmt(2 * eu.seconds + floor)} ` +
-          `(${(uu.seconds / (2 * eu.seconds + floor)).toFixed(2)}× of it); ${rssText(uu)}; ${sessionText(uu, guests)}`,
+        `up round ${r + 1}: ${fmt(uu.seconds)} vs bare engine ${fmt(bu.seconds)} (${(uu.seconds / bu.seconds).toFixed(2)}×), same-inputs ${fmt(eu.seconds)}; ` +
+          `bare + one host's define + start floor = ${fmt(bu.seconds + floor)} (${(uu.seconds / (bu.seconds + floor)).toFixed(2)}× of it); ${rssText(uu)}; ${sessionText(uu, guests)}`,
       );
       if (fleetListStored(await real.exportState())) throw new Error("the fleet list the first SevHost carries was stored in the state");
       for (let n = 0; n < noChangeRounds; n++) {
+        const bn = await measure(f, "bare no-change preview", () => bare.run(["preview", "--expect-no-changes"]));
         const en = await measure(f, "empty no-change preview", () => empty.run(["preview", "--expect-no-changes"]));
         const un = await measure(f, "no-change preview", () => real.run(["preview", "--expect-no-changes"]));
-        noChange.push({ us: un, empty: en });
+        noChange.push({ us: un, empty: en, bare: bn });
         console.log(
-          `no-change preview of the deployed stack: ${fmt(un.seconds)} vs empty ${fmt(en.seconds)} (${(un.seconds / en.seconds).toFixed(2)}×); ${sessionText(un, guests)}`,
+          `no-change preview of the deployed stack: ${fmt(un.seconds)} vs bare engine ${fmt(bn.seconds)} (${(un.seconds / bn.seconds).toFixed(2)}×), ` +
+            `same-inputs ${fmt(en.seconds)} (${(un.seconds / en.seconds).toFixed(2)}×); ${sessionText(un, guests)}`,
         );
       }
+      const bd = await measure(f, "bare destroy", () => bare.destroy());
       const ed = await measure(f, "empty destroy", () => empty.destroy());
       const ud = await measure(f, "destroy", () => real.destroy());
-      destroys.push({ us: ud, empty: ed });
+      destroys.push({ us: ud, empty: ed, bare: bd });
       console.log(
-        `destroy round ${r + 1}: ${fmt(ud.seconds)} vs empty ${fmt(ed.seconds)}; target 2 × empty + destroy floor = ${fmt(2 * ed.seconds + floors.undoOneHost)} ` +
-          `(${(ud.seconds / (2 * ed.seconds + floors.undoOneHost)).toFixed(2)}× of it); ${sessionText(ud, guests)}`,
+        `destroy round ${r + 1}: ${fmt(ud.seconds)} vs bare engine ${fmt(bd.seconds)} (${(ud.seconds / bd.seconds).toFixed(2)}×), same-inputs ${fmt(ed.seconds)}; ` +
+          `bare + one host's destroy floor = ${fmt(bd.seconds + floors.undoOneHost)} (${(ud.seconds / (bd.seconds + floors.undoOneHost)).toFixed(2)}× of it); ${sessionText(ud, guests)}`,
       );
     }
     const up = summary(ups);
@@ -203,6 +232,7 @@ async function main(): Promise<void> {
       k,
       guests,
       ...(fromImage ? { disks: "from image" } : {}),
+      ...(rtt > 0 ? { rttMs: rtt } : {}),
       rounds: upRounds,
       label,
       machine: machine(),
@@ -215,8 +245,7 @@ async function main(): Promise<void> {
       destroy: summary(destroys),
     });
   } finally {
-    await real.dispose().catch(() => undefined);
-    await empty.dispose().catch(() => undefined);
+    for (const s of [real, empty, bare]) await s.dispose().catch(() => undefined);
     f.stop();
   }
 }

@@ -8,6 +8,7 @@ import { cpus, totalmem } from "os";
 import { join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../lab/lab";
 import { SevHostInputs } from "../provider/generated/sev-host";
+import { DelayProxy, startDelayProxy } from "./tools/delay-proxy";
 
 export const benchDir = join(repoRoot, ".lab", "bench");
 export const resultsDir = join(repoRoot, "bench", "results");
@@ -29,8 +30,12 @@ export function hostInputsOf(h: LabHost): SevHostInputs {
   return { address: h.address, port: h.port, user: h.user, privateKey, privateKeyPassphrase: h.passphrase, hostKeyFingerprint: h.hostKeyFingerprint };
 }
 
-/** K lab hosts named h000, h001…, each a copy of the rome profile. */
-export async function startFleet(k: number): Promise<Fleet> {
+/**
+ * K lab hosts named h000, h001…, each a copy of the rome profile. rttMs > 0: each host is reached
+ * through a proxy that adds that round-trip time (tools/delay-proxy.ts), and the inventory names
+ * the proxies' ports: every user of the fleet, floors included, pays the same distance.
+ */
+export async function startFleet(k: number, rttMs = 0): Promise<Fleet> {
   const dir = join(benchDir, `fleet-${k}-${process.pid}`);
   const profiles = join(dir, "profiles");
   const names = Array.from({ length: k }, (_, i) => `h${String(i).padStart(3, "0")}`);
@@ -41,6 +46,7 @@ export async function startFleet(k: number): Promise<Fleet> {
     dir,
   );
   console.error(`lab: ${k} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const proxies = rttMs > 0 ? await behindProxies(inventory, join(dir, "inventory.json"), rttMs) : [];
   const plainKey = join(dir, "client_key.plain");
   cpSync(inventory.hosts[0].privateKeyPath, plainKey);
   execFileSync("ssh-keygen", ["-q", "-p", "-P", inventory.hosts[0].passphrase, "-N", "", "-f", plainKey]);
@@ -54,7 +60,20 @@ export async function startFleet(k: number): Promise<Fleet> {
       })
       .join(""),
   );
-  return { dir, inventory, inventoryFile: join(dir, "inventory.json"), plainKey, knownHosts, stop: () => labDown(dir) };
+  const stop = () => {
+    for (const p of proxies) void p.close();
+    labDown(dir);
+  };
+  return { dir, inventory, inventoryFile: join(dir, "inventory.json"), plainKey, knownHosts, stop };
+}
+
+/** Puts a delaying proxy in front of every host and rewrites the inventory (object and file) to their ports. */
+async function behindProxies(inventory: Inventory, file: string, rttMs: number): Promise<DelayProxy[]> {
+  const proxies = await Promise.all(inventory.hosts.map((h) => startDelayProxy(h.port, rttMs)));
+  inventory.hosts.forEach((h, i) => (h.port = proxies[i].port));
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, "utf8")) as object), hosts: inventory.hosts }, null, 2));
+  console.error(`lab: every host behind a proxy adding ${rttMs} ms of round-trip time`);
+  return proxies;
 }
 
 /** The lab inventory with the key that has no passphrase (what "an unencrypted key" means below). */

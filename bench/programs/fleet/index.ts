@@ -2,7 +2,8 @@
  * The fleet of the benchmarks: every host of the lab inventory with `sev:guestsPerHost` SEV guests
  * each. With `sev:empty` true, the same resources (same names, inputs and dependencies) are empty
  * dynamic resources whose provider does nothing: the engine's own cost for this program.
- * Config: sev:inventory, sev:guestsPerHost, sev:empty, sev:sevEs (SEV-ES guests: a larger pool per host),
+ * With `sev:mode` "bare", the bare engine: the same graph of empty resources with no inputs but a name.
+ * Config: sev:inventory, sev:guestsPerHost, sev:empty, sev:mode, sev:sevEs (SEV-ES guests: a larger pool per host),
  * sev:fromImage (each guest's root disk made from the host's base.qcow2, with a cloud-init seed).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -58,5 +59,21 @@ function emptyFleet(): void {
   }
 }
 
-if (empty) emptyFleet();
+/**
+ * The bare engine: the same resources and dependencies as fleet() (a flavor; per host a SevHost and
+ * its SevSlotPlan; the guests after their host, flavor and plan), each an empty dynamic resource
+ * with no input but its name. A floor that carries nothing of our design.
+ */
+function bareFleet(): void {
+  const flavor = new Empty("SevFlavor", "sev.tiny", { name: "sev.tiny" });
+  for (const n of names) {
+    const host = new Empty("SevHost", n, { name: n });
+    const plan = new Empty("SevSlotPlan", `${n}-slot-plan`, { name: `${n}-slot-plan` }, { dependsOn: [host] });
+    for (let g = 0; g < perHost; g++) new Empty("SevGuest", `${n}-g${g}`, { name: `${n}-g${g}` }, { dependsOn: [host, flavor, plan] });
+  }
+}
+
+const mode = config.get("mode") ?? (empty ? "same-inputs" : "real");
+if (mode === "bare") bareFleet();
+else if (mode === "same-inputs") emptyFleet();
 else fleet();
