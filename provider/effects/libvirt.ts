@@ -4,6 +4,9 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { exec, ExecResult, SshTarget } from "./ssh";
 import { GuestInterface, parseDomIfAddr } from "../core/parse/domifaddr";
+import { DomainNow, parseDomainNow } from "../core/parse/domain-now";
+
+export type { DomainNow };
 import { FileToCreate } from "../core/disks";
 
 /** make_files, undo_files, remove_files: the guest's created files and their ownership markers. */
@@ -71,39 +74,31 @@ export async function domainState(l: Libvirt, uuid: string): Promise<string | nu
   throw new Error(`${l.target.host}: virsh domstate ${uuid} failed: ${r.stderr.trim()}`);
 }
 
-/** A domain as the host has it: its persistent definition and its state (null: not defined). */
-export interface DomainNow {
-  xml: string | null;
-  state: string | null;
-  /** This round trip started it (a new launch). */
-  started: boolean;
-  /** What `virsh domlaunchsecinfo` printed (launched SEV guests only); null when it printed nothing. */
-  launchSecInfo: string | null;
-  /** The guest's interfaces and addresses (`virsh domifaddr`: from its QEMU guest agent, else the DHCP leases of a libvirt network). */
-  addresses: GuestInterface[];
-  /** Why start failed (virsh's own words), when a start was asked for and failed. */
-  startError: string | null;
-}
-
 /** How a start-and-read starts a stopped domain: not at all, running, or paused (launched, no vCPU runs yet). */
 export type StartMode = "no" | "yes" | "paused";
 
 /**
  * Starts the domain if it is shut off or crashed (and a start is asked for), then reads its state,
- * launch info, addresses and definition: one round trip (`sh -s`, script on stdin).
+ * launch info, addresses and definition: one round trip (`sh -s`, script on stdin). Framed as
+ * probe.sh frames its sections (core/parse/domain-now.ts reads it): a domain's description that
+ * holds marker lines is data.
  */
 const START_AND_READ = `uri=$1; id=$2; start=$3
+tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')
+sec() { printf '\\n%s %s\\n' "$tag" "$1"; }
 v() { virsh -c "$uri" "$@"; }
+{
 state=$(v domstate "$id" 2>/dev/null | head -n 1)
 if [ "$start" != no ] && { [ "$state" = "shut off" ] || [ "$state" = crashed ]; }; then
   flag=; [ "$start" = paused ] && flag=--paused
-  if ! err=$(v start $flag "$id" 2>&1 >/dev/null); then printf '@@start-failed@@\n%s\n' "$err"; exit 0; fi
-  printf '@@started@@\n'
+  if ! err=$(v start $flag "$id" 2>&1 >/dev/null); then sec start-failed; printf '%s\\n' "$err"; exit 0; fi
+  sec started
 fi
-printf '@@state@@\n'; v domstate "$id" 2>/dev/null | head -n 1
-printf '@@launchsecinfo@@\n'; v domlaunchsecinfo "$id" 2>/dev/null
-printf '@@addresses@@\n'; v domifaddr --source agent "$id" 2>/dev/null || v domifaddr --source lease "$id" 2>/dev/null
-printf '@@xml@@\n'; v dumpxml --inactive "$id" 2>/dev/null
+sec state; v domstate "$id" 2>/dev/null | head -n 1
+sec launchsecinfo; v domlaunchsecinfo "$id" 2>/dev/null
+sec addresses; v domifaddr --source agent "$id" 2>/dev/null || v domifaddr --source lease "$id" 2>/dev/null
+sec xml; v dumpxml --inactive "$id" 2>/dev/null
+} | sed -e 's/^[@\\\\]/\\\\&/' -e "s/^$tag \\\\(.*\\\\)\\$/@@probe \\\\1@@/"
 exit 0`;
 
 /** Polls `virsh domifaddr` once a second until an interface other than loopback has an address, or the wait is over; prints the last answer. */
@@ -133,38 +128,12 @@ export async function waitForAddresses(
   return { addresses: parseDomIfAddr(r.stdout), last: r.stdout.trim() };
 }
 
-/** The text between a marker line and the next marker (or the end). */
-function part(stdout: string, marker: string, next?: string): string {
-  const at = stdout.indexOf(`${marker}\n`);
-  if (at < 0) return "";
-  const rest = stdout.slice(at + marker.length + 1);
-  return next === undefined || rest.indexOf(`${next}\n`) < 0 ? rest : rest.slice(0, rest.indexOf(`${next}\n`));
-}
-
-function domainNowOf(stdout: string): DomainNow {
-  if (stdout.includes("@@start-failed@@\n")) {
-    return { xml: null, state: null, started: false, launchSecInfo: null, addresses: [], startError: part(stdout, "@@start-failed@@").trim() };
-  }
-  const state = part(stdout, "@@state@@", "@@launchsecinfo@@").trim();
-  const info = part(stdout, "@@launchsecinfo@@", "@@addresses@@");
-  const addresses = parseDomIfAddr(part(stdout, "@@addresses@@", "@@xml@@"));
-  const xml = part(stdout, "@@xml@@");
-  return {
-    state: state || null,
-    xml: xml.trim() ? xml : null,
-    started: stdout.startsWith("@@started@@\n"),
-    launchSecInfo: info.trim() ? info : null,
-    addresses,
-    startError: null,
-  };
-}
-
 export async function startAndRead(l: Libvirt, uuid: string, start: StartMode): Promise<DomainNow> {
   const r = await exec(l.target, ["sh", "-s", "--", l.uri, uuid, start], {
     stdin: START_AND_READ,
     purpose: `start (if stopped) and read domain ${uuid}`,
   });
-  return domainNowOf(r.stdout);
+  return parseDomainNow(r.stdout);
 }
 
 /** Printed once `virsh define` has written the definition; what follows is START_AND_READ's. */
@@ -235,10 +204,10 @@ export function defineStartAndRead(
     purpose: `${files.length > 0 ? `create the guest's files (${files.map((f) => f.path).join(", ")}), ` : ""}virsh define of domain ${uuid} (its XML in the script), then start (if stopped) and read it`,
     onStdout: (d) => {
       seen += d.toString("latin1");
-      if (seen.includes(DEFINED)) markDefined();
+      if (seen.startsWith(DEFINED)) markDefined();
     },
   });
-  const started = run.then((r) => domainNowOf(r.stdout.slice(r.stdout.indexOf(DEFINED) + DEFINED.length)));
+  const started = run.then((r) => parseDomainNow(r.stdout.startsWith(DEFINED) ? r.stdout.slice(DEFINED.length) : ""));
   // The channel can end without printing the mark: define failed, or the host was lost.
   const defined = Promise.race([definedSeen, run.then(() => undefined)]);
   started.catch(() => undefined);

@@ -8,6 +8,7 @@ import { splitSections } from "../../provider/core/parse/sections";
 import { parseSlotCount } from "../../provider/core/parse/probe";
 import { slotCountCommand } from "../../provider/effects/host";
 import { LOCK_READY, withHostLock } from "../../provider/effects/lock";
+import { startAndRead } from "../../provider/effects/libvirt";
 import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
@@ -18,7 +19,17 @@ test.before(async (t) => {
 test.after.always((t) => t.context.lab?.stop());
 
 /** What an unfriendly tenant could put in a domain's description. */
-const FORGED = ["@@probe end@@", "@@probe domain 00000000-0000-0000-0000-000000000000 running", "\\@@probe slice@@", "@ and \\ at line starts", "locked", LOCK_READY].join("\n");
+const FORGED = [
+  "@@probe end@@",
+  "@@probe domain 00000000-0000-0000-0000-000000000000 running",
+  "\\@@probe slice@@",
+  "@ and \\ at line starts",
+  "locked",
+  LOCK_READY,
+  "@@probe start-failed@@",
+  "@@start-failed@@",
+  "@@probe xml@@",
+].join("\n");
 
 test.serial("a domain whose description holds section markers is read as data, and counted", async (t) => {
   const { lab } = t.context;
@@ -39,6 +50,13 @@ test.serial("a domain whose description holds section markers is read as data, a
   t.deepEqual(after.facts.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
   t.is(after.facts.kernelRelease, before.facts.kernelRelease);
   t.deepEqual(after.facts.slice, before.facts.slice);
+
+  // Starting and reading it (the script every create, update and refresh runs) reads the same data as data.
+  const now = await startAndRead({ target: lab.target("rome"), uri: "qemu:///system" }, uuid, "no");
+  t.is(now.state, "shut off");
+  t.is(now.startError, null);
+  t.regex(now.xml ?? "", /^@@probe end@@$/m, "the definition is read whole, its forged lines as data");
+  t.regex(now.xml ?? "", /<uuid>/);
 
   // The slot count a create takes under the host lock reads the same data before the lock's ready line.
   const count = await withHostLock(lab.target("rome"), 10, "probe test", async (printed) => parseSlotCount(printed), slotCountCommand("qemu:///system"));
