@@ -178,7 +178,11 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
       const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));
       if (verdict) throw new Error(verdict);
     }
-    return { changes: changed.length > 0 || drifted || secretDue || stateToConverge(olds, news), replaces, deleteBeforeReplace: news.deleteBeforeReplace ?? false };
+    return {
+      changes: changed.length > 0 || drifted || secretDue || stateToConverge(olds, news),
+      replaces,
+      deleteBeforeReplace: news.deleteBeforeReplace ?? false,
+    };
   },
 
   async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {

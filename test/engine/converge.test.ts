@@ -34,7 +34,12 @@ async function stackOf(t: { teardown(fn: () => Promise<void>): void }, lab: Test
   return s;
 }
 
-const running = async (lab: TestLab, host: string) => (await lab.sh(host, ["virsh", "list", "--state-running", "--name"])).split("\n").map((l) => l.trim()).filter(Boolean).sort();
+const running = async (lab: TestLab, host: string) =>
+  (await lab.sh(host, ["virsh", "list", "--state-running", "--name"]))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 
 interface StateResource {
   urn: string;
@@ -65,36 +70,53 @@ async function upDroppedDuringStart(lab: TestLab, s: EngineStack, host: string, 
   }
 }
 
-test.serial("a start whose outcome is unknown leaves the guest in the state: the next up takes it over and starts it, one removed from the program is deleted", async (t) => {
-  const { lab } = t.context;
-  lab.images("genoa", ["genoa-g1", "genoa-g2"]);
-  const s = await stackOf(t, lab, "unknown-start", [{ name: "genoa", guests: 1, commandTimeoutSeconds: 20 }]);
+test.serial(
+  "a start whose outcome is unknown leaves the guest in the state: the next up takes it over and starts it, one removed from the program is deleted",
+  async (t) => {
+    const { lab } = t.context;
+    lab.images("genoa", ["genoa-g1", "genoa-g2"]);
+    const s = await stackOf(t, lab, "unknown-start", [{ name: "genoa", guests: 1, commandTimeoutSeconds: 20 }]);
 
-  const failed = await upDroppedDuringStart(lab, s, "genoa", "2.37");
-  t.regex(failed, /genoa-g1 \(\S+\) is defined, but whether it started is not known/);
-  const recorded = await resourceOf(s, "genoa-g1");
-  t.truthy(recorded?.id, "the engine recorded the guest with its id");
-  t.is(recorded?.outputs?.state, "unknown");
-  t.true((recorded?.initErrors ?? []).some((e) => /whether it started is not known/.test(e)), "with the reason");
-  t.false((await s.exportState()).includes(lab.host("genoa").passphrase), "no passphrase in the recorded outputs");
+    const failed = await upDroppedDuringStart(lab, s, "genoa", "2.37");
+    t.regex(failed, /genoa-g1 \(\S+\) is defined, but whether it started is not known/);
+    const recorded = await resourceOf(s, "genoa-g1");
+    t.truthy(recorded?.id, "the engine recorded the guest with its id");
+    t.is(recorded?.outputs?.state, "unknown");
+    t.true(
+      (recorded?.initErrors ?? []).some((e) => /whether it started is not known/.test(e)),
+      "with the reason",
+    );
+    t.false((await s.exportState()).includes(lab.host("genoa").passphrase), "no passphrase in the recorded outputs");
 
-  const converge = await s.up();
-  t.is(converge.code, 0, converge.text);
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")), ["genoa-g1"], "taken over: one domain");
-  t.deepEqual(await running(lab, "genoa"), ["genoa-g1"]);
-  t.is((await resourceOf(s, "genoa-g1"))?.id, recorded?.id, "the same domain");
-  t.is((await s.expectNoChanges()).code, 0, "then a second run is a no-op");
+    const converge = await s.up();
+    t.is(converge.code, 0, converge.text);
+    t.deepEqual(
+      (await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")),
+      ["genoa-g1"],
+      "taken over: one domain",
+    );
+    t.deepEqual(await running(lab, "genoa"), ["genoa-g1"]);
+    t.is((await resourceOf(s, "genoa-g1"))?.id, recorded?.id, "the same domain");
+    t.is((await s.expectNoChanges()).code, 0, "then a second run is a no-op");
 
-  await s.setConfig("sev:hosts", [{ name: "genoa", guests: 2, commandTimeoutSeconds: 20 }]);
-  await upDroppedDuringStart(lab, s, "genoa", "2.43");
-  t.truthy((await resourceOf(s, "genoa-g2"))?.id);
-  await s.setConfig("sev:hosts", [{ name: "genoa", guests: 1, commandTimeoutSeconds: 20 }]);
-  const removed = await s.up();
-  t.is(removed.code, 0, removed.text);
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")), ["genoa-g1"], "the removed guest's domain is gone from the host");
-  t.is((await s.destroy()).code, 0);
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")), []);
-});
+    await s.setConfig("sev:hosts", [{ name: "genoa", guests: 2, commandTimeoutSeconds: 20 }]);
+    await upDroppedDuringStart(lab, s, "genoa", "2.43");
+    t.truthy((await resourceOf(s, "genoa-g2"))?.id);
+    await s.setConfig("sev:hosts", [{ name: "genoa", guests: 1, commandTimeoutSeconds: 20 }]);
+    const removed = await s.up();
+    t.is(removed.code, 0, removed.text);
+    t.deepEqual(
+      (await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")),
+      ["genoa-g1"],
+      "the removed guest's domain is gone from the host",
+    );
+    t.is((await s.destroy()).code, 0);
+    t.deepEqual(
+      (await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")),
+      [],
+    );
+  },
+);
 
 test.serial("after the host's guests are shut off, up --refresh starts exactly those declared to run; a second up --refresh changes nothing", async (t) => {
   const { lab } = t.context;
@@ -133,7 +155,10 @@ test.serial("a new guest whose domain name is taken on its host fails the previe
     t.regex(preview.text, new RegExp(`127\\.0\\.0\\.1:${port}: a domain ${host}-g1 is already defined and is not this guest's; adopt it \\(adopt: true`));
   }
   t.deepEqual({ rome: await dump("rome", "rome-g1"), genoa: await dump("genoa", "genoa-g1") }, before, "byte for byte as they were");
-  for (const [host, name] of [["rome", "rome-g1"], ["genoa", "genoa-g1"]]) {
+  for (const [host, name] of [
+    ["rome", "rome-g1"],
+    ["genoa", "genoa-g1"],
+  ]) {
     await lab.sh(host, ["virsh", "destroy", name]);
     await lab.sh(host, ["virsh", "undefine", "--nvram", name]);
   }
@@ -143,7 +168,10 @@ test.serial("with one of two hosts hung, up creates a new guest on the other and
   const { lab } = t.context;
   lab.images("rome", ["rome-g1"]);
   lab.images("genoa", ["genoa-g1"]);
-  const hosts = (genoaGuests: number): HostSpec[] => [{ name: "rome", guests: 1, commandTimeoutSeconds: 3 }, { name: "genoa", guests: genoaGuests }];
+  const hosts = (genoaGuests: number): HostSpec[] => [
+    { name: "rome", guests: 1, commandTimeoutSeconds: 3 },
+    { name: "genoa", guests: genoaGuests },
+  ];
   const s = await stackOf(t, lab, "hung", hosts(0));
   t.is((await s.up()).code, 0);
 

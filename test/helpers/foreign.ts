@@ -25,7 +25,8 @@ export interface Shape {
 export async function defineForeign(lab: TestLab, host: string, name: string, shape: Shape): Promise<string> {
   const uuid = randomUUID();
   let xml = renderDomainXml({
-    name, uuid,
+    name,
+    uuid,
     flavor: resolveFlavor({ name: "hand-made", vcpus: shape.vcpus, memory: shape.memoryMiB, disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
     host: domcapsFromXml(await lab.sh(host, ["virsh", "domcapabilities"])),
     libvirtVersion: JSON.parse(readFileSync(join(lab.host(host).profile, "profile.json"), "utf8")).libvirtVersion,
