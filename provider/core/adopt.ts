@@ -42,3 +42,25 @@ export function formatAdoptionRefusal(host: string, name: string, differences: s
 export function formatNothingToAdopt(host: string, name: string): string {
   return `host ${host}: adopt is set but no domain named ${name} is defined there: nothing to adopt, and nothing was created. Fix: correct the name, or remove adopt: true to create a new guest.`;
 }
+
+/** The domains a host has defined: every name and UUID, and the SEV ones with their ownership. */
+export interface DefinedDomains {
+  names: string[];
+  uuids: string[];
+  sevDomains: { name: string; uuid: string; owner: Owner | null }[];
+}
+
+/**
+ * Whether the guest's name or UUID is taken on the host: by a domain that is not this resource's
+ * (foreign, its name or UUID), or by this resource's own, left by a run that stopped after define
+ * (leftBehind: same UUID, this resource's URN). Judged at preview and again under the host lock.
+ */
+export function nameTaken(d: DefinedDomains, name: string, uuid: string, owner: Owner): { foreign: string | null; leftBehind: boolean } {
+  const taken = [uuid, name].filter((id) => d.uuids.includes(id) || d.names.includes(id));
+  const ours = (id: string) => d.sevDomains.some((s) => (s.uuid === id || s.name === id) && s.uuid === uuid && s.owner?.urn === owner.urn);
+  return { foreign: taken.find((id) => !ours(id)) ?? null, leftBehind: taken.length > 0 };
+}
+
+export function formatNameTaken(host: string, domain: string): string {
+  return `${host}: a domain ${domain} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`;
+}

@@ -1,7 +1,8 @@
 # One round trip collects every host fact. Sent on stdin to `sh -s -- URI`; prints sections
 # "@@probe NAME@@" that provider/core/parse/sections.ts reads. Keep it POSIX sh.
 # `sh -s -- URI slots` prints only what a create needs under the host lock: the misc cgroup, the
-# names and UUIDs of all domains, and the SEV domains.
+# names and UUIDs of all domains, and the SEV domains. Both modes list every domain's name and UUID:
+# a new guest whose name is taken is refused at preview as under the lock.
 # Framing: a section starts as a line "TAG NAME", TAG random for each run. One sed over the whole
 # output puts a "\" before every line that starts with "@" or "\", then turns the TAG lines into
 # headers: no data on the host (a domain's description, say) can forge one. Few processes: a
@@ -96,10 +97,8 @@ sec misc.current; cat /sys/fs/cgroup/machine.slice/misc.current 2>/dev/null
 if ! uuids=$(v list --all --uuid 2>&1); then
   sec domain-list-failed; printf '%s\n' "$uuids"; uuids=
 fi
-if [ "$mode" = slots ]; then
-  sec names; v list --all --name 2>&1
-  sec uuids; printf '%s\n' "$uuids"
-fi
+sec names; v list --all --name 2>&1
+sec uuids; printf '%s\n' "$uuids"
 if [ -n "$uuids" ]; then
   all=$(read_all)
   printf '%s\n' "$all" | pick sections

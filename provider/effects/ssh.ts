@@ -48,11 +48,22 @@ export class SshError extends Error {
    * or the channel closed without an exit status. Only a reported exit status says it failed.
    */
   outcomeUnknown?: boolean;
+  /**
+   * The host could not be reached or did not answer in time (refused or timed-out connection, lost
+   * connection, command timeout); not a refusal by the host (its key, sudo, a command's failure).
+   */
+  unreachable?: boolean;
 }
 
 function unknownOutcome(message: string): SshError {
-  const err = new SshError(message);
+  const err = unreachableError(message);
   err.outcomeUnknown = true;
+  return err;
+}
+
+function unreachableError(message: string): SshError {
+  const err = new SshError(message);
+  err.unreachable = true;
   return err;
 }
 
@@ -109,9 +120,10 @@ function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): P
     client.on("error", (err: Error & { level?: string }) => {
       client.end();
       if (seen.fingerprint && /verification failed/i.test(err.message)) reject(hostKeyError(e, seen.fingerprint));
-      else reject(new SshError(`${label(e)}: cannot connect: ${err.message}`));
+      else if (err.level === "client-authentication") reject(new SshError(`${label(e)}: cannot connect: ${err.message}`));
+      else reject(unreachableError(`${label(e)}: cannot connect: ${err.message}`));
     });
-    client.on("close", () => reject(new SshError(`${label(e)}: the connection closed during the handshake`)));
+    client.on("close", () => reject(unreachableError(`${label(e)}: the connection closed during the handshake`)));
     client.connect({ ...connectConfig(e, timeoutMs, seen), ...(sock ? { sock } : {}) });
     // Without it every request (a channel open, an exec) stalls on Nagle's algorithm against the
     // server's delayed ACK: about 40 ms each, 88 ms per exec channel measured on a lab host.
@@ -122,7 +134,7 @@ function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): P
 function forward(jump: Client, to: SshEndpoint, jumpLabel: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) =>
     jump.forwardOut("127.0.0.1", 0, to.host, to.port, (err, stream) =>
-      err ? reject(new SshError(`jump host ${jumpLabel} cannot reach ${to.host}:${to.port}: ${err.message}`)) : resolve(stream),
+      err ? reject(unreachableError(`jump host ${jumpLabel} cannot reach ${to.host}:${to.port}: ${err.message}`)) : resolve(stream),
     ),
   );
 }

@@ -6,7 +6,7 @@ import { flavorOf } from "./flavor";
 import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
-import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../core/adopt";
+import { adoptionDifferences, formatAdoptionRefusal, formatNameTaken, formatNothingToAdopt, nameTaken } from "../core/adopt";
 import { DomainNow, Libvirt, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain, waitForAddresses } from "../effects/libvirt";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
@@ -20,6 +20,7 @@ import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 import { createdPaths, filesToCreate, GuestDisks, guestDisks } from "../core/disks";
 import { nocloudSeed } from "../core/cloud-init/seed";
+import { Attempt, errorAfter, NothingLeft } from "./left-on-host";
 
 export interface SevGuestOutputs extends SevGuestInputs {
   uuid: string;
@@ -135,12 +136,19 @@ function lockHolder(inputs: SevGuestInputs, op: string): string {
  * the start is part of taking the slot and stays under the lock.
  */
 export async function createGuest(inputs: SevGuestInputs): Promise<SevGuestOutputs> {
+  const attempt: Attempt = { sent: null, defined: false };
+  return createOnHost(inputs, attempt).catch((err: Error) => {
+    throw errorAfter(err, attempt, inputs, disksOf(inputs));
+  });
+}
+
+async function createOnHost(inputs: SevGuestInputs, attempt: Attempt): Promise<SevGuestOutputs> {
   const l = libvirtOf(inputs.host);
   const probed = await inspectRecent(inputs.host);
   assertReady(inputs.host, probed);
   const startUnderLock = (inputs.host.countGuests ?? "defined") === "running";
   const { d, now, starting } = await inHostBatch(l, lockWaitOf(inputs), lockHolder(inputs, "create"), async (count) => {
-    const { d, starting } = await defineUnderLock(inputs, l, probed, count);
+    const { d, starting } = await defineUnderLock(inputs, l, probed, count, attempt);
     const now = startUnderLock ? await startIfStopped(inputs, l, d, starting) : null;
     return { value: { d, now, starting }, count: withDefined(count, inputs, d.uuid, now?.state === "running") };
   });
@@ -179,17 +187,20 @@ interface DefinedAndStarting {
   starting: Promise<DomainNow>;
 }
 
-async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount): Promise<DefinedAndStarting> {
+async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspection, count: SlotCount, attempt: Attempt): Promise<DefinedAndStarting> {
   const host = countedNow(inputs, probed, count);
   const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
   if (adoption && !adoption.ok) throw new Error(adoption.refusal);
   const full = createVerdict(inputs, host);
   if (full) throw new Error(full);
-  if (adoption) return { d: { uuid: adoption.uuid, xml: adoption.xml, how: "adopted" }, starting: (await defineThenStart(inputs, l, adoption.xml, adoption.uuid)).started };
+  if (adoption) {
+    const { started } = await defineThenStart(inputs, l, adoption.xml, adoption.uuid, attempt);
+    return { d: { uuid: adoption.uuid, xml: adoption.xml, how: "adopted" }, starting: started };
+  }
   const uuid = uuidOf(inputs);
   const rendered = render(inputs, flavorOf(inputs), host, uuid);
   const leftBehind = ownDomainLeftBehind(inputs, count, uuid);
-  const { started: starting } = await defineThenStart(inputs, l, rendered, uuid, true);
+  const { started: starting } = await defineThenStart(inputs, l, rendered, uuid, attempt, true);
   return { d: { uuid, xml: rendered, how: leftBehind ? "taken over" : "new" }, starting };
 }
 
@@ -198,11 +209,13 @@ async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspe
  * (wrapped: awaiting it must not wait for them). withFiles: the guest's files are made first, in
  * that channel too (a new guest; an adopted or updated one keeps the disks it has).
  */
-async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string, withFiles = false): Promise<{ started: Promise<DomainNow> }> {
+async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string, attempt: Attempt, withFiles = false): Promise<{ started: Promise<DomainNow> }> {
   const files = withFiles ? filesToCreate(disksOf(inputs)) : [];
   const seed = withFiles ? seedOf(inputs, uuid) : null;
+  attempt.sent = { uuid, xml };
   const { defined, started } = defineStartAndRead(l, xml, uuid, startModeOf(inputs), files, seed);
   await defined;
+  attempt.defined = true;
   return { started };
 }
 
@@ -230,13 +243,15 @@ export async function adoptionOf(inputs: SevGuestInputs, host: Inspection, l: Li
  * with the same UUID or name belongs to someone else.
  */
 function ownDomainLeftBehind(inputs: SevGuestInputs, count: SlotCount, uuid: string): boolean {
-  const taken = [uuid, inputs.name].filter((id) => count.uuids.includes(id) || count.names.includes(id));
-  const ours = (id: string) => count.sevDomains.some((d) => (d.uuid === id || d.name === id) && d.uuid === uuid && d.owner?.urn === inputs.owner.urn);
-  const foreign = taken.find((id) => !ours(id));
-  if (foreign !== undefined) {
-    throw new Error(`${hostLabel(inputs.host)}: a domain ${foreign} is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name`);
-  }
-  return taken.length > 0;
+  const { foreign, leftBehind } = nameTaken(count, inputs.name, uuid, inputs.owner);
+  if (foreign !== null) throw new Error(formatNameTaken(hostLabel(inputs.host), foreign));
+  return leftBehind;
+}
+
+/** The refusal of a new guest whose name or UUID another domain on the host has (preview); null when free or this guest's own. */
+export function collisionAtPreview(inputs: SevGuestInputs, host: Inspection): string | null {
+  const { foreign } = nameTaken({ ...host.defined, sevDomains: host.facts.sevDomains }, inputs.name, uuidOf(inputs), inputs.owner);
+  return foreign === null ? null : formatNameTaken(hostLabel(inputs.host), foreign);
 }
 
 /**
@@ -266,7 +281,7 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, at
       // definition now could leave a running guest that no definition or state knows.
       throw new Error(
         `${label}: guest ${inputs.name} (${d.uuid}) is defined, but whether it started is not known: ${cause}. ` +
-          `It was left as it is (it may be starting or running); it carries this stack's ownership, so the next pulumi up takes it over and starts it if it is stopped.`,
+          `It was left as it is (it may be starting or running) and is recorded in the stack's state: the next pulumi up takes it over and starts it if it is stopped, and removing it from the program deletes it.`,
       );
     }
   }
@@ -277,7 +292,7 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, at
   const undo = await undefineDomain(l, d.uuid, created).then(() => null, (e: Error) => e);
   if (undo === null) {
     const files = created.length > 0 ? ` and the files made for it (${created.join(", ")})` : "";
-    throw new Error(`${label}: guest ${inputs.name} did not start, and its definition${files} was removed again (nothing of it is left on the host): ${cause}`);
+    throw new NothingLeft(`${label}: guest ${inputs.name} did not start, and its definition${files} was removed again (nothing of it is left on the host): ${cause}`);
   }
   throw new Error(
     `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +
@@ -303,6 +318,13 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
  * model may need a slot in another pool; then one channel defines, starts if stopped and reads.
  */
 export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): Promise<SevGuestOutputs> {
+  const attempt: Attempt = { sent: null, defined: false };
+  return updateOnHost(olds, news, attempt).catch((err: Error) => {
+    throw errorAfter(err, attempt, news, disksOf(news));
+  });
+}
+
+async function updateOnHost(olds: SevGuestOutputs, news: SevGuestInputs, attempt: Attempt): Promise<SevGuestOutputs> {
   const l = libvirtOf(news.host);
   const probed = await inspectRecent(news.host);
   assertReady(news.host, probed);
@@ -311,7 +333,10 @@ export async function updateGuest(olds: SevGuestOutputs, news: SevGuestInputs): 
     const full = createVerdict(news, host);
     if (full) throw new Error(full);
     const rendered = render(news, flavorOf(news), host, olds.uuid);
-    const { started } = await defineThenStart(news, l, rendered, olds.uuid);
+    // A create that failed before its define was done (the engine recorded it): its files are made now.
+    const missing = !count.uuids.includes(olds.uuid);
+    if (missing) ownDomainLeftBehind(news, count, olds.uuid);
+    const { started } = await defineThenStart(news, l, rendered, olds.uuid, attempt, missing);
     const wasRunning = count.sevDomains.find((d) => d.uuid === olds.uuid)?.running ?? false;
     return { value: { xml: rendered, starting: started }, count: withDefined(count, news, olds.uuid, wasRunning) };
   });

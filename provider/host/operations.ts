@@ -1,7 +1,7 @@
 /** SevHost orchestration: probe, judge, apply and restore the machine.slice limit. */
 import { SevHostInputs } from "../generated/sev-host";
 import { HostFacts } from "../core/facts";
-import { parseProbe } from "../core/parse/probe";
+import { parseProbeWithDomains, SlotCount } from "../core/parse/probe";
 import { parseSystemctlShow } from "../core/parse/systemctl";
 import { Check, failures, formatHostReport, judgeHost, warnings } from "../core/checks";
 import { SlotCapacity, slotCapacity } from "../core/capacity";
@@ -21,14 +21,16 @@ export interface Inspection {
   checks: Check[];
   capacity: SlotCapacity;
   hostKeySeen: string;
+  /** Every domain defined on the host, SEV or not (a new guest's name must be free). */
+  defined: Pick<SlotCount, "names" | "uuids">;
 }
 
 export async function inspect(inputs: SevHostInputs): Promise<Inspection> {
   const target = targetOf(inputs);
-  const facts = parseProbe(await runProbe(target, inputs.libvirtUri ?? DEFAULTS.libvirtUri));
+  const { facts, defined } = parseProbeWithDomains(await runProbe(target, inputs.libvirtUri ?? DEFAULTS.libvirtUri));
   const checks = judgeHost(facts);
   const capacity = slotCapacity(facts, inputs.maxGuests);
-  return { target, facts, checks, capacity, hostKeySeen: await hostKeyFingerprint(target) };
+  return { target, facts, checks, capacity, hostKeySeen: await hostKeyFingerprint(target), defined };
 }
 
 /** The host's readiness report when a check failed; null when it is SEV-ready. */

@@ -6,8 +6,12 @@ import { validateFlavor } from "../core/flavor";
 import { launchInputProblems } from "../core/launch-inputs";
 import { checkHostInputs } from "../host/inputs";
 import { ProviderInputs, splitInputs } from "../guest/inputs";
-import { adoptionOf, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest, uuidOf } from "../guest/operations";
+import { adoptionOf, collisionAtPreview, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest, uuidOf } from "../guest/operations";
 import { previewVerdict, replacementVerdict } from "../guest/admission";
+import { LeftOnHost } from "../guest/left-on-host";
+import { SshError } from "../effects/ssh";
+import { warn } from "../effects/engine-log";
+import { unreachableWarning } from "../core/unreachable";
 import { inspectRecent } from "../host/recent";
 import { hostLabel } from "../host/target";
 import { diskInputProblems, guestDisks } from "../core/disks";
@@ -106,6 +110,34 @@ function shrinkRefusal(olds: SevGuestOutputs, news: SevGuestInputs): string | nu
   );
 }
 
+/**
+ * What the program declares about the guest's run state, against the refreshed state: a guest
+ * declared to run (start, the default) that is shut off or crashed (a host reboot, a hand's
+ * virsh destroy) is started by an update, one left half made by a failed run ("unknown") is taken
+ * over. A paused guest is its owner's (its launch secret resumes it), start: false is left alone.
+ */
+function stateToConverge(olds: SevGuestOutputs, news: SevGuestInputs): boolean {
+  if (olds.state === "unknown") return true;
+  return (news.start ?? true) && (olds.state === "shut off" || olds.state === "crashed");
+}
+
+/** A refresh that cannot reach the guest's host keeps what the state says (an empty read would forget the guest). */
+async function keptUnread(err: Error, props: SevGuestOutputs): Promise<SevGuestOutputs> {
+  if (!(err as SshError).unreachable) throw err;
+  await warn(unreachableWarning(hostLabel(props.host), err.message, "refresh"), props.owner?.urn);
+  return props;
+}
+
+/**
+ * The dynamic provider protocol's "initialization failure" (grpcResponseFromError in
+ * @pulumi/pulumi/cmd/dynamic-provider): an error with id and properties makes the engine record
+ * the resource as created, with these outputs and the reasons, instead of forgetting it.
+ */
+function toInitFailure(err: Error): never {
+  if (!(err instanceof LeftOnHost)) throw err;
+  throw Object.assign(new Error(err.message), { id: err.uuid, properties: err.outputs, reasons: [err.message] });
+}
+
 export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const inputs = userInputs(news);
@@ -123,7 +155,7 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
         // The whole story: a slot count would rest on a domain that is not taken over.
         problems.push({ property: "adopt", reason: adoption.refusal });
       } else {
-        const verdict = previewVerdict(guest, host);
+        const verdict = (creates && !guest.adopt ? collisionAtPreview(guest, host) : null) ?? previewVerdict(guest, host);
         if (verdict) problems.push({ property: "host", reason: verdict });
         // A new domain's disks must be there (or be the files up may create): a start that cannot open them fails last, on a counted slot.
         else if (creates && !guest.adopt) problems.push(...(await diskProblems(guest, uuidOf(guest))));
@@ -146,21 +178,25 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
       const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));
       if (verdict) throw new Error(verdict);
     }
-    return { changes: changed.length > 0 || drifted || secretDue, replaces, deleteBeforeReplace: news.deleteBeforeReplace ?? false };
+    return {
+      changes: changed.length > 0 || drifted || secretDue || stateToConverge(olds, news),
+      replaces,
+      deleteBeforeReplace: news.deleteBeforeReplace ?? false,
+    };
   },
 
   async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {
-    const outs = await createGuest(inputs);
+    const outs = await createGuest(inputs).catch(toInitFailure);
     return { id: outs.uuid, outs };
   },
 
   async read(id: string, props: SevGuestOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const outs = await readGuest(id, props);
+    const outs = await readGuest(id, props).catch((err: Error) => keptUnread(err, props));
     return outs ? { id: outs.uuid, props: outs } : {};
   },
 
   async update(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: await updateGuest(olds, news) };
+    return { outs: await updateGuest(olds, news).catch(toInitFailure) };
   },
 
   async delete(_id: string, props: SevGuestOutputs): Promise<void> {

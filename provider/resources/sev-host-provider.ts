@@ -8,7 +8,9 @@ import { checkHostInputs } from "../host/inputs";
 import { applySlice, assertReady, deleteSlice, inspect, notReadyReport, observedSlice, outputsOf, readyWarningsReport, sliceRefusal } from "../host/operations";
 import { warn } from "../effects/engine-log";
 import { SevHostOutputs } from "../host/state";
-import { DEFAULTS } from "../host/target";
+import { DEFAULTS, hostLabel } from "../host/target";
+import { SshError } from "../effects/ssh";
+import { unreachableWarning } from "../core/unreachable";
 import { inspectRecent, prefetch } from "../host/recent";
 import { changedKeys, checkFailures, FLEET_KEY, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
@@ -43,14 +45,34 @@ function inputsOf(o: SevHostInputs): SevHostInputs {
   return pick(inputKeys, o);
 }
 
+/** The SevHost is in the state with these very inputs (not a new one, nothing changed). */
+function unchangedSince(olds: Record<string, unknown> | undefined, news: SevHostInputs): boolean {
+  const previous = userInputs(olds ?? {}) as unknown as SevHostInputs;
+  return Object.keys(previous).length > 0 && changedKeys(inputKeys, previous, news).length === 0;
+}
+
+/**
+ * A host that cannot be reached (refused or timed-out connection, no answer) holds up only what
+ * changes on it: an unchanged SevHost is skipped with a warning, its last known outputs kept (a
+ * refresh must not forget what it cannot see), and its guests that change fail their own checks.
+ * A host that answers but is not ready, or one with changes, fails as before.
+ */
+async function goOnWithout(inputs: SevHostInputs, unchanged: boolean, err: Error, during: "preview" | "refresh"): Promise<null> {
+  if (!unchanged || !(err as SshError).unreachable) throw err;
+  await warn(unreachableWarning(hostLabel(inputs), err.message, during), inputs.owner?.urn);
+  return null;
+}
+
 export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     prefetchFleet(news);
     const { inputs, problems } = checkHostInputs(userInputs(news));
     if (problems.length === 0 && !hasUnknowns(inputs)) {
       // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,
       // with its whole report, before anything changes. The probe is shared with its guests' checks.
-      const inspection = await inspectRecent(inputs as SevHostInputs);
+      const unchanged = unchangedSince(olds, inputs as SevHostInputs);
+      const inspection = await inspectRecent(inputs as SevHostInputs).catch((err: Error) => goOnWithout(inputs as SevHostInputs, unchanged, err, "preview"));
+      if (inspection === null) return { inputs, failures: [] };
       const report = notReadyReport(inputs as SevHostInputs, inspection);
       if (report) problems.push({ property: "", reason: report });
       const warned = readyWarningsReport(inputs as SevHostInputs, inspection);
@@ -78,7 +100,8 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: SevHostOutputs): Promise<pulumi.dynamic.ReadResult> {
     const inputs = inputsOf(props);
-    const inspection = await inspect(inputs);
+    const inspection = await inspect(inputs).catch((err: Error) => goOnWithout(inputs, true, err, "refresh"));
+    if (inspection === null) return { id, props };
     return { id, props: outputsOf(inputs, inspection, observedSlice(props.slice ?? null, inspection.facts)) };
   },
 

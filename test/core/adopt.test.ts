@@ -3,7 +3,7 @@ import test from "ava";
 import { renderDomainXml } from "../../provider/core/domain-xml";
 import { resolveFlavor, SevFlavorInputs } from "../../provider/core/flavor";
 import { viewOfDomain } from "../../provider/core/parse/guest";
-import { adoptionDifferences, formatAdoptionRefusal, formatNothingToAdopt } from "../../provider/core/adopt";
+import { adoptionDifferences, formatAdoptionRefusal, formatNameTaken, formatNothingToAdopt, nameTaken } from "../../provider/core/adopt";
 import { fixture } from "./fixtures";
 import { readyHost } from "./ready-host";
 
@@ -81,4 +81,19 @@ test("the refusal names host, domain, every difference and the fix", (t) => {
   t.deepEqual(msg.split("\n").slice(1, 3), ["- memory is 8388608 KiB, expected 4194304 KiB", "- vcpus is 4, expected 2"]);
   t.regex(msg, /Nothing was changed on the host\. Fix: align the program with the domain .*, or remove adopt: true/);
   t.regex(formatNothingToAdopt("epyc-01", "ghost-1"), /^host epyc-01: adopt is set but no domain named ghost-1 is defined there: nothing to adopt, and nothing was created\. Fix: .*remove adopt: true to create a new guest/);
+});
+
+test("a guest's name is taken by a plain domain, by another stack's SEV domain, or by its UUID elsewhere; its own left-behind domain is not", (t) => {
+  const other = { project: "payments", stack: "prod", urn: "urn:pulumi:prod::payments::pulumi-nodejs:dynamic/sev:SevGuest::legacy-1" };
+  const none = { names: [], uuids: [], sevDomains: [] };
+  t.deepEqual(nameTaken(none, "legacy-1", UUID, ME), { foreign: null, leftBehind: false });
+  const plain = { names: ["legacy-1"], uuids: ["aaaaaaaa-0000-4000-8000-000000000001"], sevDomains: [] };
+  t.is(nameTaken(plain, "legacy-1", UUID, ME).foreign, "legacy-1");
+  const theirs = { names: ["legacy-1"], uuids: [UUID], sevDomains: [{ name: "legacy-1", uuid: UUID, owner: other }] };
+  t.is(nameTaken(theirs, "legacy-1", UUID, ME).foreign, UUID, "same UUID, another resource's URN");
+  const byUuid = { names: ["renamed"], uuids: [UUID], sevDomains: [{ name: "renamed", uuid: UUID, owner: ME }] };
+  t.is(nameTaken(byUuid, "legacy-1", UUID, ME).foreign, null, "this resource's domain under an old name is its own");
+  const ours = { names: ["legacy-1"], uuids: [UUID], sevDomains: [{ name: "legacy-1", uuid: UUID, owner: ME }] };
+  t.deepEqual(nameTaken(ours, "legacy-1", UUID, ME), { foreign: null, leftBehind: true });
+  t.is(formatNameTaken("10.0.0.5", "legacy-1"), "10.0.0.5: a domain legacy-1 is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name");
 });

@@ -1,6 +1,6 @@
 import test from "ava";
 import { OWNER_NAMESPACE } from "../../provider/core/parse/domain";
-import { parseProbe, parseSlotCount } from "../../provider/core/parse/probe";
+import { parseProbe, parseProbeWithDomains, parseSlotCount } from "../../provider/core/parse/probe";
 import { fixture } from "./fixtures";
 
 /** One section as probe.sh prints it: printf '\n@@probe %s@@\n' then the command's output. */
@@ -153,4 +153,12 @@ test("a slot count whose domain list failed is an error, never an empty count", 
   t.deepEqual(counted(false).sevDomains, []);
   const err = t.throws(() => counted(true));
   t.regex(err!.message, /virsh list --all --uuid` failed: error: failed to connect to the hypervisor\. Fix: check that libvirtd is running/);
+});
+
+test("a full probe lists every domain's name and UUID, SEV or not, beside its facts (not in them)", (t) => {
+  const listed = fullProbe().replace(section("end", ""), section("names", "web-1\nplain-db\n") + section("uuids", "c7a5fdbd-edaf-9455-926a-d65c16db1809\n1d6a1d3e-0000-4000-8000-000000000001\n") + section("end", ""));
+  const { facts, defined } = parseProbeWithDomains(listed);
+  t.deepEqual(defined, { names: ["web-1", "plain-db"], uuids: ["c7a5fdbd-edaf-9455-926a-d65c16db1809", "1d6a1d3e-0000-4000-8000-000000000001"] });
+  t.deepEqual(facts, parseProbe(listed));
+  t.false("names" in facts);
 });

@@ -4,18 +4,11 @@
  * when it matches, and refused with every difference listed, changing nothing, when it does not.
  */
 import anyTest, { TestFn } from "ava";
-import { randomUUID } from "crypto";
-import { readFileSync } from "fs";
 import { join } from "path";
-import { renderDomainXml } from "../../provider/core/domain-xml";
-import { resolveFlavor } from "../../provider/core/flavor";
-import { domcapsFromXml } from "../../provider/core/parse/domcaps";
 import { viewOfDomain } from "../../provider/core/parse/guest";
-import { exec } from "../../provider/effects/ssh";
-import { targetOf } from "../../provider/host/target";
-import { builtinProfiles } from "../../lab/lab";
 import { startLab, TestLab } from "../helpers/lab";
 import { withStack } from "../helpers/engine";
+import { defineForeign, Shape } from "../helpers/foreign";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 
@@ -26,41 +19,15 @@ test.after.always((t) => t.context.lab?.stop());
 
 const PROGRAM = "dist/test/programs/adopt/index.js";
 
-interface Shape {
-  vcpus: number;
-  memoryMiB: number;
-  sev: boolean;
-}
-
 /** The program's sev.tiny guest. */
 const DECLARED: Shape = { vcpus: 1, memoryMiB: 1024, sev: true };
-
-/**
- * Defines (and starts) a domain as an operator did before this stack existed: rendered by the core
- * for the lab host, with a UUID of its own and no ownership metadata. Returns its UUID.
- */
-async function defineForeign(lab: TestLab, name: string, shape: Shape): Promise<string> {
-  const uuid = randomUUID();
-  let xml = renderDomainXml({
-    name, uuid,
-    flavor: resolveFlavor({ name: "hand-made", vcpus: shape.vcpus, memory: shape.memoryMiB, disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
-    host: domcapsFromXml(await lab.sh("rome", ["virsh", "domcapabilities"])),
-    libvirtVersion: JSON.parse(readFileSync(join(builtinProfiles, "rome", "profile.json"), "utf8")).libvirtVersion,
-    bootDisk: { path: lab.image("rome", `${name}.qcow2`), format: "qcow2" },
-    owner: { project: "-", stack: "-", urn: "-" },
-  }).replace(/<metadata>[\s\S]*?<\/metadata>/, "");
-  if (!shape.sev) xml = xml.replace(/<launchSecurity[\s\S]*?<\/launchSecurity>/, "");
-  await exec(targetOf(lab.inputs("rome")), ["virsh", "define", "/dev/stdin"], { stdin: xml });
-  await lab.sh("rome", ["virsh", "start", name]);
-  return uuid;
-}
 
 const config = (lab: TestLab, guests: string[], extra: Record<string, string> = {}) =>
   ({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:guests": guests, ...extra });
 
 test.serial("a foreign SEV domain is adopted on a full pool: same UUID, this stack's ownership, not restarted; then managed as if created here", async (t) => {
   const { lab } = t.context;
-  const uuid = await defineForeign(lab, "legacy-1", DECLARED);
+  const uuid = await defineForeign(lab, "rome", "legacy-1", DECLARED);
   const domid = (await lab.sh("rome", ["virsh", "domid", "legacy-1"])).trim();
   const before = await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "legacy-1"]);
   t.is(viewOfDomain(before).owner, null);
@@ -97,8 +64,8 @@ test.serial("a foreign SEV domain is adopted on a full pool: same UUID, this sta
 
 test.serial("a non-matching domain is refused with one error listing every difference, and stays as it was", async (t) => {
   const { lab } = t.context;
-  await defineForeign(lab, "legacy-big", { ...DECLARED, vcpus: 2, memoryMiB: 2048 });
-  await defineForeign(lab, "legacy-plain", { ...DECLARED, sev: false });
+  await defineForeign(lab, "rome", "legacy-big", { ...DECLARED, vcpus: 2, memoryMiB: 2048 });
+  await defineForeign(lab, "rome", "legacy-plain", { ...DECLARED, sev: false });
   const dump = (name: string) => lab.sh("rome", ["virsh", "dumpxml", "--inactive", name]);
   const before = { big: await dump("legacy-big"), plain: await dump("legacy-plain") };
 

@@ -79,13 +79,25 @@ export function parseSlotCount(stdout: string): SlotCount {
     misc: parseMiscCgroup(bodyOf(sections, "misc.capacity"), bodyOf(sections, "misc.current")),
     sevDomains: sevDomainsOf(sections),
     unreadableDomains: unreadableDomainsOf(sections),
-    names: linesOf(bodyOf(sections, "names")),
-    uuids: linesOf(bodyOf(sections, "uuids")),
+    ...definedOf(sections),
   };
 }
 
-export function parseProbe(stdout: string): HostFacts {
+function definedOf(sections: ProbeSection[]): Pick<SlotCount, "names" | "uuids"> {
+  return { names: linesOf(bodyOf(sections, "names")), uuids: linesOf(bodyOf(sections, "uuids")) };
+}
+
+/** A full probe's facts, and the names and UUIDs of every domain on the host (SEV or not; not stored with the facts). */
+export function parseProbeWithDomains(stdout: string): { facts: HostFacts; defined: Pick<SlotCount, "names" | "uuids"> } {
   const sections = completeSections(stdout);
+  return { facts: factsOf(sections), defined: definedOf(sections) };
+}
+
+export function parseProbe(stdout: string): HostFacts {
+  return factsOf(completeSections(stdout));
+}
+
+function factsOf(sections: ProbeSection[]): HostFacts {
   const body = (name: string) => bodyOf(sections, name);
   const versions = parseVersions(body("virsh-version"), body("qemu-version"));
   const domcaps = parseDomcapsSection(body("domcapabilities"));

@@ -1,7 +1,8 @@
 /**
  * Lab hosts with a machine.slice limit and a few guests each, shaped by config, for the fault and
  * ownership tests. Config sev:hosts: [{ name, address?, limit?, guests?, commandTimeoutSeconds? }]
- * (address: the same lab host spelled another way; limit: a memoryLimit.limit; guests: how many).
+ * (address: the same lab host spelled another way; limit: a memoryLimit.limit; guests: how many; stopped: the
+ * numbers of the guests declared start: false).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
@@ -13,6 +14,7 @@ interface HostSpec {
   limit?: string;
   guests?: number;
   commandTimeoutSeconds?: number;
+  stopped?: number[];
 }
 
 const specs = new pulumi.Config("sev").requireObject<HostSpec[]>("hosts");
@@ -27,6 +29,7 @@ export const guests = specs.flatMap((spec) => {
   });
   return Array.from({ length: spec.guests ?? 0 }, (_, i) => {
     const name = `${spec.name}-g${i + 1}`;
-    return new SevGuest(name, { host, flavor, bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` } }).name;
+    const start = !(spec.stopped ?? []).includes(i + 1);
+    return new SevGuest(name, { host, flavor, start, bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` } }).name;
   });
 });
