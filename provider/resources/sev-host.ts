@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SevHostInputs } from "../generated/sev-host";
+import { SevHostInputs, SshConfigResolved } from "../generated/sev-host";
 import { Check } from "../core/checks";
 import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
@@ -10,10 +10,11 @@ import { QuietDynamicResource } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
+import { withSshConfig } from "./ssh-config";
 import schema from "../../schema/sev-host.schema.json";
 
-/** Every input may be a Pulumi output; owner is the class's to set. */
-export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner">]: pulumi.Input<SevHostInputs[K]> };
+/** Every input may be a Pulumi output; owner and sshConfigResolved are the class's to set. */
+export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner" | "sshConfigResolved">]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_PATHS = secretPaths(schema);
 export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
@@ -33,13 +34,15 @@ export class SevHost extends QuietDynamicResource {
   declare readonly platform: pulumi.Output<SevPlatformFacts | null>;
   declare readonly slice: pulumi.Output<SliceState | null>;
   declare readonly drift: pulumi.Output<string[]>;
+  /** What sshConfig took from the OpenSSH client config (paths and values, never a key); absent without sshConfig. */
+  declare readonly sshConfigResolved: pulumi.Output<SshConfigResolved | undefined>;
   /** The inputs a guest needs to reach this host (credentials stay secret). */
   readonly connection: pulumi.Output<SevHostInputs>;
   /** Where the host's SevSlotPlan goes: beside the host, named after it (not under it: the engine protects the children of a protected resource). */
   readonly slotPlanPlace: { name: string; parent?: pulumi.Resource };
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
-    const secretArgs = withSecrets(args, SECRET_PATHS);
+    const secretArgs = withSecrets(withSshConfig(args), SECRET_PATHS);
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
