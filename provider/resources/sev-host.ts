@@ -22,17 +22,25 @@ const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
 export class SevHost extends QuietDynamicResource {
+  /** The address connected to (HostName when sshConfig resolved it). */
   declare readonly address: pulumi.Output<string>;
+  /** The SHA256 fingerprint of the host key the host presented. */
   declare readonly hostKeySeen: pulumi.Output<string>;
+  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup. */
   declare readonly facts: pulumi.Output<HostFacts>;
+  /** Every readiness check with its verdict (pass, warn, fail), what was found, what is required and the fix. */
   declare readonly checks: pulumi.Output<Check[]>;
+  /** No check failed: the host runs SEV guests (warnings allowed). */
   declare readonly ready: pulumi.Output<boolean>;
+  /** SEV and SEV-ES slot (ASID) totals, where each comes from, and the SEV domains on the host. */
   declare readonly capacity: pulumi.Output<SlotCapacity>;
   /** Which SEV models the host runs, with the reasons for each it does not. */
   declare readonly models: pulumi.Output<ModelSupport[]>;
   /** The SEV platform's identity from `virsh nodesevinfo` (PDH, certificate chain, cpu0 ID, cbitpos, ...). */
   declare readonly platform: pulumi.Output<SevPlatformFacts | null>;
+  /** The machine.slice limit this resource set: property, limit, the value before, the value now. */
   declare readonly slice: pulumi.Output<SliceState | null>;
+  /** Differences from what the program declared, seen at refresh (a check that now fails, a changed limit). */
   declare readonly drift: pulumi.Output<string[]>;
   /** What sshConfig took from the OpenSSH client config (paths and values, never a key); absent without sshConfig. */
   declare readonly sshConfigResolved: pulumi.Output<SshConfigResolved | undefined>;
