@@ -55,12 +55,12 @@ test("every input of every schema has its row, secrets marked, Nova's names give
     const cls = readFileSync(join(repoRoot, "provider", "resources", `${schemaFile}.ts`), "utf8");
     for (const [, name] of cls.matchAll(/declare readonly (\w+)/g)) t.regex(text, new RegExp(`\\| \`${name}\` \\| \``), `${doc}: output ${name}`);
   }
-  t.regex(page("sev-host.md"), /\| `privateKey` \| string \|  \| — \| \*\*secret\*\* \|/);
+  t.regex(page("sev-host.md"), /\| `privateKey` \| string \| {2}\| — \| \*\*secret\*\* \|/);
   t.regex(page("sev-host.md"), /\| `jumpHost\.privateKeyPassphrase` \|[^\n]*\*\*secret\*\*/);
   t.regex(page("sev-guest.md"), /\| `launchSecret` \|[^\n]*\*\*secret\*\*/);
   t.regex(page("sev-guest.md"), /\| `image\.hw_disk_bus` \|[^\n]*image property `hw_disk_bus`/);
   t.regex(page("sev-flavor.md"), /\| `extraSpecs\.pulumi-sev:machine_type` \|[^\n]*this provider's extension/);
-  t.regex(page("sev-host.md"), /\| `port` \| integer \|  \| 22 \|/, "a default from the description");
+  t.regex(page("sev-host.md"), /\| `port` \| integer \| {2}\| 22 \|/, "a default from the description");
   const inventory = JSON.parse(readFileSync(join(repoRoot, "schema", "inventory.schema.json"), "utf8"));
   for (const p of paths(inventory, inventory.definitions.host, "hosts[]")) t.true(page("sev-capacity.md").includes(`| \`${p}\` |`), `sev-capacity.md: ${p}`);
   t.true(page("sev-capacity.md").includes("--stack-config FILE"));
