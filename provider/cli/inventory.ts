@@ -12,6 +12,7 @@ import { SevHostInputs } from "../generated/sev-host";
 import { InputProblem, schemaChecker } from "../core/validate";
 import schema from "../../schema/inventory.schema.json";
 import { UsageError } from "./args";
+import { fromSshConfig } from "../host/ssh-config";
 
 const checkSchema = schemaChecker<SevInventory>(schema);
 
@@ -109,11 +110,12 @@ function hostProblems(raw: unknown, base: string, env: Env): { problems: string[
   if (!isObject(raw)) return { problems, credentials };
   const keyPath = typeof raw.privateKeyPath === "string" && raw.privateKeyPath !== "" ? raw.privateKeyPath : undefined;
   const useAgent = raw.useAgent === true;
-  if (raw.privateKeyPath === undefined && !useAgent) problems.push("privateKeyPath or useAgent: true is required to log in");
+  const viaConfig = raw.sshConfig !== undefined && raw.sshConfig !== false;
+  if (raw.privateKeyPath === undefined && !useAgent && !viaConfig) problems.push("privateKeyPath, useAgent: true or sshConfig is required to log in");
   if (raw.passphrase !== undefined && raw.passphraseEnv !== undefined) {
     problems.push("give passphrase or passphraseEnv, not both (passphraseEnv is preferred)");
   }
-  if ((raw.passphrase !== undefined || raw.passphraseEnv !== undefined) && raw.privateKeyPath === undefined) {
+  if ((raw.passphrase !== undefined || raw.passphraseEnv !== undefined) && raw.privateKeyPath === undefined && !viaConfig) {
     problems.push(`${raw.passphrase !== undefined ? "passphrase" : "passphraseEnv"} is given without privateKeyPath`);
   }
   if (keyPath) {
@@ -146,7 +148,23 @@ function inputsOf(h: InventoryHost, c: HostCredentials): SevHostInputs {
   if (h.knownHosts !== undefined) inputs.knownHosts = h.knownHosts;
   if (h.libvirtUri !== undefined) inputs.libvirtUri = h.libvirtUri;
   if (h.maxGuests !== undefined) inputs.maxGuests = { ...h.maxGuests };
-  return inputs;
+  return h.sshConfig === undefined || h.sshConfig === false ? inputs : withSshConfig(inputs, h.sshConfig);
+}
+
+/** The inputs the host's ssh config gives, under the ones the inventory gives (sshConfig, as SevHost does). */
+function withSshConfig(inputs: SevHostInputs, sshConfig: boolean | string): SevHostInputs {
+  const given = { privateKey: inputs.privateKey !== undefined, hostKey: inputs.hostKeyFingerprint !== undefined || inputs.knownHosts !== undefined, trustUnknownHostKey: false, jumpHost: false };
+  const found = fromSshConfig({ address: inputs.address, sshConfig, port: inputs.port, user: inputs.user, privateKeyPassphrase: inputs.privateKeyPassphrase, given });
+  const defined = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
+  return { ...found, ...defined, address: found.address };
+}
+
+function resolvedInputs(h: InventoryHost, i: number, c: HostCredentials, what: string): SevHostInputs {
+  try {
+    return inputsOf(h, c);
+  } catch (err) {
+    throw new UsageError(what, [`${hostLabel(h, i)}: ${(err as Error).message}`]);
+  }
 }
 
 export function loadInventory(path: string, env: Env = process.env): LoadedInventory {
@@ -173,7 +191,7 @@ export function loadInventory(path: string, env: Env = process.env): LoadedInven
     throw new UsageError(what, [...problems].sort((a, b) => a.host - b.host).map((p) => p.text));
   }
 
-  const hosts = result.value.hosts.map((h, i) => ({ name: h.name, inputs: inputsOf(h, credentials[i]) }));
+  const hosts = result.value.hosts.map((h, i) => ({ name: h.name, inputs: resolvedInputs(h, i, credentials[i], what) }));
   const secrets = credentials.map((c) => c.passphrase).filter((s): s is string => typeof s === "string" && s.length > 0);
   return { file, hosts, secrets: [...new Set(secrets)] };
 }

@@ -37,17 +37,22 @@ function hostFieldMatches(field: string, pattern: string): boolean {
   return field.split(",").some((name) => name === pattern);
 }
 
-/** Key blobs (base64) listed for this host; "@revoked"/"@cert-authority" lines are not pins. */
-export function knownKeysFor(knownHosts: string, host: string, port: number): string[] {
+/** The known_hosts lines that pin this host; "@revoked"/"@cert-authority" lines are not pins. */
+export function knownHostsLinesFor(knownHosts: string, host: string, port: number): string[] {
   const pattern = hostPattern(host, port);
-  const keys: string[] = [];
-  for (const raw of knownHosts.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith("@")) continue;
-    const [field, , blob] = line.split(/\s+/);
-    if (field && blob && hostFieldMatches(field, pattern)) keys.push(blob);
-  }
-  return keys;
+  return knownHosts
+    .split(/\r?\n/)
+    .map((raw) => raw.trim())
+    .filter((line) => {
+      if (!line || line.startsWith("#") || line.startsWith("@")) return false;
+      const [field, , blob] = line.split(/\s+/);
+      return Boolean(field && blob && hostFieldMatches(field, pattern));
+    });
+}
+
+/** Key blobs (base64) listed for this host. */
+export function knownKeysFor(knownHosts: string, host: string, port: number): string[] {
+  return knownHostsLinesFor(knownHosts, host, port).map((line) => line.split(/\s+/)[2]);
 }
 
 function readKnownHostsFile(file: string | undefined): string {

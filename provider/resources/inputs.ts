@@ -3,9 +3,12 @@
 /** Where the first SevHost carries every host of the program, for the provider only (never stored). */
 export const FLEET_KEY = "__fleet";
 
-/** The engine adds its own keys (the serialized provider, "__provider"), and so does FLEET_KEY: they are not user input. */
+/**
+ * The engine adds its own keys (the serialized provider, "__provider"), and so does FLEET_KEY: they
+ * are not user input. A null is an input left unset by an output that resolved to nothing (sshConfig's).
+ */
 export function userInputs(news: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news).filter(([k]) => !k.startsWith("__")));
+  return Object.fromEntries(Object.entries(news).filter(([k, v]) => !k.startsWith("__") && v !== null));
 }
 
 export function same(a: unknown, b: unknown): boolean {

@@ -41,14 +41,21 @@ const provider = delegatingProvider("sevGuestProvider");
 export class SevGuest extends QuietDynamicResource {
   /** The libvirt domain name. */
   declare readonly name: pulumi.Output<string>;
+  /** The domain UUID. */
   declare readonly uuid: pulumi.Output<string>;
+  /** The domain XML as defined. */
   declare readonly xml: pulumi.Output<string>;
+  /** The domain state (running, paused, shut off). */
   declare readonly state: pulumi.Output<string>;
+  /** The SEV model: amd-sev, amd-sev-es or amd-sev-snp. */
   declare readonly model: pulumi.Output<string>;
+  /** The SEV guest policy, hexadecimal. */
   declare readonly policy: pulumi.Output<string>;
+  /** Out-of-band differences between the domain and the program, seen at refresh. */
   declare readonly drift: pulumi.Output<string[]>;
   /** `virsh domlaunchsecinfo` after the launch: measurement, API version, build id, policy (SEV-SNP: the policy only). */
   declare readonly launchMeasurement: pulumi.Output<LaunchMeasurement | null>;
+  /** Whether launchSecret was injected before the guest ran. */
   declare readonly launchSecretInjected: pulumi.Output<boolean>;
   /** The guest's interfaces (name, MAC) with their IP addresses and prefixes, from its QEMU guest agent or a libvirt network's leases; empty until the guest reports one (refresh reads them again). */
   declare readonly addresses: pulumi.Output<GuestInterface[]>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SevHostInputs } from "../generated/sev-host";
+import { SevHostInputs, SshConfigResolved } from "../generated/sev-host";
 import { Check } from "../core/checks";
 import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
@@ -10,10 +10,11 @@ import { QuietDynamicResource } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
+import { withSshConfig } from "./ssh-config";
 import schema from "../../schema/sev-host.schema.json";
 
-/** Every input may be a Pulumi output; owner is the class's to set. */
-export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner">]: pulumi.Input<SevHostInputs[K]> };
+/** Every input may be a Pulumi output; owner and sshConfigResolved are the class's to set. */
+export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner" | "sshConfigResolved">]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_PATHS = secretPaths(schema);
 export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
@@ -21,25 +22,35 @@ const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
 export class SevHost extends QuietDynamicResource {
+  /** The address connected to (HostName when sshConfig resolved it). */
   declare readonly address: pulumi.Output<string>;
+  /** The SHA256 fingerprint of the host key the host presented. */
   declare readonly hostKeySeen: pulumi.Output<string>;
+  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup. */
   declare readonly facts: pulumi.Output<HostFacts>;
+  /** Every readiness check with its verdict (pass, warn, fail), what was found, what is required and the fix. */
   declare readonly checks: pulumi.Output<Check[]>;
+  /** No check failed: the host runs SEV guests (warnings allowed). */
   declare readonly ready: pulumi.Output<boolean>;
+  /** SEV and SEV-ES slot (ASID) totals, where each comes from, and the SEV domains on the host. */
   declare readonly capacity: pulumi.Output<SlotCapacity>;
   /** Which SEV models the host runs, with the reasons for each it does not. */
   declare readonly models: pulumi.Output<ModelSupport[]>;
   /** The SEV platform's identity from `virsh nodesevinfo` (PDH, certificate chain, cpu0 ID, cbitpos, ...). */
   declare readonly platform: pulumi.Output<SevPlatformFacts | null>;
+  /** The machine.slice limit this resource set: property, limit, the value before, the value now. */
   declare readonly slice: pulumi.Output<SliceState | null>;
+  /** Differences from what the program declared, seen at refresh (a check that now fails, a changed limit). */
   declare readonly drift: pulumi.Output<string[]>;
+  /** What sshConfig took from the OpenSSH client config (paths and values, never a key); absent without sshConfig. */
+  declare readonly sshConfigResolved: pulumi.Output<SshConfigResolved | undefined>;
   /** The inputs a guest needs to reach this host (credentials stay secret). */
   readonly connection: pulumi.Output<SevHostInputs>;
   /** Where the host's SevSlotPlan goes: beside the host, named after it (not under it: the engine protects the children of a protected resource). */
   readonly slotPlanPlace: { name: string; parent?: pulumi.Resource };
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
-    const secretArgs = withSecrets(args, SECRET_PATHS);
+    const secretArgs = withSecrets(withSshConfig(args), SECRET_PATHS);
     const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
