@@ -1,16 +1,12 @@
 /** virsh on a hypervisor: every argument quoted, domain XML on stdin. */
 import { randomBytes } from "crypto";
-import { readFileSync } from "fs";
-import { join } from "path";
 import { exec, ExecResult, SshTarget } from "./ssh";
 import { GuestInterface, parseDomIfAddr } from "../core/parse/domifaddr";
 import { DomainNow, parseDomainNow } from "../core/parse/domain-now";
 
 export type { DomainNow };
 import { FileToCreate } from "../core/disks";
-
-/** make_files, undo_files, remove_files: the guest's created files and their ownership markers. */
-const GUEST_FILES = readFileSync(join(__dirname, "guest-files.sh"), "utf8");
+import { FRAMING, GUEST_FILES } from "./disks";
 
 export interface Libvirt {
   target: SshTarget;
@@ -84,8 +80,7 @@ export type StartMode = "no" | "yes" | "paused";
  * holds marker lines is data.
  */
 const START_AND_READ = `uri=$1; id=$2; start=$3
-tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')
-sec() { printf '\\n%s %s\\n' "$tag" "$1"; }
+${FRAMING}
 v() { virsh -c "$uri" "$@"; }
 {
 state=$(v domstate "$id" 2>/dev/null | head -n 1)
@@ -98,7 +93,7 @@ sec state; v domstate "$id" 2>/dev/null | head -n 1
 sec launchsecinfo; v domlaunchsecinfo "$id" 2>/dev/null
 sec addresses; v domifaddr --source agent "$id" 2>/dev/null || v domifaddr --source lease "$id" 2>/dev/null
 sec xml; v dumpxml --inactive "$id" 2>/dev/null
-} | sed -e 's/^[@\\\\]/\\\\&/' -e "s/^$tag \\\\(.*\\\\)\\$/@@probe \\\\1@@/"
+} | framed
 exit 0`;
 
 /** Polls `virsh domifaddr` once a second until an interface other than loopback has an address, or the wait is over; prints the last answer. */

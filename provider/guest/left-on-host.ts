@@ -7,32 +7,20 @@
 import { SevGuestInputs } from "../generated/sev-guest";
 import { policyShown, viewOfDomain } from "../core/parse/guest";
 import { createdPaths, GuestDisks } from "../core/disks";
-
-/** The outputs a guest has when what the host holds of it is not known: state "unknown", read at the next up. */
-export interface PartialGuest extends SevGuestInputs {
-  uuid: string;
-  xml: string;
-  state: string;
-  model: string;
-  policy: string;
-  drift: string[];
-  launchMeasurement: null;
-  launchSecretInjected: boolean;
-  addresses: [];
-  createdFiles: string[];
-}
+import type { SevGuestOutputs } from "./operations";
 
 export class LeftOnHost extends Error {
   constructor(
     message: string,
     readonly uuid: string,
-    readonly outputs: PartialGuest,
+    readonly outputs: SevGuestOutputs,
   ) {
     super(message);
   }
 }
 
-export function partialGuest(inputs: SevGuestInputs, uuid: string, xml: string, disks: GuestDisks): PartialGuest {
+/** The outputs a guest has when what the host holds of it is not known: state "unknown", read at the next up. */
+export function partialGuest(inputs: SevGuestInputs, uuid: string, xml: string, disks: GuestDisks): SevGuestOutputs {
   const view = viewOfDomain(xml);
   return {
     ...inputs,

@@ -14,7 +14,7 @@ import { warn } from "../effects/engine-log";
 import { unreachableWarning } from "../core/unreachable";
 import { inspectRecent } from "../host/recent";
 import { hostLabel } from "../host/target";
-import { diskInputProblems, guestDisks } from "../core/disks";
+import { createdPaths, diskInputProblems, guestDisks } from "../core/disks";
 import { diskProblems } from "../guest/disks";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
@@ -84,14 +84,9 @@ function replacements(olds: SevGuestOutputs, news: SevGuestInputs): string[] {
   if (madeFromImage && !same(olds.bootDisk, news.bootDisk)) r.push("bootDisk");
   if (!same(olds.dataDisks, news.dataDisks)) r.push("dataDisks");
   if (!same(olds.cloudInit, news.cloudInit)) r.push("cloudInit");
-  if (!same(createdPathsOf(olds), createdPathsOf(news))) r.push("imagesDir");
+  if (!same(createdPaths(guestDisks(olds, 0)), createdPaths(guestDisks(news, 0)))) r.push("imagesDir");
   if (news.bootDisk.image !== undefined && rootDiskGiB(olds) !== rootDiskGiB(news)) r.push("flavor");
   return r;
-}
-
-function createdPathsOf(g: SevGuestInputs): string[] {
-  const d = guestDisks(g, 0);
-  return [d.boot.from ? d.boot.path : "", ...d.data.filter((x) => x.sizeGiB !== null).map((x) => x.path), d.seed ?? ""];
 }
 
 function rootDiskGiB(g: SevGuestInputs): number | null {

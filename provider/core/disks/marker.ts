@@ -3,7 +3,7 @@
  * marker: a hidden file beside them holding the guest's domain UUID. A run interrupted after a
  * file was made leaves it marked, so the next up of the same guest takes it over, and the preview
  * refuses a target that exists without this guest's marker. One home for the naming rule: the
- * scripts in effects/ (guest-files.sh marker_of, disks.ts) derive it the same way.
+ * scripts in effects/ derive it the same way (guest-files.sh marker_of, which the disk check uses too).
  */
 export const MARKER_SUFFIX = ".pulumi-sev";
 
