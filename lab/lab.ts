@@ -66,7 +66,9 @@ export function loadProfile(folder: string): LabProfile {
 }
 
 export function listBuiltinProfiles(): string[] {
-  return readdirSync(builtinProfiles, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(builtinProfiles, d.name));
+  return readdirSync(builtinProfiles, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(builtinProfiles, d.name));
 }
 
 /** A loopback port nothing listens on (now). */
@@ -321,10 +323,18 @@ esac
 /** `virsh nodesevinfo` as libvirt's virsh prints it ("%-18s: %s"), fields in the QEMU driver's order. */
 function nodeSevInfo(s: NonNullable<LabProfile["sevPlatform"]>): string {
   const fields: Array<[string, string | number | undefined]> = [
-    ["pdh", s.pdh], ["cert-chain", s.certChain], ["cpu0-id", s.cpu0Id], ["cbitpos", s.cbitpos],
-    ["reduced-phys-bits", s.reducedPhysBits], ["max-guests", s.maxGuests], ["max-es-guests", s.maxESGuests],
+    ["pdh", s.pdh],
+    ["cert-chain", s.certChain],
+    ["cpu0-id", s.cpu0Id],
+    ["cbitpos", s.cbitpos],
+    ["reduced-phys-bits", s.reducedPhysBits],
+    ["max-guests", s.maxGuests],
+    ["max-es-guests", s.maxESGuests],
   ];
-  return fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
+  return fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(18)}: ${v}\n`)
+    .join("");
 }
 
 /** Writes the files a lab host serves: facts, shims, sshd and libvirtd configuration. */
@@ -336,7 +346,15 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(root, "cmdline"), p.cmdline + "\n");
   write(join(root, "osrelease"), p.kernelRelease + "\n");
   const sockets = Array.from({ length: p.sockets ?? 1 }, (_, n) => n);
-  write(join(root, "cpuinfo"), sockets.map((n) => `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\naddress sizes\t: 48 bits physical, 48 bits virtual\n\n`).join(""));
+  write(
+    join(root, "cpuinfo"),
+    sockets
+      .map(
+        (n) =>
+          `processor\t: ${n}\nvendor_id\t: ${p.cpu.vendor}\nmodel name\t: ${p.cpu.model}\nphysical id\t: ${n}\nflags\t\t: ${p.cpu.flags}\naddress sizes\t: 48 bits physical, 48 bits virtual\n\n`,
+      )
+      .join(""),
+  );
   write(join(root, "smt-active"), `${(p.smtActive ?? true) ? 1 : 0}\n`);
   write(join(root, "meminfo"), `MemTotal:       ${p.memTotalKiB} kB\nMemFree:        ${Math.floor(p.memTotalKiB / 2)} kB\n`);
   if (p.kvmAmd) {
@@ -353,7 +371,10 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   const modes: Record<string, string> = { sev: p.devSevMode ?? "0600", kvm: "0660" };
   write(join(root, "devices"), p.devices.map((d) => `${d} ${nodes[d]} ${modes[d]}\n`).join(""));
   const fw = p.sevPlatform?.firmware;
-  write(join(root, "versions"), `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`);
+  write(
+    join(root, "versions"),
+    `LIBVIRT=${p.libvirtVersion}\nQEMU=${p.qemuVersion}\nAPI_MAJOR=${fw?.apiMajor ?? ""}\nAPI_MINOR=${fw?.apiMinor ?? ""}\nBUILD_ID=${fw?.buildId ?? ""}\n`,
+  );
   const libvirtRoot = labLibvirtRoot();
   renderUsers(folder);
   if (driverOf(p) === "qemu") renderQemuDriver(folder, profileDir, p, libvirtRoot);
@@ -361,17 +382,33 @@ function renderHost(folder: string, profileDir: string, p: LabProfile, port: num
   write(join(root, "bin", "dmesg"), dmesgShim(p), 0o755);
   write(join(root, "bin", "systemctl"), systemctlShim(folder), 0o755);
   write(join(folder, "state", "machine.slice"), `MemoryMax=${p.machineSlice.MemoryMax}\nMemoryHigh=${p.machineSlice.MemoryHigh}\n`);
-  write(join(folder, "libvirtd.conf"), `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\nlog_outputs = "3:file:${join(folder, "run", "libvirtd.log")}"\n`);
+  write(
+    join(folder, "libvirtd.conf"),
+    `unix_sock_dir = "/run/libvirt"\nauth_unix_rw = "none"\nlog_outputs = "3:file:${join(folder, "run", "libvirtd.log")}"\n`,
+  );
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `lab-${basename(folder)}`, "-f", join(folder, "ssh", "host_key")]);
   // Read by sshd as the logging-in user, who may not be root.
   write(join(folder, "ssh", "authorized_keys"), clientPub, 0o644);
-  write(join(folder, "sshd_config"), [
-    `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${join(folder, "ssh", "host_key")}`,
-    `AuthorizedKeysFile ${join(folder, "ssh", "authorized_keys")}`, "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no", "UsePAM no", "PermitRootLogin prohibit-password", "StrictModes no",
-    // MaxSessions as OpenSSH ships it: the provider must fit a default server.
-    `PidFile ${join(folder, "run", "sshd.pid")}`, "LogLevel VERBOSE", "MaxStartups 100:30:200", "MaxSessions 10", "",
-  ].join("\n"));
+  write(
+    join(folder, "sshd_config"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${join(folder, "ssh", "host_key")}`,
+      `AuthorizedKeysFile ${join(folder, "ssh", "authorized_keys")}`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "PermitRootLogin prohibit-password",
+      "StrictModes no",
+      // MaxSessions as OpenSSH ships it: the provider must fit a default server.
+      `PidFile ${join(folder, "run", "sshd.pid")}`,
+      "LogLevel VERBOSE",
+      "MaxStartups 100:30:200",
+      "MaxSessions 10",
+      "",
+    ].join("\n"),
+  );
 }
 
 /** The distribution's QEMU user (libvirt-qemu, in kvm), which every lab host has, as a Debian host with libvirt does. */
@@ -402,11 +439,19 @@ function renderQemuDriver(folder: string, profileDir: string, p: LabProfile, lib
   // The machine's firmware descriptors (Debian's OVMF), and the ones the profile's host has besides.
   mkdirSync(join(folder, "firmware"));
   for (const f of existsSync(QEMU_FIRMWARE) ? readdirSync(QEMU_FIRMWARE) : []) copyFileSync(join(QEMU_FIRMWARE, f), join(folder, "firmware", f));
-  for (const [f, descriptor] of Object.entries(p.qemuDriver?.firmwareDescriptors ?? {})) write(join(folder, "firmware", f), JSON.stringify(descriptor, null, 2) + "\n");
-  write(join(folder, "libvirt.env"), [
-    `LIBVIRT_ROOT=${sq(libvirtRoot)}`, "LAB_DRIVER=qemu", `LAB_PRELOAD=${sq(edge.preload)}`, `LAB_REAPER=${sq(edge.reaper)}`,
-    `LAB_SEV_ASIDS=${sq(sevAsids(p))}`, "",
-  ].join("\n"));
+  for (const [f, descriptor] of Object.entries(p.qemuDriver?.firmwareDescriptors ?? {}))
+    write(join(folder, "firmware", f), JSON.stringify(descriptor, null, 2) + "\n");
+  write(
+    join(folder, "libvirt.env"),
+    [
+      `LIBVIRT_ROOT=${sq(libvirtRoot)}`,
+      "LAB_DRIVER=qemu",
+      `LAB_PRELOAD=${sq(edge.preload)}`,
+      `LAB_REAPER=${sq(edge.reaper)}`,
+      `LAB_SEV_ASIDS=${sq(sevAsids(p))}`,
+      "",
+    ].join("\n"),
+  );
   write(join(root, "bin", "virsh"), qemuVirshShim(folder, libvirtRoot, p), 0o755);
   write(join(root, "bin", "qemu-system-x86_64"), fakeQemuShim(join(folder, "qemu.json")), 0o755);
 }
@@ -420,7 +465,10 @@ function waitForSsh(port: number, timeoutMs: number): Promise<void> {
   return new Promise((res, rej) => {
     const attempt = () => {
       const s = connect(port, "127.0.0.1");
-      s.once("data", (d) => { s.destroy(); d.toString().startsWith("SSH-") ? res() : rej(new Error(`port ${port}: not an SSH server`)); });
+      s.once("data", (d) => {
+        s.destroy();
+        d.toString().startsWith("SSH-") ? res() : rej(new Error(`port ${port}: not an SSH server`));
+      });
       s.once("error", () => {
         s.destroy();
         if (Date.now() > deadline) rej(new Error(`lab sshd on port ${port} did not start within ${timeoutMs} ms`));
@@ -501,10 +549,16 @@ export async function labUp(profileDirs: string[], dir = defaultLabDir()): Promi
     const folder = join(dir, "hosts", name);
     const port = await startHost(folder, profileDir, profile, client.pub);
     inv.hosts.push({
-      name, profile: profileDir, address: "127.0.0.1", port, user: "root",
-      privateKeyPath: client.keyPath, passphrase: client.passphrase,
+      name,
+      profile: profileDir,
+      address: "127.0.0.1",
+      port,
+      user: "root",
+      privateKeyPath: client.keyPath,
+      passphrase: client.passphrase,
       hostKeyFingerprint: fingerprintOf(join(folder, "ssh", "host_key.pub")),
-      sshdLog: join(folder, "run", "sshd.log"), folder,
+      sshdLog: join(folder, "run", "sshd.log"),
+      folder,
     });
     saveInventory(dir, inv);
   }
@@ -533,7 +587,10 @@ export function labImage(host: LabHost, path: string, format: "qcow2" | "raw" = 
 function pidsOf(folder: string): number[] {
   const run = join(folder, "run");
   if (!existsSync(run)) return [];
-  return readdirSync(run).filter((f) => f.endsWith(".pid")).map((f) => Number(readFileSync(join(run, f), "utf8").trim())).filter((n) => n > 1);
+  return readdirSync(run)
+    .filter((f) => f.endsWith(".pid"))
+    .map((f) => Number(readFileSync(join(run, f), "utf8").trim()))
+    .filter((n) => n > 1);
 }
 
 /** Stops every process the lab started, by process id, and removes its folder. */
@@ -548,7 +605,12 @@ export function labDown(dir = defaultLabDir()): number {
 function stopProcesses(folder: string): number {
   let stopped = 0;
   for (const pid of pidsOf(folder)) {
-    try { process.kill(pid, "SIGTERM"); stopped++; } catch { /* already gone */ }
+    try {
+      process.kill(pid, "SIGTERM");
+      stopped++;
+    } catch {
+      /* already gone */
+    }
   }
   return stopped;
 }

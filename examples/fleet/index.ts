@@ -14,12 +14,15 @@ const maxGuests = config.getObject<Record<string, { sev?: number; sevEs?: number
 
 const hosts = wanted.map((name) => new SevHost(name, { ...inventoryHost(name), memoryLimit: { reserve }, maxGuests: maxGuests[name] }));
 
-export const readiness = pulumi.all(hosts.map((h) => pulumi.all([h.urn, h.ready, h.capacity, h.checks, h.slice])
-  .apply(([urn, ready, capacity, checks, slice]) => ({
-    host: urn.split("::").pop(),
-    ready,
-    sevSlots: capacity.sev.total,
-    sevEsSlots: capacity.sevEs.total,
-    warnings: checks.filter((c) => c.verdict === "warn").map((c) => c.id),
-    machineSliceLimit: slice ? `${slice.property}=${slice.limitBytes}` : null,
-  }))));
+export const readiness = pulumi.all(
+  hosts.map((h) =>
+    pulumi.all([h.urn, h.ready, h.capacity, h.checks, h.slice]).apply(([urn, ready, capacity, checks, slice]) => ({
+      host: urn.split("::").pop(),
+      ready,
+      sevSlots: capacity.sev.total,
+      sevEsSlots: capacity.sevEs.total,
+      warnings: checks.filter((c) => c.verdict === "warn").map((c) => c.id),
+      machineSliceLimit: slice ? `${slice.property}=${slice.limitBytes}` : null,
+    })),
+  ),
+);

@@ -22,12 +22,15 @@ const small = new SevFlavor("sev.small", {
 /** The image's properties, under Nova's names (Glance stores them as strings). */
 const image = { hw_machine_type: "q35", hw_firmware_type: "uefi", hw_disk_bus: "scsi", hw_scsi_model: "virtio-scsi" } as const;
 
-const guests = ["web-1", "web-2"].map((name) => new SevGuest(name, {
-  host,
-  flavor: small,
-  image,
-  bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` },
-}));
+const guests = ["web-1", "web-2"].map(
+  (name) =>
+    new SevGuest(name, {
+      host,
+      flavor: small,
+      image,
+      bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` },
+    }),
+);
 
 export const readiness = pulumi.all([host.ready, host.capacity, host.checks, host.slice]).apply(([ready, capacity, checks, slice]) => ({
   host: hostName,
@@ -37,4 +40,6 @@ export const readiness = pulumi.all([host.ready, host.capacity, host.checks, hos
   warnings: checks.filter((c) => c.verdict === "warn").map((c) => c.id),
   machineSliceLimit: slice ? `${slice.property}=${slice.limitBytes}` : null,
 }));
-export const guestStates = pulumi.all(guests.map((g) => pulumi.all([g.name, g.state, g.model, g.policy]).apply(([name, state, model, policy]) => ({ name, state, model, policy }))));
+export const guestStates = pulumi.all(
+  guests.map((g) => pulumi.all([g.name, g.state, g.model, g.policy]).apply(([name, state, model, policy]) => ({ name, state, model, policy }))),
+);

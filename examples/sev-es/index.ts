@@ -17,7 +17,12 @@ const esFlavor = new SevFlavor("sev-es.medium", {
   extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" },
 });
 
-const vault = new SevGuest("vault-1", { host, flavor: esFlavor, image: { hw_disk_bus: "sata" }, bootDisk: { path: "/var/lib/libvirt/images/vault-1.qcow2", format: "raw" } });
+const vault = new SevGuest("vault-1", {
+  host,
+  flavor: esFlavor,
+  image: { hw_disk_bus: "sata" },
+  bootDisk: { path: "/var/lib/libvirt/images/vault-1.qcow2", format: "raw" },
+});
 
 export const guest = pulumi.all([vault.name, vault.model, vault.policy, vault.state]).apply(([name, model, policy, state]) => ({ name, model, policy, state }));
 export const sevEsSlots = host.capacity.apply((c) => c.sevEs);

@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("pulumi-sev", {
-  description: "AMD SEV confidential VMs: guests memory-encrypted, debug-proof, q35 + UEFI, no virtio-blk boot disk; hosts with a machine.slice limit and free SEV slots.",
+  description:
+    "AMD SEV confidential VMs: guests memory-encrypted, debug-proof, q35 + UEFI, no virtio-blk boot disk; hosts with a machine.slice limit and free SEV slots.",
   displayName: "pulumi-sev",
   policies,
 });

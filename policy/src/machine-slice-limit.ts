@@ -4,7 +4,8 @@ import { NAMES, TYPES, hostKey, isObject, message, plain } from "./common";
 
 export const machineSliceLimit: ResourceValidationPolicy = {
   name: NAMES.machineSliceLimit,
-  description: "Every SevHost must set a machine.slice memory limit (memoryLimit with limit or reserve): SEV guests lock their memory, so the host OS needs a guaranteed share.",
+  description:
+    "Every SevHost must set a machine.slice memory limit (memoryLimit with limit or reserve): SEV guests lock their memory, so the host OS needs a guaranteed share.",
   enforcementLevel: "mandatory",
   severity: "medium",
   validateResource: (args, report) => {
@@ -14,9 +15,13 @@ export const machineSliceLimit: ResourceValidationPolicy = {
     const limit = host.memoryLimit;
     if (isObject(limit) && (limit.limit !== undefined || limit.reserve !== undefined)) return;
     const where = typeof host.address === "string" ? ` (${hostKey(host)})` : "";
-    report(message(`SevHost ${args.name}${where}`,
-      limit === undefined ? "no memoryLimit: machine.slice is left unlimited" : `memoryLimit ${JSON.stringify(limit)} without limit or reserve`,
-      "memoryLimit with limit (the machine.slice MemoryMax itself) or reserve (MemTotal minus the memory kept for the host OS): SEV guests lock all their memory, so without a limit they can starve the host",
-      `add memoryLimit: { reserve: "16G" } (or { limit: "<size>" }) to SevHost ${args.name}`));
+    report(
+      message(
+        `SevHost ${args.name}${where}`,
+        limit === undefined ? "no memoryLimit: machine.slice is left unlimited" : `memoryLimit ${JSON.stringify(limit)} without limit or reserve`,
+        "memoryLimit with limit (the machine.slice MemoryMax itself) or reserve (MemTotal minus the memory kept for the host OS): SEV guests lock all their memory, so without a limit they can starve the host",
+        `add memoryLimit: { reserve: "16G" } (or { limit: "<size>" }) to SevHost ${args.name}`,
+      ),
+    );
   },
 };

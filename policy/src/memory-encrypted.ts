@@ -13,11 +13,13 @@ export const memoryEncrypted: ResourceValidationPolicy = {
     const g = guestOf(args);
     const r = probe(g, ["mem_encryption"]);
     if (r.ok) return;
-    report(message(
-      g.label,
-      `${settingOf(g, "mem_encryption")} (${coreSays(r)})`,
-      "memory encryption requested: hw:mem_encryption true in the flavor's extra specs or hw_mem_encryption true in the image properties, and neither of them false",
-      `set extraSpecs["hw:mem_encryption"]: true on flavor ${g.flavorName} and remove a false or conflicting hw_mem_encryption from the guest's image`,
-    ));
+    report(
+      message(
+        g.label,
+        `${settingOf(g, "mem_encryption")} (${coreSays(r)})`,
+        "memory encryption requested: hw:mem_encryption true in the flavor's extra specs or hw_mem_encryption true in the image properties, and neither of them false",
+        `set extraSpecs["hw:mem_encryption"]: true on flavor ${g.flavorName} and remove a false or conflicting hw_mem_encryption from the guest's image`,
+      ),
+    );
   },
 };

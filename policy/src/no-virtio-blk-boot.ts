@@ -20,8 +20,13 @@ export const noVirtioBlkBoot: ResourceValidationPolicy = {
     // The core resolves the bus by Nova's rules and refuses virtio; other refused buses (ide, usb,
     // fdc) are the provider check's business, not this policy's.
     if (r.ok || !asksVirtio(g)) return;
-    report(message(g.label, `${settingOf(g, "disk_bus")}: a virtio-blk boot disk (${coreSays(r)})`,
-      "a boot disk bus of scsi (on a virtio-scsi controller, the default) or sata; virtio-blk is refused for the boot disk of an SEV guest",
-      `set the guest's image property hw_disk_bus to scsi (or sata), and remove pulumi-sev:disk_bus virtio from flavor ${g.flavorName}`));
+    report(
+      message(
+        g.label,
+        `${settingOf(g, "disk_bus")}: a virtio-blk boot disk (${coreSays(r)})`,
+        "a boot disk bus of scsi (on a virtio-scsi controller, the default) or sata; virtio-blk is refused for the boot disk of an SEV guest",
+        `set the guest's image property hw_disk_bus to scsi (or sata), and remove pulumi-sev:disk_bus virtio from flavor ${g.flavorName}`,
+      ),
+    );
   },
 };

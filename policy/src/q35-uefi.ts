@@ -14,8 +14,13 @@ export const q35Uefi: ResourceValidationPolicy = {
     const r = probe(g, ["machine_type", "firmware_type"]);
     if (r.ok && /q35/i.test(r.resolved.machineType) && r.resolved.firmware === "uefi") return;
     const resolved = r.ok ? `resolved to machine ${r.resolved.machineType}, firmware ${r.resolved.firmware}` : coreSays(r);
-    report(message(g.label, `${settingOf(g, "machine_type")}; ${settingOf(g, "firmware_type")} (${resolved})`,
-      "a q35 machine (q35 or a versioned pc-q35-*; the default when unset) and UEFI firmware (uefi; the default when unset)",
-      `set the guest's image properties hw_machine_type to q35 and hw_firmware_type to uefi (or remove them), and remove non-q35 or bios values from flavor ${g.flavorName}'s extensions pulumi-sev:machine_type and pulumi-sev:firmware_type`));
+    report(
+      message(
+        g.label,
+        `${settingOf(g, "machine_type")}; ${settingOf(g, "firmware_type")} (${resolved})`,
+        "a q35 machine (q35 or a versioned pc-q35-*; the default when unset) and UEFI firmware (uefi; the default when unset)",
+        `set the guest's image properties hw_machine_type to q35 and hw_firmware_type to uefi (or remove them), and remove non-q35 or bios values from flavor ${g.flavorName}'s extensions pulumi-sev:machine_type and pulumi-sev:firmware_type`,
+      ),
+    );
   },
 };

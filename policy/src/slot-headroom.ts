@@ -6,8 +6,21 @@
  */
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import {
-  accountHost, CountMode, Pool, PoolAccount, PoolKey, PoolSource, POOL_NAMES, POOL_OF_MODEL, poolOfModel,
-  SevDomainFact, SevModel, SlotCapacity, SlotRequest, StackId, UnreadableDomain,
+  accountHost,
+  CountMode,
+  Pool,
+  PoolAccount,
+  PoolKey,
+  PoolSource,
+  POOL_NAMES,
+  POOL_OF_MODEL,
+  poolOfModel,
+  SevDomainFact,
+  SevModel,
+  SlotCapacity,
+  SlotRequest,
+  StackId,
+  UnreadableDomain,
 } from "pulumi-sev/core";
 import { NAMES, TYPES, hostKey, isObject, known, message, plain } from "./common";
 import { coreSays, guestOf, probe } from "./guest";
@@ -74,9 +87,11 @@ function unreadableOf(facts: unknown): UnreadableDomain[] {
 
 function domainsOf(facts: unknown): SevDomainFact[] {
   const list = isObject(facts) && Array.isArray(facts.sevDomains) ? (facts.sevDomains as unknown[]) : [];
-  return list.flatMap((d) => (isObject(d) && isSevModel(d.model)
-    ? [{ name: String(d.name), uuid: String(d.uuid), running: d.running !== false, model: d.model, owner: ownerFact(d.owner) }]
-    : []));
+  return list.flatMap((d) =>
+    isObject(d) && isSevModel(d.model)
+      ? [{ name: String(d.name), uuid: String(d.uuid), running: d.running !== false, model: d.model, owner: ownerFact(d.owner) }]
+      : [],
+  );
 }
 
 function hostOf(r: PolicyResource): Host | null {
@@ -84,13 +99,18 @@ function hostOf(r: PolicyResource): Host | null {
   const label = `SevHost ${r.name}${key.known ? ` (${key.value})` : ""}`;
   const capacity = known(() => capacityOf(plain(r.props.capacity)));
   if (!capacity.known || capacity.value === null) {
-    notes.note(`${label}: slot capacity not known yet (${capacity.known ? "no capacity output" : capacity.why}; it is probed when the host is created or refreshed); headroom not judged`);
+    notes.note(
+      `${label}: slot capacity not known yet (${capacity.known ? "no capacity output" : capacity.why}; it is probed when the host is created or refreshed); headroom not judged`,
+    );
     return null;
   }
   const facts = known(() => plain(r.props.facts));
   const mode = known(() => r.props.countGuests);
   return {
-    resource: r, label, key: key.known ? key.value : null, capacity: capacity.value,
+    resource: r,
+    label,
+    key: key.known ? key.value : null,
+    capacity: capacity.value,
     domains: facts.known ? domainsOf(facts.value) : [],
     unreadable: facts.known ? unreadableOf(facts.value) : [],
     mode: mode.known && mode.value === "running" ? "running" : "defined",
@@ -142,20 +162,30 @@ function found(p: PoolAccount, free: number, mode: CountMode): string {
   const counting = mode === "running" ? ", counting running domains only (countGuests: running)" : "";
   const fresh = p.requested.length > 0 ? `${p.requested.length} (${names(p.requested)})` : "0";
   const overflow = p.overflow.length > 0 ? `; ${p.overflow.length} of them ${p.overflow.length === 1 ? "does" : "do"} not fit: ${names(p.overflow)}` : "";
-  return `${slots(free, POOL_NAMES[p.pool])} after this change (total ${p.total} from ${p.source}${counting}, ` +
-    `used by others ${p.usedByOthers}${held}, used by this stack ${p.usedByThisStack}, new guests of this stack ${fresh}${overflow})`;
+  return (
+    `${slots(free, POOL_NAMES[p.pool])} after this change (total ${p.total} from ${p.source}${counting}, ` +
+    `used by others ${p.usedByOthers}${held}, used by this stack ${p.usedByThisStack}, new guests of this stack ${fresh}${overflow})`
+  );
 }
 
 function judgePool(host: Host, p: PoolAccount, minFree: number, report: ReportViolation): void {
   const name = POOL_NAMES[p.pool];
   if (p.free === null) {
-    notes.note(`${host.label}: the ${name} slot total is unknown (source ${p.source}); no limit is imposed and headroom is not judged for this pool. Set maxGuests on the SevHost to enforce one`);
+    notes.note(
+      `${host.label}: the ${name} slot total is unknown (source ${p.source}); no limit is imposed and headroom is not judged for this pool. Set maxGuests on the SevHost to enforce one`,
+    );
     return;
   }
   if (p.free >= minFree && p.overflow.length === 0) return;
-  report(message(host.label, found(p, p.free, host.mode),
-    `at least ${slots(minFree, name)} per host after the change (minFreeSlots)`,
-    `place guests on another host, remove guests, raise the host's ${name} slot count (maxGuests, up to what the host reports), or lower minFreeSlots in the policy pack config`), host.resource.urn);
+  report(
+    message(
+      host.label,
+      found(p, p.free, host.mode),
+      `at least ${slots(minFree, name)} per host after the change (minFreeSlots)`,
+      `place guests on another host, remove guests, raise the host's ${name} slot count (maxGuests, up to what the host reports), or lower minFreeSlots in the policy pack config`,
+    ),
+    host.resource.urn,
+  );
 }
 
 function judgeHost(host: Host, guests: PolicyResource[], minFree: number, report: ReportViolation): void {
@@ -172,7 +202,8 @@ function judgeHost(host: Host, guests: PolicyResource[], minFree: number, report
 
 export const slotHeadroom: StackValidationPolicy = {
   name: NAMES.slotHeadroom,
-  description: "Per SevHost and slot pool (sev, sev-es) the stack's guests draw from, the free SEV slots (ASIDs) left after this change must be at least minFreeSlots.",
+  description:
+    "Per SevHost and slot pool (sev, sev-es) the stack's guests draw from, the free SEV slots (ASIDs) left after this change must be at least minFreeSlots.",
   enforcementLevel: "advisory",
   severity: "medium",
   configSchema: {

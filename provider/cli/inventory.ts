@@ -51,7 +51,11 @@ function parseData(text: string, file: string, what: string): unknown {
     }
   }
   const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) throw new UsageError(what, doc.errors.map((e) => `not valid YAML: ${e.message.split("\n")[0]}`));
+  if (doc.errors.length > 0)
+    throw new UsageError(
+      what,
+      doc.errors.map((e) => `not valid YAML: ${e.message.split("\n")[0]}`),
+    );
   return doc.toJS();
 }
 
@@ -153,8 +157,20 @@ function inputsOf(h: InventoryHost, c: HostCredentials): SevHostInputs {
 
 /** The inputs the host's ssh config gives, under the ones the inventory gives (sshConfig, as SevHost does). */
 function withSshConfig(inputs: SevHostInputs, sshConfig: boolean | string): SevHostInputs {
-  const given = { privateKey: inputs.privateKey !== undefined, hostKey: inputs.hostKeyFingerprint !== undefined || inputs.knownHosts !== undefined, trustUnknownHostKey: false, jumpHost: false };
-  const found = fromSshConfig({ address: inputs.address, sshConfig, port: inputs.port, user: inputs.user, privateKeyPassphrase: inputs.privateKeyPassphrase, given });
+  const given = {
+    privateKey: inputs.privateKey !== undefined,
+    hostKey: inputs.hostKeyFingerprint !== undefined || inputs.knownHosts !== undefined,
+    trustUnknownHostKey: false,
+    jumpHost: false,
+  };
+  const found = fromSshConfig({
+    address: inputs.address,
+    sshConfig,
+    port: inputs.port,
+    user: inputs.user,
+    privateKeyPassphrase: inputs.privateKeyPassphrase,
+    given,
+  });
   const defined = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
   return { ...found, ...defined, address: found.address };
 }
@@ -188,7 +204,10 @@ export function loadInventory(path: string, env: Env = process.env): LoadedInven
     credentials.push(checked.credentials);
   });
   if (problems.length > 0 || !result.ok) {
-    throw new UsageError(what, [...problems].sort((a, b) => a.host - b.host).map((p) => p.text));
+    throw new UsageError(
+      what,
+      [...problems].sort((a, b) => a.host - b.host).map((p) => p.text),
+    );
   }
 
   const hosts = result.value.hosts.map((h, i) => ({ name: h.name, inputs: resolvedInputs(h, i, credentials[i], what) }));

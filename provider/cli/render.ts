@@ -40,7 +40,12 @@ function freeText(p: PoolReport): string {
 function padTable(rows: string[][], rightAligned: Set<number>): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows
-    .map((r) => r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
 }
 
@@ -54,8 +59,15 @@ export function renderTable(r: Report): string {
     POOLS.forEach((k, i) => {
       const p = h.pools![k];
       rows.push([
-        i === 0 ? h.name : "", i === 0 ? statusText(h) : "", POOL_NAMES[k], num(p.total), String(p.used),
-        r.stack ? String(p.usedByThisStack) : "-", String(p.usedByOthers), freeText(p), p.source,
+        i === 0 ? h.name : "",
+        i === 0 ? statusText(h) : "",
+        POOL_NAMES[k],
+        num(p.total),
+        String(p.used),
+        r.stack ? String(p.usedByThisStack) : "-",
+        String(p.usedByOthers),
+        freeText(p),
+        p.source,
       ]);
     });
   }
@@ -77,21 +89,41 @@ export function renderTable(r: Report): string {
 /** Keys in a fixed order, whatever order the objects were built in. */
 export function renderJson(r: Report): string {
   const pool = (p: PoolReport) => ({
-    total: p.total, source: p.source, used: p.used, usedByThisStack: p.usedByThisStack, usedByOthers: p.usedByOthers,
-    free: p.free, overcommittedBy: p.overcommittedBy, miscCurrent: p.miscCurrent,
+    total: p.total,
+    source: p.source,
+    used: p.used,
+    usedByThisStack: p.usedByThisStack,
+    usedByOthers: p.usedByOthers,
+    free: p.free,
+    overcommittedBy: p.overcommittedBy,
+    miscCurrent: p.miscCurrent,
   });
   const host = (h: HostReport) => ({
-    name: h.name, address: h.address, port: h.port, status: h.status, ok: h.ok, error: h.error,
-    failedChecks: h.failedChecks, warnings: h.warnings,
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    status: h.status,
+    ok: h.ok,
+    error: h.error,
+    failedChecks: h.failedChecks,
+    warnings: h.warnings,
     findings: h.findings.map((f) => ({ id: f.id, verdict: f.verdict, title: f.title, found: f.found, required: f.required, remedy: f.remedy })),
     pools: h.pools ? { sev: pool(h.pools.sev), sevEs: pool(h.pools.sevEs) } : null,
   });
   const s = r.summary;
-  return JSON.stringify({
-    version: r.version, stack: r.stack, ok: r.ok,
-    summary: { hosts: s.hosts, ready: s.ready, notReady: s.notReady, errors: s.errors, overcommittedPools: s.overcommittedPools },
-    hosts: r.hosts.map(host),
-  }, null, 2) + "\n";
+  return (
+    JSON.stringify(
+      {
+        version: r.version,
+        stack: r.stack,
+        ok: r.ok,
+        summary: { hosts: s.hosts, ready: s.ready, notReady: s.notReady, errors: s.errors, overcommittedPools: s.overcommittedPools },
+        hosts: r.hosts.map(host),
+      },
+      null,
+      2,
+    ) + "\n"
+  );
 }
 
 /** A table cell: no pipes or line breaks from error messages. */

@@ -62,7 +62,7 @@ export const REMEDIES = {
     "(systemctl stop libvirtd; rm -f /var/cache/libvirt/qemu/capabilities/*; systemctl start libvirtd)",
   devSevAccess:
     "libvirt before 5.1 probes QEMU's SEV support as the QEMU user, who cannot open /dev/sev (Permission denied), and then reports " +
-    "<sev supported='no'/>: give that user read and write access (e.g. a udev rule KERNEL==\"sev\", GROUP=\"kvm\", MODE=\"0660\" with the " +
+    '<sev supported=\'no\'/>: give that user read and write access (e.g. a udev rule KERNEL=="sev", GROUP="kvm", MODE="0660" with the ' +
     "QEMU user in kvm), or preferably install libvirt 5.1.0 or later",
   platform:
     "libvirt offers SEV but `virsh nodesevinfo` cannot read the platform's identity from the firmware: check that /dev/sev exists and " +
@@ -71,7 +71,8 @@ export const REMEDIES = {
     "on EPYC, ASIDs below the BIOS 'minimum SEV non-ES ASID' are SEV-ES ASIDs (SEV-SNP guests use them too); " +
     "it is set to 1, so there are none and every ASID is a plain SEV one. Raise 'SEV-ES ASID Space Limit' / " +
     "'minimum SEV non-ES ASID' in the BIOS (e.g. to 100 for 99 SEV-ES guests) and reboot",
-  unreadableDomain: "run `virsh dumpxml UUID` on the host to see why the domain cannot be read (a libvirt or permission problem), and fix it or undefine the domain",
+  unreadableDomain:
+    "run `virsh dumpxml UUID` on the host to see why the domain cannot be read (a libvirt or permission problem), and fix it or undefine the domain",
 } as const;
 
 function verdictOf(ok: boolean | null, otherwise: Verdict = "fail"): Verdict {
@@ -109,7 +110,8 @@ export function checkQemu(f: HostFacts): Check {
 
 export function checkLibvirt(f: HostFacts): Check {
   const base = versionCheck("libvirt-version", "libvirt version", f.libvirtVersion, MIN_LIBVIRT, REMEDIES.libvirt);
-  if (base.verdict === "fail") return floorCheck(base, sevOffered(f) ? "it reports <sev supported='yes'>" : null, `${REMEDIES.backport}; otherwise ${REMEDIES.libvirt}`);
+  if (base.verdict === "fail")
+    return floorCheck(base, sevOffered(f) ? "it reports <sev supported='yes'>" : null, `${REMEDIES.backport}; otherwise ${REMEDIES.libvirt}`);
   if (atLeast(f.libvirtVersion, RECOMMENDED_LIBVIRT)) return base;
   return check(base.id, base.title, "warn", base.found, `>= ${RECOMMENDED_LIBVIRT} recommended`, REMEDIES.libvirtPermission);
 }
@@ -134,7 +136,14 @@ function kvmAmdRemedy(f: HostFacts): string {
 
 export function checkKvmAmd(f: HostFacts): Check {
   const ok = f.kvmAmd.loaded && f.kvmAmd.sev === true;
-  return check("kvm-amd-sev", "kvm_amd has SEV enabled", verdictOf(ok), kvmAmdFound(f), "kvm_amd loaded with sev on (its default on current kernels)", kvmAmdRemedy(f));
+  return check(
+    "kvm-amd-sev",
+    "kvm_amd has SEV enabled",
+    verdictOf(ok),
+    kvmAmdFound(f),
+    "kvm_amd loaded with sev on (its default on current kernels)",
+    kvmAmdRemedy(f),
+  );
 }
 
 function smeFound(f: HostFacts): string {
@@ -146,7 +155,14 @@ function smeFound(f: HostFacts): string {
 /** SME: the kernel keeps the sme flag only while SME is active (early_detect_mem_encrypt); SEV guests run without it. */
 export function checkMemEncrypt(f: HostFacts): Check {
   const on = f.cpu.sme && f.cmdline.memEncrypt !== "off";
-  return check("mem-encrypt", "Host memory encryption (SME) on: recommended, not needed by SEV guests", on ? "pass" : "warn", smeFound(f), "mem_encrypt=on (recommended)", REMEDIES.memEncrypt);
+  return check(
+    "mem-encrypt",
+    "Host memory encryption (SME) on: recommended, not needed by SEV guests",
+    on ? "pass" : "warn",
+    smeFound(f),
+    "mem_encrypt=on (recommended)",
+    REMEDIES.memEncrypt,
+  );
 }
 
 export function checkDevSev(f: HostFacts): Check {
@@ -247,7 +263,14 @@ export function checkSevEsPool(f: HostFacts): Check {
 export function checkDomainsReadable(f: HostFacts): Check {
   const bad = f.unreadableDomains;
   const found = bad.length === 0 ? "every domain readable" : bad.map((d) => `${d.uuid}: ${d.error.split("\n")[0]}`).join("; ");
-  return check("domains-readable", "virsh dumpxml reads every domain", bad.length === 0 ? "pass" : "warn", found, "every domain readable (an unreadable one is counted as holding a slot in every pool)", REMEDIES.unreadableDomain);
+  return check(
+    "domains-readable",
+    "virsh dumpxml reads every domain",
+    bad.length === 0 ? "pass" : "warn",
+    found,
+    "every domain readable (an unreadable one is counted as holding a slot in every pool)",
+    REMEDIES.unreadableDomain,
+  );
 }
 
 export interface CheckSpec {
@@ -270,17 +293,67 @@ function spec(judge: CheckSpec["judge"], verdicts: readonly Verdict[], establish
 
 /** Every readiness check, in report order: what a pass establishes, and from which evidence. */
 export const CHECKS: Readonly<Record<string, CheckSpec>> = {
-  "kernel-version": spec(checkKernel, ALL, "the kernel has KVM's SEV host support (Linux 4.16)", "/proc/sys/kernel/osrelease; below 4.16, kvm_amd's sev parameter on shows a backport (warning)"),
-  "qemu-version": spec(checkQemu, ALL, "QEMU has the sev-guest object (QEMU 2.12)", "`virsh version` (Running hypervisor), else `qemu-system-x86_64 --version`; below 2.12, <sev supported='yes'> shows a backport (warning)"),
-  "libvirt-version": spec(checkLibvirt, ALL, "libvirt has launchSecurity type='sev' (4.5), and the SEV fixes of 5.1 (recommended)", "`virsh version --daemon`; below 4.5, <sev supported='yes'> shows a backport (warning); 4.5 to 5.1 is a warning"),
-  "cpu-sev": spec(checkCpu, PASS_FAIL, "the CPU has SEV and the BIOS enabled memory encryption (the kernel clears the flag otherwise)", "the sev flag in /proc/cpuinfo"),
-  "kvm-amd-sev": spec(checkKvmAmd, PASS_FAIL, "KVM will run SEV guests (kvm_amd's sev on, by parameter or by default)", "/sys/module/kvm_amd/parameters/sev, and kvm_amd.sev= on /proc/cmdline to name the cause"),
-  "mem-encrypt": spec(checkMemEncrypt, PASS_WARN, "SME encrypts the host's own memory (recommended; SEV guests do not need it)", "the sme flag in /proc/cpuinfo (kept only while SME is active) and mem_encrypt= on /proc/cmdline"),
+  "kernel-version": spec(
+    checkKernel,
+    ALL,
+    "the kernel has KVM's SEV host support (Linux 4.16)",
+    "/proc/sys/kernel/osrelease; below 4.16, kvm_amd's sev parameter on shows a backport (warning)",
+  ),
+  "qemu-version": spec(
+    checkQemu,
+    ALL,
+    "QEMU has the sev-guest object (QEMU 2.12)",
+    "`virsh version` (Running hypervisor), else `qemu-system-x86_64 --version`; below 2.12, <sev supported='yes'> shows a backport (warning)",
+  ),
+  "libvirt-version": spec(
+    checkLibvirt,
+    ALL,
+    "libvirt has launchSecurity type='sev' (4.5), and the SEV fixes of 5.1 (recommended)",
+    "`virsh version --daemon`; below 4.5, <sev supported='yes'> shows a backport (warning); 4.5 to 5.1 is a warning",
+  ),
+  "cpu-sev": spec(
+    checkCpu,
+    PASS_FAIL,
+    "the CPU has SEV and the BIOS enabled memory encryption (the kernel clears the flag otherwise)",
+    "the sev flag in /proc/cpuinfo",
+  ),
+  "kvm-amd-sev": spec(
+    checkKvmAmd,
+    PASS_FAIL,
+    "KVM will run SEV guests (kvm_amd's sev on, by parameter or by default)",
+    "/sys/module/kvm_amd/parameters/sev, and kvm_amd.sev= on /proc/cmdline to name the cause",
+  ),
+  "mem-encrypt": spec(
+    checkMemEncrypt,
+    PASS_WARN,
+    "SME encrypts the host's own memory (recommended; SEV guests do not need it)",
+    "the sme flag in /proc/cpuinfo (kept only while SME is active) and mem_encrypt= on /proc/cmdline",
+  ),
   "dev-sev": spec(checkDevSev, PASS_FAIL, "the SEV firmware initialised and the ccp driver offers it to KVM and QEMU", "/dev/sev exists"),
-  "dev-sev-access": spec(checkDevSevAccess, ALL, "libvirt before 5.1, which probes as the QEMU user, can see SEV", "/dev/sev's mode and owner, the QEMU user (qemu.conf) and groups; the effect: <sev supported='no'/> or nodesevinfo's Permission denied"),
-  "domcaps-sev": spec(checkDomcaps, PASS_FAIL, "libvirt found SEV in QEMU and the firmware, and will define SEV domains", "<sev supported='yes'> in `virsh domcapabilities`"),
-  "sev-platform": spec(checkSevPlatform, PASS_WARN, "the firmware's identity can be read for a guest owner's launch session, and libvirt's capabilities are not stale", "`virsh nodesevinfo` against domcapabilities"),
-  "sev-es-pool": spec(checkSevEsPool, PASS_WARN, "SEV-ES (and SEV-SNP) guests have ASIDs", "maxESGuests in domcapabilities, else sev_es in /sys/fs/cgroup/misc.capacity"),
+  "dev-sev-access": spec(
+    checkDevSevAccess,
+    ALL,
+    "libvirt before 5.1, which probes as the QEMU user, can see SEV",
+    "/dev/sev's mode and owner, the QEMU user (qemu.conf) and groups; the effect: <sev supported='no'/> or nodesevinfo's Permission denied",
+  ),
+  "domcaps-sev": spec(
+    checkDomcaps,
+    PASS_FAIL,
+    "libvirt found SEV in QEMU and the firmware, and will define SEV domains",
+    "<sev supported='yes'> in `virsh domcapabilities`",
+  ),
+  "sev-platform": spec(
+    checkSevPlatform,
+    PASS_WARN,
+    "the firmware's identity can be read for a guest owner's launch session, and libvirt's capabilities are not stale",
+    "`virsh nodesevinfo` against domcapabilities",
+  ),
+  "sev-es-pool": spec(
+    checkSevEsPool,
+    PASS_WARN,
+    "SEV-ES (and SEV-SNP) guests have ASIDs",
+    "maxESGuests in domcapabilities, else sev_es in /sys/fs/cgroup/misc.capacity",
+  ),
   "domains-readable": spec(checkDomainsReadable, PASS_WARN, "every domain's slot is counted from its XML", "`virsh dumpxml` of every domain"),
 };
 

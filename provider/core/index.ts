@@ -12,7 +12,19 @@ export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlo
 export type { CountMode, StackId, SlotRequest, PoolAccount, HostAccount } from "./slots";
 export { MODELS, MODEL_LIST, descriptorOf, modelOfNovaName, modelOfLaunchSecurity, modelSupport, formatUnsupportedModel, MIN_QEMU_SEV_ES } from "./models";
 export type { ModelDescriptor, ModelSupport, NovaModelName } from "./models";
-export { validateFlavor, resolveFlavor, formatFlavorProblems, DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor";
+export {
+  validateFlavor,
+  resolveFlavor,
+  formatFlavorProblems,
+  DEFAULT_POLICY,
+  SEV_POLICY,
+  SNP_POLICY,
+  MODEL_NAME,
+  defaultPolicy,
+  formatPolicy,
+  parsePolicy,
+  policyProblems,
+} from "./flavor";
 export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor";
 export type { ResolvedFlavor, FlavorResult, BootDiskBus, PageSize, SettingName, Setting } from "./flavor";
 export { renderDomainXml, selectLoader, machineFor, DomainXmlError, stableUuid, stableMac } from "./domain-xml";

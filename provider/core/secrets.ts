@@ -9,7 +9,10 @@ function resolve(root: SchemaNode, node: SchemaNode, seen: Set<string>): SchemaN
   if (!node.$ref.startsWith("#/")) throw new Error(`secret paths: only local $refs are followed, not ${node.$ref}`);
   if (seen.has(node.$ref)) throw new Error(`secret paths: $ref cycle through ${node.$ref}`);
   seen.add(node.$ref);
-  const target = node.$ref.slice(2).split("/").reduce<unknown>((n, k) => (n as Record<string, unknown>)?.[k], root) as SchemaNode | undefined;
+  const target = node.$ref
+    .slice(2)
+    .split("/")
+    .reduce<unknown>((n, k) => (n as Record<string, unknown>)?.[k], root) as SchemaNode | undefined;
   if (!target) throw new Error(`secret paths: ${node.$ref} does not resolve`);
   return resolve(root, { ...target, ...node, $ref: undefined, secret: node.secret ?? target.secret }, seen);
 }

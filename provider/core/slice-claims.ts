@@ -50,10 +50,14 @@ export function claimPath(id: string): string {
 function isClaim(v: unknown): v is SliceClaim {
   const c = v as SliceClaim;
   return (
-    typeof c === "object" && c !== null &&
-    typeof c.urn === "string" && typeof c.project === "string" && typeof c.stack === "string" &&
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.urn === "string" &&
+    typeof c.project === "string" &&
+    typeof c.stack === "string" &&
     (c.property === "MemoryMax" || c.property === "MemoryHigh") &&
-    Number.isSafeInteger(c.bytes) && (c.base === null || Number.isSafeInteger(c.base)) &&
+    Number.isSafeInteger(c.bytes) &&
+    (c.base === null || Number.isSafeInteger(c.base)) &&
     typeof c.nonce === "string"
   );
 }
@@ -81,9 +85,7 @@ function others(found: FoundClaim[], ownId: string): FoundClaim[] {
 
 /** Why this resource may not set the limit it wants, or null when every other claim agrees. */
 export function claimConflict(host: string, owner: ClaimOwner, want: { property: ClaimedProperty; bytes: number }, found: FoundClaim[]): string | null {
-  const disagreeing = others(found, claimId(owner.urn)).filter(
-    (f) => !("claim" in f) || f.claim.property !== want.property || f.claim.bytes !== want.bytes,
-  );
+  const disagreeing = others(found, claimId(owner.urn)).filter((f) => !("claim" in f) || f.claim.property !== want.property || f.claim.bytes !== want.bytes);
   if (disagreeing.length === 0) return null;
   const lines = disagreeing.map((f) => ("claim" in f ? describe(f.claim) : `${claimPath(f.id)} cannot be read: ${f.unreadable}`));
   return (

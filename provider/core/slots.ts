@@ -65,7 +65,15 @@ function adoptedNames(requests: SlotRequest[]): Set<string> {
   return new Set(requests.filter((r) => r.adopt).map((r) => r.name));
 }
 
-function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFact[], stack: StackId, requests: SlotRequest[], mode: CountMode, unreadable: UnreadableDomain[]): PoolAccount {
+function accountPool(
+  pool: PoolKey,
+  capacity: SlotCapacity,
+  domains: SevDomainFact[],
+  stack: StackId,
+  requests: SlotRequest[],
+  mode: CountMode,
+  unreadable: UnreadableDomain[],
+): PoolAccount {
   const adopted = adoptedNames(requests);
   const isThisStacks = (d: SevDomainFact) => ownedBy(d, stack) || (d.owner === null && adopted.has(d.name));
   const holders = domains.filter((d) => poolOfModel(d.model) === pool && holdsSlot(d, mode));
@@ -85,7 +93,12 @@ function accountPool(pool: PoolKey, capacity: SlotCapacity, domains: SevDomainFa
   const usedByOthers = holders.length - usedByThisStack + heldOutsideLibvirt + unreadable.length;
   const room = total === null ? null : Math.max(0, total - usedByOthers - usedByThisStack);
   return {
-    pool, total, source, usedByOthers, usedByThisStack, requested,
+    pool,
+    total,
+    source,
+    usedByOthers,
+    usedByThisStack,
+    requested,
     free: room === null ? null : room - Math.min(room, requested.length),
     overflow: room === null ? [] : requested.slice(room),
     miscCurrent,
@@ -147,7 +160,9 @@ export function formatOvercommit(a: HostAccount, p: PoolAccount): string {
     `host ${a.host}: the ${POOL_NAMES[p.pool]} slot pool cannot hold ${p.requested.length} new guest${p.requested.length === 1 ? "" : "s"}: ` +
     `total ${p.total} (${p.source}), used by others ${p.usedByOthers}, used by this stack ${p.usedByThisStack}, ` +
     `requested ${p.requested.length}, free before this change ${fits}. ` +
-    (p.heldOutsideLibvirt > 0 ? `(The kernel's misc cgroup counts ${p.heldOutsideLibvirt} ASID${p.heldOutsideLibvirt === 1 ? "" : "s"} in use beyond libvirt's running SEV domains; they are counted as used by others.) ` : "") +
+    (p.heldOutsideLibvirt > 0
+      ? `(The kernel's misc cgroup counts ${p.heldOutsideLibvirt} ASID${p.heldOutsideLibvirt === 1 ? "" : "s"} in use beyond libvirt's running SEV domains; they are counted as used by others.) `
+      : "") +
     (p.unreadable.length > 0 ? `(${unreadableNote(p.unreadable)}) ` : "") +
     `Guests that do not fit: ${p.overflow.map((r) => r.name).join(", ")}. ` +
     `QEMU would fail to start them ("sev_guest_init: failed to initialize ret=-16"). ` +
@@ -169,5 +184,8 @@ export function formatReplacementNeedsSlot(a: HostAccount, p: PoolAccount, guest
 export function unknownTotals(a: HostAccount): string[] {
   return [a.pools.sev, a.pools.sevEs]
     .filter((p) => p.total === null && p.requested.length > 0)
-    .map((p) => `host ${a.host}: the ${POOL_NAMES[p.pool]} slot count is unknown (libvirt before 8.0 and no misc cgroup); no limit is imposed. Set maxGuests on the SevHost to enforce one.`);
+    .map(
+      (p) =>
+        `host ${a.host}: the ${POOL_NAMES[p.pool]} slot count is unknown (libvirt before 8.0 and no misc cgroup); no limit is imposed. Set maxGuests on the SevHost to enforce one.`,
+    );
 }

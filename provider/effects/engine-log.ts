@@ -29,6 +29,9 @@ export async function warn(message: string, urn?: string): Promise<void> {
     return;
   }
   const { LogRequest } = require("@pulumi/pulumi/proto/engine_pb") as typeof import("@pulumi/pulumi/proto/engine_pb");
-  const request = new LogRequest().setSeverity(WARNING).setMessage(message).setUrn(urn ?? "");
+  const request = new LogRequest()
+    .setSeverity(WARNING)
+    .setMessage(message)
+    .setUrn(urn ?? "");
   await new Promise<void>((resolve) => client.log(request, () => resolve()));
 }

@@ -8,7 +8,10 @@ const probeScript = readFileSync(join(__dirname, "probe.sh"), "utf8");
 
 /** The whole probe in one exec channel; the URI is an argument, the script comes on stdin. */
 export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string> {
-  const r = await exec(t, ["sh", "-s", "--", libvirtUri], { stdin: probeScript, purpose: "the host probe: kernel, kvm_amd, /dev/sev, CPU, versions, domcapabilities, SEV domains" });
+  const r = await exec(t, ["sh", "-s", "--", libvirtUri], {
+    stdin: probeScript,
+    purpose: "the host probe: kernel, kvm_amd, /dev/sev, CPU, versions, domcapabilities, SEV domains",
+  });
   return r.stdout;
 }
 

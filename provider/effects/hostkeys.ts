@@ -15,9 +15,7 @@ export interface HostKeyPolicy {
   knownHostsFile?: string;
 }
 
-export type HostKeyVerdict =
-  | { ok: true; how: "fingerprint" | "known_hosts" | "trusted-unknown" }
-  | { ok: false; reason: "mismatch" | "unknown" };
+export type HostKeyVerdict = { ok: true; how: "fingerprint" | "known_hosts" | "trusted-unknown" } | { ok: false; reason: "mismatch" | "unknown" };
 
 export function sha256Fingerprint(key: Buffer): string {
   return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
@@ -81,13 +79,19 @@ export function verifyHostKey(key: Buffer, host: string, port: number, policy: H
 /** Why a presented key was refused, and how to accept it if it is the right one. */
 export function describeRefusal(fingerprint: string, host: string, port: number, policy: HostKeyPolicy): string {
   if (policy.fingerprint) {
-    return `host key ${fingerprint} does not match the pinned ${policy.fingerprint}. Refusing to connect. ` +
-      `If the host was reinstalled and this key is right, pin it with hostKeyFingerprint: "${fingerprint}".`;
+    return (
+      `host key ${fingerprint} does not match the pinned ${policy.fingerprint}. Refusing to connect. ` +
+      `If the host was reinstalled and this key is right, pin it with hostKeyFingerprint: "${fingerprint}".`
+    );
   }
   if (knownKeys(host, port, policy).length > 0) {
-    return `host key ${fingerprint} differs from the key in known_hosts (the host key CHANGED). Refusing to connect. ` +
-      `If this key is right, replace the known_hosts entry or pin it with hostKeyFingerprint: "${fingerprint}".`;
+    return (
+      `host key ${fingerprint} differs from the key in known_hosts (the host key CHANGED). Refusing to connect. ` +
+      `If this key is right, replace the known_hosts entry or pin it with hostKeyFingerprint: "${fingerprint}".`
+    );
   }
-  return `host key ${fingerprint} is unknown (not pinned, not in known_hosts). Refusing to connect. ` +
-    `If this key is right, pin it with hostKeyFingerprint: "${fingerprint}" or set trustUnknownHostKey: true.`;
+  return (
+    `host key ${fingerprint} is unknown (not pinned, not in known_hosts). Refusing to connect. ` +
+    `If this key is right, pin it with hostKeyFingerprint: "${fingerprint}" or set trustUnknownHostKey: true.`
+  );
 }

@@ -10,13 +10,19 @@ const parsed = new Map<string, ParsedKey>();
 export class KeyError extends Error {}
 
 export function parsedKey(privateKey: string, passphrase: string | undefined, owner: string): ParsedKey {
-  const id = createHash("sha256").update(privateKey).update("\0").update(passphrase ?? "").digest("hex");
+  const id = createHash("sha256")
+    .update(privateKey)
+    .update("\0")
+    .update(passphrase ?? "")
+    .digest("hex");
   const hit = parsed.get(id);
   if (hit) return hit;
   const key = utils.parseKey(privateKey, passphrase);
   if (key instanceof Error) {
     const hint = /encrypted|passphrase|bad decrypt|integrity/i.test(key.message)
-      ? (passphrase ? "the passphrase is wrong" : "the key is encrypted and no passphrase was given")
+      ? passphrase
+        ? "the passphrase is wrong"
+        : "the key is encrypted and no passphrase was given"
       : "it is not a private key in OpenSSH or PEM form";
     throw new KeyError(`${owner}: cannot use the private key: ${key.message} (${hint}). Fix: check privateKey and privateKeyPassphrase for this host.`);
   }

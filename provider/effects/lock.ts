@@ -17,7 +17,18 @@ export const HOST_LOCK_HOLDER = "/run/lock/pulumi-sev.holder";
  */
 export function lockCommand(waitSeconds: number, holder: string, first: readonly string[] = []): string[] {
   const then = first.length > 0 ? `shift; "$@" </dev/null; ` : "";
-  return ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; ${then}echo '${LOCK_READY}'; exec cat >/dev/null`, "sh", holder, ...first];
+  return [
+    "flock",
+    "-w",
+    String(waitSeconds),
+    HOST_LOCK,
+    "sh",
+    "-c",
+    `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; ${then}echo '${LOCK_READY}'; exec cat >/dev/null`,
+    "sh",
+    holder,
+    ...first,
+  ];
 }
 
 /** What this process writes as the holder: enough for an operator to find it. */
@@ -31,9 +42,21 @@ async function currentHolder(t: SshTarget): Promise<string> {
 }
 
 /** Runs fn while holding flock(1) on the host's lock file; fn gets what `first` printed under the lock. */
-export async function withHostLock<T>(t: SshTarget, waitSeconds: number, what: string, fn: (printed: string) => Promise<T>, first: readonly string[] = []): Promise<T> {
+export async function withHostLock<T>(
+  t: SshTarget,
+  waitSeconds: number,
+  what: string,
+  fn: (printed: string) => Promise<T>,
+  first: readonly string[] = [],
+): Promise<T> {
   let printed = "";
-  const release = await holdWhileOpen(t, lockCommand(waitSeconds, holderOf(what), first), LOCK_READY, (waitSeconds + 15) * 1000, (text) => (printed = text)).catch(async (err: SshError) => {
+  const release = await holdWhileOpen(
+    t,
+    lockCommand(waitSeconds, holderOf(what), first),
+    LOCK_READY,
+    (waitSeconds + 15) * 1000,
+    (text) => (printed = text),
+  ).catch(async (err: SshError) => {
     const refused = t.user !== "root" ? sudoRefusal(t, "flock", err.stderr ?? "") : null;
     if (refused) throw new Error(refused);
     // flock -w exits 1, silently, when the wait runs out; anything else is its own story.

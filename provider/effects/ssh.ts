@@ -167,7 +167,16 @@ function budgetOf(client: Client): { commands: Budget; locks: Budget } {
 /** Same endpoint, same credentials and same host-key policy: only then is a connection shared. */
 function poolKey(t: SshTarget): string {
   const identity = (e: SshEndpoint) =>
-    [label(e), e.privateKey ?? "", e.passphrase ?? "", e.useAgent ?? "", e.hostKey.fingerprint ?? "", e.hostKey.knownHosts ?? "", e.hostKey.trustUnknown ?? "", e.hostKey.knownHostsFile ?? ""].join("\0");
+    [
+      label(e),
+      e.privateKey ?? "",
+      e.passphrase ?? "",
+      e.useAgent ?? "",
+      e.hostKey.fingerprint ?? "",
+      e.hostKey.knownHosts ?? "",
+      e.hostKey.trustUnknown ?? "",
+      e.hostKey.knownHostsFile ?? "",
+    ].join("\0");
   return sha256Fingerprint(Buffer.from(identity(t) + (t.jump ? "\0>" + identity(t.jump) : "")));
 }
 
@@ -186,7 +195,11 @@ function connection(t: SshTarget): Promise<Client> {
 }
 
 export function closeAll(): void {
-  for (const c of pool.values()) c.then((client) => client.end(), () => undefined);
+  for (const c of pool.values())
+    c.then(
+      (client) => client.end(),
+      () => undefined,
+    );
   pool.clear();
 }
 
@@ -194,7 +207,14 @@ export function closeAll(): void {
  * One exec channel, bounded from the moment it is asked for: a channel that never opens (a frozen
  * host) fails as surely as a command that never ends. A connection that dies fails it at once.
  */
-function runChannel(client: Client, line: string, stdin: string | undefined, timeoutMs: number, what: string, onStdout?: (data: Buffer) => void): Promise<ExecResult> {
+function runChannel(
+  client: Client,
+  line: string,
+  stdin: string | undefined,
+  timeoutMs: number,
+  what: string,
+  onStdout?: (data: Buffer) => void,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     let stream: ClientChannel | undefined;
     let settled = false;
@@ -205,14 +225,20 @@ function runChannel(client: Client, line: string, stdin: string | undefined, tim
       client.off("close", lost);
       fn();
     };
-    const expire = () => settle(() => {
-      stream?.close();
-      reject(unknownOutcome(`${what}: no answer within ${Math.round(timeoutMs / 1000)}s (${stream ? "the command did not finish" : "the host did not open a channel"}); the host may be frozen or overloaded`));
-    });
+    const expire = () =>
+      settle(() => {
+        stream?.close();
+        reject(
+          unknownOutcome(
+            `${what}: no answer within ${Math.round(timeoutMs / 1000)}s (${stream ? "the command did not finish" : "the host did not open a channel"}); the host may be frozen or overloaded`,
+          ),
+        );
+      });
     // Until the channel opens nothing on the host bounds the wait; after, the host's own timeout
     // does, and this timer allows it a grace period to report.
     let timer = setTimeout(expire, timeoutMs);
-    const lost = () => settle(() => reject(unknownOutcome(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
+    const lost = () =>
+      settle(() => reject(unknownOutcome(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
     client.once("close", lost);
     client.exec(line, (err, opened) => {
       if (err) return settle(() => reject(new SshError(`${what}: cannot open a channel: ${err.message}`)));
@@ -228,7 +254,8 @@ function runChannel(client: Client, line: string, stdin: string | undefined, tim
       });
       opened.stderr.on("data", (d: Buffer) => errs.push(d));
       opened.on("close", (code: number | null) =>
-        settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })));
+        settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })),
+      );
       opened.end(stdin ?? "");
     });
   });
@@ -274,7 +301,6 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   return result;
 }
 
-
 /** The SHA256 fingerprint of the key the target presented (and that was accepted). */
 export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
   return presented.get(await connection(t)) ?? "unknown";
@@ -286,7 +312,13 @@ export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
  * like any command: the channel must open and argv print readyLine within timeoutMs. What argv
  * printed before readyLine goes to printed.
  */
-export async function holdWhileOpen(t: SshTarget, argv: readonly string[], readyLine: string, timeoutMs: number, printed?: (text: string) => void): Promise<() => Promise<void>> {
+export async function holdWhileOpen(
+  t: SshTarget,
+  argv: readonly string[],
+  readyLine: string,
+  timeoutMs: number,
+  printed?: (text: string) => void,
+): Promise<() => Promise<void>> {
   const client = await connection(t);
   const full = t.user !== "root" ? ["sudo", "-n", "--", ...argv] : [...argv];
   const releaseChannel = await budgetOf(client).locks.take();
@@ -303,7 +335,13 @@ export async function holdWhileOpen(t: SshTarget, argv: readonly string[], ready
       err.stderr = errText;
       reject(err);
     };
-    const timer = setTimeout(() => fail(`did not get ready within ${Math.round(timeoutMs / 1000)}s (${stream ? `still waiting${errText.trim() ? `: ${errText.trim()}` : ""}` : "the host did not open a channel"})`), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        fail(
+          `did not get ready within ${Math.round(timeoutMs / 1000)}s (${stream ? `still waiting${errText.trim() ? `: ${errText.trim()}` : ""}` : "the host did not open a channel"})`,
+        ),
+      timeoutMs,
+    );
     const lost = () => fail("lost its connection (the host stopped answering keepalives or closed the connection)");
     client.once("close", lost);
     client.exec(commandLine(full), (err, opened) => {

@@ -7,7 +7,17 @@ import { countedNow, createVerdict } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNameTaken, formatNothingToAdopt, nameTaken } from "../core/adopt";
-import { DomainNow, Libvirt, defineStartAndRead, dumpXml, startAndRead, StartMode, stopAndUndefine, undefineDomain, waitForAddresses } from "../effects/libvirt";
+import {
+  DomainNow,
+  Libvirt,
+  defineStartAndRead,
+  dumpXml,
+  startAndRead,
+  StartMode,
+  stopAndUndefine,
+  undefineDomain,
+  waitForAddresses,
+} from "../effects/libvirt";
 import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
 import { SshError } from "../effects/ssh";
@@ -209,7 +219,14 @@ async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspe
  * (wrapped: awaiting it must not wait for them). withFiles: the guest's files are made first, in
  * that channel too (a new guest; an adopted or updated one keeps the disks it has).
  */
-async function defineThenStart(inputs: SevGuestInputs, l: Libvirt, xml: string, uuid: string, attempt: Attempt, withFiles = false): Promise<{ started: Promise<DomainNow> }> {
+async function defineThenStart(
+  inputs: SevGuestInputs,
+  l: Libvirt,
+  xml: string,
+  uuid: string,
+  attempt: Attempt,
+  withFiles = false,
+): Promise<{ started: Promise<DomainNow> }> {
   const files = withFiles ? filesToCreate(disksOf(inputs)) : [];
   const seed = withFiles ? seedOf(inputs, uuid) : null;
   attempt.sent = { uuid, xml };
@@ -286,13 +303,20 @@ async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, at
     }
   }
   if (d.how !== "new") {
-    throw new Error(`${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`);
+    throw new Error(
+      `${label}: guest ${inputs.name} was ${d.how} (its definition carries this stack's ownership and stays defined) but did not start: ${cause}`,
+    );
   }
   const created = createdPaths(disksOf(inputs));
-  const undo = await undefineDomain(l, d.uuid, created).then(() => null, (e: Error) => e);
+  const undo = await undefineDomain(l, d.uuid, created).then(
+    () => null,
+    (e: Error) => e,
+  );
   if (undo === null) {
     const files = created.length > 0 ? ` and the files made for it (${created.join(", ")})` : "";
-    throw new NothingLeft(`${label}: guest ${inputs.name} did not start, and its definition${files} was removed again (nothing of it is left on the host): ${cause}`);
+    throw new NothingLeft(
+      `${label}: guest ${inputs.name} did not start, and its definition${files} was removed again (nothing of it is left on the host): ${cause}`,
+    );
   }
   throw new Error(
     `${label}: guest ${inputs.name} did not start (${cause}), and removing its definition failed too (${undo.message}): ` +

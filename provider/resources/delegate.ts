@@ -33,9 +33,10 @@ function installed(name: string): pulumi.dynamic.ResourceProvider {
   } catch (err) {
     throw new Error(
       `pulumi-sev: cannot load the provider package from the Pulumi project in ${process.cwd()}: ${(err as Error).message}. ` +
-      "Fix: install it in this project (npm install pulumi-sev) and run pulumi from the project's folder; " +
-      "with the Automation API, pass the folder where pulumi-sev is installed as workDir " +
-      "(LocalWorkspace.createOrSelectStack({ stackName, projectName, program }, { workDir })).");
+        "Fix: install it in this project (npm install pulumi-sev) and run pulumi from the project's folder; " +
+        "with the Automation API, pass the folder where pulumi-sev is installed as workDir " +
+        "(LocalWorkspace.createOrSelectStack({ stackName, projectName, program }, { workDir })).",
+    );
   }
   return pkg[name];
 }

@@ -76,8 +76,16 @@ export class SevGuest extends QuietDynamicResource {
       host: host.connection,
       flavor: flavor.spec,
       owner,
-      uuid: undefined, xml: undefined, state: undefined, model: undefined, policy: undefined, drift: undefined,
-      launchMeasurement: undefined, launchSecretInjected: undefined, addresses: undefined, createdFiles: undefined,
+      uuid: undefined,
+      xml: undefined,
+      state: undefined,
+      model: undefined,
+      policy: undefined,
+      drift: undefined,
+      launchMeasurement: undefined,
+      launchSecretInjected: undefined,
+      addresses: undefined,
+      createdFiles: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
     super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
@@ -108,7 +116,14 @@ interface Declared {
  */
 function planned(name: string, args: SevGuestArgs, urn: pulumi.Output<string>, flavor: SevFlavor): Declared {
   const known = args.name === undefined || typeof args.name === "string";
-  return { name: known ? (args.name ?? name) : name, urn, flavor: flavor.spec, image: args.image, adopt: known ? args.adopt : undefined, paths: known ? plainPaths(args, (args.name as string | undefined) ?? name) : undefined };
+  return {
+    name: known ? (args.name ?? name) : name,
+    urn,
+    flavor: flavor.spec,
+    image: args.image,
+    adopt: known ? args.adopt : undefined,
+    paths: known ? plainPaths(args, (args.name as string | undefined) ?? name) : undefined,
+  };
 }
 
 /** The paths the guest's disks involve, when every input they come from is a plain value (a wrong one is the guest's own check's to report). */
@@ -145,7 +160,10 @@ function planFor(host: SevHost, guest: Declared): pulumi.Output<string> {
   let entry = declared.get(host);
   if (!entry) {
     const guests: Declared[] = [];
-    const plan = new SevSlotPlan(host, host.urn.apply(() => plannedGuests(guests)));
+    const plan = new SevSlotPlan(
+      host,
+      host.urn.apply(() => plannedGuests(guests)),
+    );
     entry = { guests, planned: pulumi.all([plan.urn, host.urn]).apply(([, hostUrn]) => hostUrn) };
     declared.set(host, entry);
   }

@@ -51,13 +51,30 @@ export class SevHost extends QuietDynamicResource {
 
   constructor(name: string, args: SevHostArgs, opts?: pulumi.CustomResourceOptions) {
     const secretArgs = withSecrets(withSshConfig(args), SECRET_PATHS);
-    const outputs = { hostKeySeen: undefined, facts: undefined, checks: undefined, ready: undefined, capacity: undefined, models: undefined, platform: undefined, slice: undefined, drift: undefined };
+    const outputs = {
+      hostKeySeen: undefined,
+      facts: undefined,
+      checks: undefined,
+      ready: undefined,
+      capacity: undefined,
+      models: undefined,
+      platform: undefined,
+      slice: undefined,
+      drift: undefined,
+    };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
-    super(provider, name, { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) }, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
-    }, "sev", "SevHost");
+    super(
+      provider,
+      name,
+      { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) },
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
+      },
+      "sev",
+      "SevHost",
+    );
     this.connection = connection;
     this.slotPlanPlace = { name: `${name}-slot-plan`, parent: opts?.parent };
     whenRegistered(this);

@@ -30,7 +30,8 @@ test.after.always(async (t) => {
 function pulumi(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; text: string }> {
   return new Promise((resolve) => {
     execFile("pulumi", ["--non-interactive", "--color", "never", ...args], { cwd, env, timeout: 300_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, text: `${stdout}\n${stderr}` }));
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, text: `${stdout}\n${stderr}` }),
+    );
   });
 }
 
@@ -44,7 +45,12 @@ async function stored(pg: Postgres): Promise<{ key: string; raw: string; text: s
   }));
 }
 
-interface StateResource { type: string; urn: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }
+interface StateResource {
+  type: string;
+  urn: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
 /** Resources of a checkpoint as the backend stores it. */
 const resourcesOf = (checkpoint: string): StateResource[] => (JSON.parse(checkpoint).checkpoint.latest?.resources ?? []) as StateResource[];
 /** Resources of `pulumi stack export`. */
@@ -94,7 +100,13 @@ test.serial("two checkouts at different paths share one stack through PostgreSQL
     const checkpoint = rows.find((r) => /\/\.pulumi\/stacks\/sev-infra\/shared\.json$/.test(r.key));
     t.truthy(checkpoint, rows.map((r) => r.key).join(", "));
     const resources = resourcesOf(checkpoint!.text);
-    t.deepEqual(resources.filter((r) => r.type.includes("dynamic/sev:")).map((r) => r.urn.split("::").pop()).sort(), ["app-1", "hv-1", "hv-1-slot-plan", "sev.small"]);
+    t.deepEqual(
+      resources
+        .filter((r) => r.type.includes("dynamic/sev:"))
+        .map((r) => r.urn.split("::").pop())
+        .sort(),
+      ["app-1", "hv-1", "hv-1-slot-plan", "sev.small"],
+    );
     const hostInputs = resources.find((r) => r.type.endsWith("sev:SevHost"))!.inputs!;
     t.like(hostInputs.privateKey, { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" }, "the key is stored as a secret");
     t.truthy((hostInputs.privateKey as { ciphertext?: string }).ciphertext);
@@ -103,9 +115,21 @@ test.serial("two checkouts at different paths share one stack through PostgreSQL
 
     const keyBody = privateKey.split("\n").filter((l) => l && !l.startsWith("-----"));
     t.true(keyBody.length > 2);
-    const leaks = rows.filter((r) => [r.text, r.raw].some((s) =>
-      s.includes("PRIVATE KEY") || keyBody.some((line) => s.includes(line)) || s.includes(h.passphrase) || s.includes(passphrase) || s.includes(pg.password)));
-    t.deepEqual(leaks.map((r) => r.key), [], "neither the private key nor a passphrase or password is stored in plain text");
+    const leaks = rows.filter((r) =>
+      [r.text, r.raw].some(
+        (s) =>
+          s.includes("PRIVATE KEY") ||
+          keyBody.some((line) => s.includes(line)) ||
+          s.includes(h.passphrase) ||
+          s.includes(passphrase) ||
+          s.includes(pg.password),
+      ),
+    );
+    t.deepEqual(
+      leaks.map((r) => r.key),
+      [],
+      "neither the private key nor a passphrase or password is stored in plain text",
+    );
     t.log(`backend objects after B's update: ${rows.length} (${rows.map((r) => r.key.replace(/^[^/]*\/\.pulumi\//, "")).join(", ")})`);
 
     const destroy = await b.destroy();
@@ -139,13 +163,16 @@ test.serial("two stacks in the PostgreSQL backend racing for the last slot on on
     t.is(lost.length, 1);
     t.regex(lost[0].result.text, /the sev slot pool cannot hold 1 new guest: total 1 \(override\), used by others 1/);
     t.deepEqual(await lab.domains("rome"), [won[0].stack]);
-    t.log(`${won[0].stack} won; ${lost[0].stack.stack} was refused ${/has a problem:/.test(lost[0].result.text) ? "at its check (the winner had already created)" : "at create, under the host lock"}`);
+    t.log(
+      `${won[0].stack} won; ${lost[0].stack.stack} was refused ${/has a problem:/.test(lost[0].result.text) ? "at its check (the winner had already created)" : "at create, under the host lock"}`,
+    );
 
     const keys = (await stored(pg)).map((r) => r.key);
-    t.true(keys.some((k) => k.endsWith("/.pulumi/stacks/sev-test/race-a.json")) && keys.some((k) => k.endsWith("/.pulumi/stacks/sev-test/race-b.json")),
-      "both stacks live in the one backend");
-    const loserGuests = exportedResources(await lost[0].stack.exportState())
-      .filter((r) => r.type.endsWith("sev:SevGuest"));
+    t.true(
+      keys.some((k) => k.endsWith("/.pulumi/stacks/sev-test/race-a.json")) && keys.some((k) => k.endsWith("/.pulumi/stacks/sev-test/race-b.json")),
+      "both stacks live in the one backend",
+    );
+    const loserGuests = exportedResources(await lost[0].stack.exportState()).filter((r) => r.type.endsWith("sev:SevGuest"));
     t.deepEqual(loserGuests, [], "the loser recorded no guest");
     const again = await lost[0].stack.preview();
     t.not(again.code, 0, "the loser's next preview sees the slot taken");

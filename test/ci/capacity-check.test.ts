@@ -20,7 +20,15 @@ const test = anyTest as TestFn<{ lab: TestLab; project: string; scratch: string 
 const EXAMPLE = join(repoRoot, "examples", "ci");
 const WORKFLOW = join(EXAMPLE, "github", "workflows", "sev-capacity.yml");
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
 interface Workflow {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
@@ -66,12 +74,19 @@ function inventoryYaml(lab: TestLab, name: string, extra = ""): string {
 function hostConfig(lab: TestLab, name: string) {
   const h = lab.host(name);
   return {
-    config: { "sev:address": h.address, "sev:port": String(h.port), "sev:user": h.user, "sev:hostKeyFingerprint": h.hostKeyFingerprint } as Record<string, string | object>,
+    config: { "sev:address": h.address, "sev:port": String(h.port), "sev:user": h.user, "sev:hostKeyFingerprint": h.hostKeyFingerprint } as Record<
+      string,
+      string | object
+    >,
     secrets: { "sev:privateKey": readFileSync(h.privateKeyPath, "utf8"), "sev:passphrase": h.passphrase },
   };
 }
 
-interface Checked { code: number; log: string; markdown: string | null }
+interface Checked {
+  code: number;
+  log: string;
+  markdown: string | null;
+}
 
 function bash(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; log: string }> {
   return new Promise((resolve) => {
@@ -90,8 +105,13 @@ async function capacityCheck(t: { context: { lab: TestLab; project: string; scra
   return { ...r, markdown: existsSync(out) ? readFileSync(out, "utf8") : null };
 }
 
-async function onStack(t: { context: { lab: TestLab; project: string } }, name: string, host: string, config: Record<string, string | object>,
-  fn: (s: EngineStack) => Promise<void>): Promise<void> {
+async function onStack(
+  t: { context: { lab: TestLab; project: string } },
+  name: string,
+  host: string,
+  config: Record<string, string | object>,
+  fn: (s: EngineStack) => Promise<void>,
+): Promise<void> {
   const s = new EngineStack("", name, { projectDir: t.context.project });
   try {
     const base = hostConfig(t.context.lab, host);
@@ -131,18 +151,33 @@ test("the workflow parses, previews on pull requests, calls the script, comments
   t.regex(steps[fail].if ?? "", /steps\.check\.outputs\.status != '0'/);
   t.is(steps[check].id, "check");
   // Expressions are expanded before the shell reads the line: they belong in env, never in run.
-  t.deepEqual(steps.filter((s) => s.run?.includes("${{")).map((s) => s.name), []);
+  t.deepEqual(
+    steps.filter((s) => s.run?.includes("${{")).map((s) => s.name),
+    [],
+  );
 });
 
 test("the example inventory is accepted by sev-capacity as it is (only the hosts are unreachable)", async (t) => {
   const home = mkdtempSync(join(t.context.scratch, "home-"));
   mkdirSync(join(home, ".ssh"), { mode: 0o700 });
   copyFileSync(t.context.lab.host("rome").privateKeyPath, join(home, ".ssh", "sev_ci_key"));
-  const r = await runCli(["--inventory", join(EXAMPLE, "inventory.yaml"), "--json", "--quiet"], { HOME: home, SEV_SSH_PASSPHRASE: t.context.lab.host("rome").passphrase });
+  const r = await runCli(["--inventory", join(EXAMPLE, "inventory.yaml"), "--json", "--quiet"], {
+    HOME: home,
+    SEV_SSH_PASSPHRASE: t.context.lab.host("rome").passphrase,
+  });
   t.is(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout) as { hosts: { name: string; status: string; error: string }[] };
-  t.deepEqual(report.hosts.map((h) => [h.name, h.status]), [["epyc-01", "error"], ["epyc-02", "error"]]);
-  t.true(report.hosts.every((h) => /cannot connect|timed out/.test(h.error)), JSON.stringify(report.hosts));
+  t.deepEqual(
+    report.hosts.map((h) => [h.name, h.status]),
+    [
+      ["epyc-01", "error"],
+      ["epyc-02", "error"],
+    ],
+  );
+  t.true(
+    report.hosts.every((h) => /cannot connect|timed out/.test(h.error)),
+    JSON.stringify(report.hosts),
+  );
 });
 
 test("usage errors: exit 2 and no report; a stack name is never run as shell", async (t) => {
@@ -170,8 +205,12 @@ test.serial("a ready host with room: the workflow's step passes, the report list
     writeFileSync(join(runner, "step.sh"), step.run!);
     writeFileSync(join(runner, "output"), "");
     const env = {
-      ...s.environment, STACK: "ready", INVENTORY: job.env.INVENTORY, SEV_SSH_PASSPHRASE: lab.host("rome").passphrase,
-      RUNNER_TEMP: runner, GITHUB_OUTPUT: join(runner, "output"),
+      ...s.environment,
+      STACK: "ready",
+      INVENTORY: job.env.INVENTORY,
+      SEV_SSH_PASSPHRASE: lab.host("rome").passphrase,
+      RUNNER_TEMP: runner,
+      GITHUB_OUTPUT: join(runner, "output"),
     };
     const started = Date.now();
     const r = await bash(["--noprofile", "--norc", "-eo", "pipefail", join(runner, "step.sh")], project, env);
@@ -211,8 +250,11 @@ test.serial("a program that over-commits the host: the preview fails, exit 1, th
     t.is(r.code, 1, r.log);
     const md = r.markdown!;
     t.regex(md, /^\*\*pulumi preview\*\*: ❌ failed \(exit \d+\)$/m);
-    t.regex(md, /^```text\nerror: .*the sev slot pool cannot hold 2 new guests: total 1 \(override\), used by others 0, used by this stack 0, requested 2, free before this change 1\. Guests that do not fit: app-2\./m,
-      "the engine's error, first and in its own block");
+    t.regex(
+      md,
+      /^```text\nerror: .*the sev slot pool cannot hold 2 new guests: total 1 \(override\), used by others 0, used by this stack 0, requested 2, free before this change 1\. Guests that do not fit: app-2\./m,
+      "the engine's error, first and in its own block",
+    );
     t.regex(md, /^\| ✅ \| rome \| ready \|/m, "the host itself is fine");
     t.regex(md, /^\*\*Result\*\*: ❌ the preview failed\.$/m);
     t.deepEqual(await lab.domains("rome"), [], "the check changes nothing");
@@ -229,7 +271,11 @@ test.serial("a host that is not ready (SEV disabled): exit 1, the report names t
     const md = r.markdown!;
     t.regex(md, /^\| ❌ \| rome-sev-disabled \| not ready: `[\w.-]+`/m);
     t.regex(md, /^\*\*pulumi preview\*\*: ❌ failed/m);
-    t.regex(md, /^error: .*SevHost resource 'hv-1' has a problem: host [\d.:]+ is not ready for AMD SEV: \d+ checks failed/m, "the host says so itself at preview");
+    t.regex(
+      md,
+      /^error: .*SevHost resource 'hv-1' has a problem: host [\d.:]+ is not ready for AMD SEV: \d+ checks failed/m,
+      "the host says so itself at preview",
+    );
     t.regex(md, /\[kvm-amd-sev\] kvm_amd has SEV enabled: found kvm_amd loaded, sev=0/, "with its readiness report");
     t.regex(md, /^\*\*Result\*\*: ❌ the preview failed; a host is not ready, could not be probed, or has a pool over-committed\.$/m);
     t.deepEqual(await lab.domains("rome-sev-disabled"), []);
@@ -239,7 +285,10 @@ test.serial("a host that is not ready (SEV disabled): exit 1, the report names t
 test("a state backend that cannot be opened: exit 1, the report says so without the database password", async (t) => {
   const password = "db-password-never-in-a-comment";
   const env = {
-    ...process.env, PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: mkdtempSync(join(t.context.scratch, "home-")),
+    ...process.env,
+    PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_HOME: mkdtempSync(join(t.context.scratch, "home-")),
     // Nothing listens there: pulumi fails to open the backend and prints its URL.
     PULUMI_BACKEND_URL: `postgres://pulumi:${password}@127.0.0.1:${await freePort()}/pulumi?sslmode=disable&connect_timeout=5`,
     SEV_SSH_PASSPHRASE: t.context.lab.host("rome").passphrase,

@@ -20,14 +20,19 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-
 const cli = runCli;
 
 /** An operator's inventory entry for a lab host: the passphrase comes from an environment variable. */
 function entry(h: LabHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    name: h.name, address: h.address, port: h.port, user: h.user, privateKeyPath: h.privateKeyPath,
-    passphraseEnv: "SEV_LAB_KEY_PASSPHRASE", hostKeyFingerprint: h.hostKeyFingerprint, ...extra,
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    user: h.user,
+    privateKeyPath: h.privateKeyPath,
+    passphraseEnv: "SEV_LAB_KEY_PASSPHRASE",
+    hostKeyFingerprint: h.hostKeyFingerprint,
+    ...extra,
   };
 }
 
@@ -54,7 +59,6 @@ function byName(report: JsonReport, name: string): JsonHost {
   return h;
 }
 
-
 test("--json on the lab's own inventory.json: exact values per host and pool, stable keys, exit 1 (intel)", async (t) => {
   const r = await cli(["--inventory", labInventory(t.context.lab), "--json"]);
   t.is(r.code, 1, r.stderr);
@@ -64,13 +68,26 @@ test("--json on the lab's own inventory.json: exact values per host and pool, st
   t.is(report.stack, null);
   t.false(report.ok);
   t.deepEqual(report.summary, { hosts: 6, ready: 5, notReady: 1, errors: 0, overcommittedPools: 0 });
-  t.deepEqual(report.hosts.map((h) => h.name), [...PROFILES, ...DISTRIBUTIONS], "inventory order");
+  t.deepEqual(
+    report.hosts.map((h) => h.name),
+    [...PROFILES, ...DISTRIBUTIONS],
+    "inventory order",
+  );
 
   const rome = byName(report, "rome");
   t.deepEqual(Object.keys(rome), ["name", "address", "port", "status", "ok", "error", "failedChecks", "warnings", "findings", "pools"]);
   t.is(rome.status, "ready");
   t.true(rome.ok);
-  t.deepEqual(rome.pools!.sev, { total: 59, source: "domcapabilities", used: 0, usedByThisStack: 0, usedByOthers: 0, free: 59, overcommittedBy: 0, miscCurrent: 0 });
+  t.deepEqual(rome.pools!.sev, {
+    total: 59,
+    source: "domcapabilities",
+    used: 0,
+    usedByThisStack: 0,
+    usedByOthers: 0,
+    free: 59,
+    overcommittedBy: 0,
+    miscCurrent: 0,
+  });
   t.like(rome.pools!.sevEs, { total: 450, source: "domcapabilities", used: 0, free: 450 });
 
   const naples = byName(report, "naples");
@@ -93,17 +110,39 @@ test("--json on the lab's own inventory.json: exact values per host and pool, st
 
 test("the default table from a YAML inventory (passphraseEnv): rows per pool, failed checks below, exit 1", async (t) => {
   const { lab } = t.context;
-  const inventory = writeInventory(t, "all.yaml", PROFILES.map((p) => entry(lab.host(p))));
+  const inventory = writeInventory(
+    t,
+    "all.yaml",
+    PROFILES.map((p) => entry(lab.host(p))),
+  );
   const r = await cli(["-i", inventory], passphraseEnv(lab));
   t.is(r.code, 1, r.stderr);
   const lines = r.stdout.split("\n");
   t.regex(lines[0], /^HOST\s+STATUS\s+POOL\s+TOTAL\s+USED\s+THIS STACK\s+OTHERS\s+FREE\s+SOURCE$/);
-  t.truthy(lines.find((l) => /^rome\s+ready\s+sev\s+59\s+0\s+-\s+0\s+59\s+domcapabilities$/.test(l)), r.stdout);
-  t.truthy(lines.find((l) => /^\s+sev-es\s+450\s+0\s+-\s+0\s+450\s+domcapabilities$/.test(l)), r.stdout);
-  t.truthy(lines.find((l) => /^naples\s+ready\s+sev\s+\?\s+0\s+-\s+0\s+\?\s+unknown$/.test(l)), r.stdout);
-  t.truthy(lines.find((l) => /^intel\s+not ready\s+sev\s/.test(l)), r.stdout);
-  t.truthy(lines.find((l) => l.startsWith("intel: failed [cpu-sev]")), r.stdout);
-  t.truthy(lines.find((l) => l.startsWith("rome-es-pool-empty: warning [sev-es-pool]")), r.stdout);
+  t.truthy(
+    lines.find((l) => /^rome\s+ready\s+sev\s+59\s+0\s+-\s+0\s+59\s+domcapabilities$/.test(l)),
+    r.stdout,
+  );
+  t.truthy(
+    lines.find((l) => /^\s+sev-es\s+450\s+0\s+-\s+0\s+450\s+domcapabilities$/.test(l)),
+    r.stdout,
+  );
+  t.truthy(
+    lines.find((l) => /^naples\s+ready\s+sev\s+\?\s+0\s+-\s+0\s+\?\s+unknown$/.test(l)),
+    r.stdout,
+  );
+  t.truthy(
+    lines.find((l) => /^intel\s+not ready\s+sev\s/.test(l)),
+    r.stdout,
+  );
+  t.truthy(
+    lines.find((l) => l.startsWith("intel: failed [cpu-sev]")),
+    r.stdout,
+  );
+  t.truthy(
+    lines.find((l) => l.startsWith("rome-es-pool-empty: warning [sev-es-pool]")),
+    r.stdout,
+  );
   t.regex(r.stdout, /^intel: failed \[cpu-sev\] .*; required [^\n]*\. Fix: .*SVM Mode on, SMEE/m, "each finding with its fix");
   t.regex(r.stdout, /^rome-es-pool-empty: warning \[sev-es-pool\] .*\. Fix: .*minimum SEV non-ES ASID/m);
   t.regex(r.stdout, /^\? = the host does not report the slot count/m);
@@ -120,17 +159,30 @@ test("--markdown: a ✅/❌ column, check ids, a legend", async (t) => {
   const intel = lines.find((l) => l.startsWith("| ❌ | intel | not ready: "));
   t.truthy(intel, r.stdout);
   t.regex(intel!, /`cpu-sev`/);
-  t.true(lines.some((l) => l.startsWith("| ✅ | rome-es-pool-empty | ready; warning: `sev-es-pool` |")), r.stdout);
+  t.true(
+    lines.some((l) => l.startsWith("| ✅ | rome-es-pool-empty | ready; warning: `sev-es-pool` |")),
+    r.stdout,
+  );
   const fixes = lines.slice(lines.indexOf("#### Findings and fixes") + 1);
   t.true(lines.includes("#### Findings and fixes"), r.stdout);
-  t.truthy(fixes.find((l) => /^- \*\*intel\*\*: failed \[cpu-sev\] .*\. Fix: .*BIOS/.test(l)), r.stdout);
-  t.truthy(fixes.find((l) => /^- \*\*rome-es-pool-empty\*\*: warning \[sev-es-pool\] .*\. Fix: /.test(l)), r.stdout);
+  t.truthy(
+    fixes.find((l) => /^- \*\*intel\*\*: failed \[cpu-sev\] .*\. Fix: .*BIOS/.test(l)),
+    r.stdout,
+  );
+  t.truthy(
+    fixes.find((l) => /^- \*\*rome-es-pool-empty\*\*: warning \[sev-es-pool\] .*\. Fix: /.test(l)),
+    r.stdout,
+  );
   t.regex(r.stdout, /<sub>✅ ready and no pool over-committed · ❌ not ready/);
 });
 
 test("only ready hosts: exit 0; three hosts or fewer and no terminal: no progress on stderr", async (t) => {
   const { lab } = t.context;
-  const inventory = writeInventory(t, "ready.json", ["rome", "naples", "rome-es-pool-empty"].map((p) => entry(lab.host(p))));
+  const inventory = writeInventory(
+    t,
+    "ready.json",
+    ["rome", "naples", "rome-es-pool-empty"].map((p) => entry(lab.host(p))),
+  );
   const r = await cli(["--inventory", inventory, "--json"], passphraseEnv(lab));
   t.is(r.code, 0, r.stdout + r.stderr);
   t.true(parse(r).ok);
@@ -175,12 +227,19 @@ test("--stack-config reads sev:inventory relative to the stack file's folder", a
   writeFileSync(config, "config:\n  sev:inventory: stack-hosts.yaml\n");
   const r = await cli(["--stack-config", config, "--json"], passphraseEnv(lab));
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(parse(r).hosts.map((h) => h.name), ["rome"]);
+  t.deepEqual(
+    parse(r).hosts.map((h) => h.name),
+    ["rome"],
+  );
 });
 
 test("hosts on distribution defaults are ready, with the SME warning and its fix in every format: exit 0", async (t) => {
   const { lab } = t.context;
-  const inventory = writeInventory(t, "defaults.yaml", DISTRIBUTIONS.map((p) => entry(lab.host(p))));
+  const inventory = writeInventory(
+    t,
+    "defaults.yaml",
+    DISTRIBUTIONS.map((p) => entry(lab.host(p))),
+  );
   const json = await cli(["--inventory", inventory, "--json"], passphraseEnv(lab));
   t.is(json.code, 0, json.stdout + json.stderr);
   for (const name of DISTRIBUTIONS) {
@@ -192,7 +251,10 @@ test("hosts on distribution defaults are ready, with the SME warning and its fix
   const table = await cli(["--inventory", inventory], passphraseEnv(lab));
   t.is(table.code, 0, table.stderr);
   t.regex(table.stdout, /^ubuntu-24\.04\s+ready\s+sev\s/m);
-  t.regex(table.stdout, /^ubuntu-24\.04: warning \[mem-encrypt\] .*: found mem_encrypt not on the kernel command line, no sme flag \(SME inactive\); required mem_encrypt=on \(recommended\)\. Fix: SME \(mem_encrypt=on\) encrypts the host's own memory/m);
+  t.regex(
+    table.stdout,
+    /^ubuntu-24\.04: warning \[mem-encrypt\] .*: found mem_encrypt not on the kernel command line, no sme flag \(SME inactive\); required mem_encrypt=on \(recommended\)\. Fix: SME \(mem_encrypt=on\) encrypts the host's own memory/m,
+  );
   t.regex(table.stdout, /^2 of 2 hosts ready\.$/m);
   const md = await cli(["--inventory", inventory, "--markdown"], passphraseEnv(lab));
   t.is(md.code, 0, md.stderr);
@@ -203,7 +265,11 @@ test("hosts on distribution defaults are ready, with the SME warning and its fix
 test("the passphrase from passphraseEnv never appears in any output, right or wrong", async (t) => {
   const { lab } = t.context;
   const secret = lab.host("rome").passphrase;
-  const inventory = writeInventory(t, "secret.yaml", PROFILES.map((p) => entry(lab.host(p))));
+  const inventory = writeInventory(
+    t,
+    "secret.yaml",
+    PROFILES.map((p) => entry(lab.host(p))),
+  );
   const runs: CliRun[] = [];
   for (const format of [[], ["--json"], ["--markdown"]]) {
     const r = await cli(["--inventory", inventory, ...format], { SEV_LAB_KEY_PASSPHRASE: secret });

@@ -19,7 +19,10 @@ async function defineOwned(lab: TestLab, name: string, project: string, stack: s
   const { facts } = await inspect(inputs);
   const urn = `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/sev:SevGuest::${name}`;
   const xml = renderDomainXml({
-    name, uuid: stableUuid(urn), libvirtVersion: facts.libvirtVersion, host: facts.domcaps!,
+    name,
+    uuid: stableUuid(urn),
+    libvirtVersion: facts.libvirtVersion,
+    host: facts.domcaps!,
     flavor: resolveFlavor({ name: "sev.small", vcpus: 1, memory: "1G", disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
     bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
     owner: { project, stack, urn },
@@ -35,7 +38,6 @@ test.before(async (t) => {
   await defineOwned(lab, "theirs-1", "p", "other");
 });
 test.after.always((t) => t.context.lab?.stop());
-
 
 const cli = runCli;
 

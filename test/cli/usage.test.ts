@@ -6,7 +6,6 @@ import { join } from "path";
 import { mapBounded } from "../../provider/cli/report";
 import { runCli } from "../helpers/cli";
 
-
 const cli = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), "sev-capacity-usage-"));
@@ -32,7 +31,14 @@ test("bad flags: exit 2 with one message naming every problem, nothing on stdout
   t.is(r.code, 2);
   t.is(r.stdout, "");
   t.regex(r.stderr, /6 problems/);
-  for (const needle of ["unknown option --bogus", '--concurrency "0"', "--json or --markdown", '--stack "nostack"', 'unexpected argument "extra"', "--inventory FILE or --stack-config FILE"]) {
+  for (const needle of [
+    "unknown option --bogus",
+    '--concurrency "0"',
+    "--json or --markdown",
+    '--stack "nostack"',
+    'unexpected argument "extra"',
+    "--inventory FILE or --stack-config FILE",
+  ]) {
     t.true(r.stderr.includes(needle), needle);
   }
 });
@@ -44,14 +50,17 @@ test("no inventory given is a usage error", async (t) => {
 });
 
 test("a bad inventory: exit 2, one message listing every problem of every host", async (t) => {
-  const inventory = file("bad.json", JSON.stringify({
-    hosts: [
-      { name: "a", address: "bad host!", port: 70000, privateKeyPath: join(dir, "no-such-key"), hostKeyFingerprint: "MD5:xx", colour: "red" },
-      { name: "a", address: "b.example", passphrase: "inline-secret-123", passphraseEnv: "SEV_CAPACITY_TEST_UNSET" },
-      { name: "c", address: "c.example", useAgent: true, maxGuests: { sev: -1, sevEs: 2.5 } },
-    ],
-    extra: true,
-  }));
+  const inventory = file(
+    "bad.json",
+    JSON.stringify({
+      hosts: [
+        { name: "a", address: "bad host!", port: 70000, privateKeyPath: join(dir, "no-such-key"), hostKeyFingerprint: "MD5:xx", colour: "red" },
+        { name: "a", address: "b.example", passphrase: "inline-secret-123", passphraseEnv: "SEV_CAPACITY_TEST_UNSET" },
+        { name: "c", address: "c.example", useAgent: true, maxGuests: { sev: -1, sevEs: 2.5 } },
+      ],
+      extra: true,
+    }),
+  );
   const r = await cli(["--inventory", inventory], { SEV_CAPACITY_TEST_UNSET: undefined, SSH_AUTH_SOCK: "" });
   t.is(r.code, 2);
   t.is(r.stdout, "");

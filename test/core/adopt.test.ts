@@ -13,8 +13,13 @@ const SMALL: SevFlavorInputs = { name: "sev.small", vcpus: 2, memory: "4G", disk
 
 function xml(flavor: SevFlavorInputs, owner = ME): string {
   return renderDomainXml({
-    name: "legacy-1", uuid: UUID, flavor: resolveFlavor(flavor), host: readyHost().domcaps!, libvirtVersion: "10.0.0",
-    bootDisk: { path: "/var/lib/libvirt/images/legacy-1.qcow2", format: "qcow2" }, owner,
+    name: "legacy-1",
+    uuid: UUID,
+    flavor: resolveFlavor(flavor),
+    host: readyHost().domcaps!,
+    libvirtVersion: "10.0.0",
+    bootDisk: { path: "/var/lib/libvirt/images/legacy-1.qcow2", format: "qcow2" },
+    owner,
   });
 }
 
@@ -70,8 +75,19 @@ test("a wrong SEV model and policy are differences", (t) => {
 
 test("a libvirt SEV domain shaped differently is refused on every count", (t) => {
   const d = adoptionDifferences(viewOfDomain(xml(SMALL)), viewOfDomain(fixture("domains", "launch-security-sev.xml")), ME);
-  for (const re of [/SEV policy is 0x0001/, /memory is 219100 KiB/, /vcpus is 1/, /not locked/, /machine is pc,/, /firmware is BIOS/, /boot disk is \/dev\/HostVG\/QEMUGuest1/]) {
-    t.true(d.some((x) => re.test(x)), `${re} in ${d.join("; ")}`);
+  for (const re of [
+    /SEV policy is 0x0001/,
+    /memory is 219100 KiB/,
+    /vcpus is 1/,
+    /not locked/,
+    /machine is pc,/,
+    /firmware is BIOS/,
+    /boot disk is \/dev\/HostVG\/QEMUGuest1/,
+  ]) {
+    t.true(
+      d.some((x) => re.test(x)),
+      `${re} in ${d.join("; ")}`,
+    );
   }
 });
 
@@ -80,7 +96,10 @@ test("the refusal names host, domain, every difference and the fix", (t) => {
   t.is(msg.split("\n")[0], "host epyc-01:2222: cannot adopt domain legacy-1, 2 differences from what the program declares:");
   t.deepEqual(msg.split("\n").slice(1, 3), ["- memory is 8388608 KiB, expected 4194304 KiB", "- vcpus is 4, expected 2"]);
   t.regex(msg, /Nothing was changed on the host\. Fix: align the program with the domain .*, or remove adopt: true/);
-  t.regex(formatNothingToAdopt("epyc-01", "ghost-1"), /^host epyc-01: adopt is set but no domain named ghost-1 is defined there: nothing to adopt, and nothing was created\. Fix: .*remove adopt: true to create a new guest/);
+  t.regex(
+    formatNothingToAdopt("epyc-01", "ghost-1"),
+    /^host epyc-01: adopt is set but no domain named ghost-1 is defined there: nothing to adopt, and nothing was created\. Fix: .*remove adopt: true to create a new guest/,
+  );
 });
 
 test("a guest's name is taken by a plain domain, by another stack's SEV domain, or by its UUID elsewhere; its own left-behind domain is not", (t) => {
@@ -95,5 +114,8 @@ test("a guest's name is taken by a plain domain, by another stack's SEV domain, 
   t.is(nameTaken(byUuid, "legacy-1", UUID, ME).foreign, null, "this resource's domain under an old name is its own");
   const ours = { names: ["legacy-1"], uuids: [UUID], sevDomains: [{ name: "legacy-1", uuid: UUID, owner: ME }] };
   t.deepEqual(nameTaken(ours, "legacy-1", UUID, ME), { foreign: null, leftBehind: true });
-  t.is(formatNameTaken("10.0.0.5", "legacy-1"), "10.0.0.5: a domain legacy-1 is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name");
+  t.is(
+    formatNameTaken("10.0.0.5", "legacy-1"),
+    "10.0.0.5: a domain legacy-1 is already defined and is not this guest's; adopt it (adopt: true, if it matches what the program declares) or choose another name",
+  );
 });

@@ -39,7 +39,12 @@ const OWNER = { project: "shop", stack: "prod", urn: "urn:pulumi:prod::shop::sev
 
 type Model = "amd-sev" | "amd-sev-es" | "amd-sev-snp";
 
-function flavorOf(model: Model, extra: Partial<SevFlavorInputs> = {}, specs: NonNullable<SevFlavorInputs["extraSpecs"]> = {}, image?: ImageProperties): ResolvedFlavor {
+function flavorOf(
+  model: Model,
+  extra: Partial<SevFlavorInputs> = {},
+  specs: NonNullable<SevFlavorInputs["extraSpecs"]> = {},
+  image?: ImageProperties,
+): ResolvedFlavor {
   return resolveFlavor(
     { name: "sev.small", vcpus: 2, memory: "2G", disk: 10, extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": model, ...specs }, ...extra },
     image,
@@ -69,7 +74,14 @@ interface El {
   text: string;
 }
 
-const ordered = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", parseTagValue: false, parseAttributeValue: false, trimValues: true });
+const ordered = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+});
 
 function toEl(raw: Record<string, unknown>): El | null {
   const name = Object.keys(raw).find((k) => k !== ":@");
@@ -120,7 +132,12 @@ function virtioDevices(domain: El): El[] {
 function withoutIommu(domain: El): string[] {
   return virtioDevices(domain)
     .filter((d) => !d.children.some((c) => c.name === "driver" && c.attrs["iommu"] === "on"))
-    .map((d) => `<${d.name} ${Object.entries(d.attrs).map(([k, v]) => `${k}='${v}'`).join(" ")}>`);
+    .map(
+      (d) =>
+        `<${d.name} ${Object.entries(d.attrs)
+          .map(([k, v]) => `${k}='${v}'`)
+          .join(" ")}>`,
+    );
 }
 
 /** virtioDisks: the virtio-blk data disks asked for; the boot disk is never one. */
@@ -133,8 +150,14 @@ function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedF
   t.is(virtio.length, expected, `virtio devices found: ${virtio.map((d) => d.name).join(", ")}`);
   t.deepEqual(withoutIommu(domain), [], "every virtio device has <driver iommu='on'/>");
   t.deepEqual(all(domain, "hostdev"), [], "no <hostdev>");
-  t.false(all(domain, "target").some((e) => e.attrs["bus"] === "ide"), "no disk on IDE");
-  t.false(all(domain, "controller").some((e) => e.attrs["type"] === "ide"), "no IDE controller");
+  t.false(
+    all(domain, "target").some((e) => e.attrs["bus"] === "ide"),
+    "no disk on IDE",
+  );
+  t.false(
+    all(domain, "controller").some((e) => e.attrs["type"] === "ide"),
+    "no IDE controller",
+  );
   t.is(all(domain, "target").filter((e) => e.attrs["bus"] === "virtio").length, virtioDisks, "no virtio-blk disk but the virtio data disks asked for");
   const boot = all(domain, "disk").find((d) => d.children.some((c) => c.name === "boot" && c.attrs["order"] === "1"));
   t.not(boot && child(boot, "target").attrs["bus"], "virtio", "the boot disk is not virtio-blk");
@@ -162,18 +185,25 @@ for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
         const title = `${model}, ${bus} boot disk, ${configDrive ? "config drive" : "no config drive"}, ${netName}`;
         test(`renders and validates: ${title}`, (t) => {
           const flavor = flavorOf(model, {}, { "pulumi-sev:disk_bus": bus });
-          const xml = renderDomainXml(
-            input(flavor, { network, configDrive: configDrive ? "/var/lib/libvirt/images/web-1-config.iso" : undefined }),
-          );
+          const xml = renderDomainXml(input(flavor, { network, configDrive: configDrive ? "/var/lib/libvirt/images/web-1-config.iso" : undefined }));
           assertSevInvariants(t, xml, flavor);
           checkAgainstLibvirt(t, xml);
           const domain = parseDoc(xml);
           const disks = all(child(domain, "devices"), "disk");
           t.deepEqual(
             disks.map((d) => [d.attrs["device"], child(d, "target").attrs["bus"]]),
-            configDrive ? [["disk", bus], ["cdrom", bus]] : [["disk", bus]],
+            configDrive
+              ? [
+                  ["disk", bus],
+                  ["cdrom", bus],
+                ]
+              : [["disk", bus]],
           );
-          t.is(all(domain, "controller").some((c) => c.attrs["model"] === "virtio-scsi"), bus === "scsi", "virtio-scsi controller only for SCSI");
+          t.is(
+            all(domain, "controller").some((c) => c.attrs["model"] === "virtio-scsi"),
+            bus === "scsi",
+            "virtio-scsi controller only for SCSI",
+          );
           t.is(all(domain, "interface").length, network ? 1 : 0);
         });
       }
@@ -226,11 +256,60 @@ for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
 }
 
 const DEVICE_VARIANTS: Array<[string, Model, "scsi" | "sata", Partial<DomainXmlInput>, number]> = [
-  ["SCSI data disks after a SCSI boot disk", "amd-sev", "scsi", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "scsi" }, { path: "/dev/vg/d2", format: "raw", bus: "scsi" }] }, 0],
-  ["SATA data disks and a seed after a SATA boot disk", "amd-sev-es", "sata", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "sata" }, { path: "/srv/d2.raw", format: "raw", bus: "sata" }], seed: "/srv/seed.iso" }, 0],
-  ["virtio-blk data disks with iommu, a SCSI one on a SATA boot disk", "amd-sev-snp", "sata", { dataDisks: [{ path: "/srv/d1.qcow2", format: "qcow2", bus: "virtio" }, { path: "/srv/d2.qcow2", format: "qcow2", bus: "scsi" }, { path: "/dev/vg/d3", format: "raw", bus: "virtio" }] }, 2],
+  [
+    "SCSI data disks after a SCSI boot disk",
+    "amd-sev",
+    "scsi",
+    {
+      dataDisks: [
+        { path: "/srv/d1.qcow2", format: "qcow2", bus: "scsi" },
+        { path: "/dev/vg/d2", format: "raw", bus: "scsi" },
+      ],
+    },
+    0,
+  ],
+  [
+    "SATA data disks and a seed after a SATA boot disk",
+    "amd-sev-es",
+    "sata",
+    {
+      dataDisks: [
+        { path: "/srv/d1.qcow2", format: "qcow2", bus: "sata" },
+        { path: "/srv/d2.raw", format: "raw", bus: "sata" },
+      ],
+      seed: "/srv/seed.iso",
+    },
+    0,
+  ],
+  [
+    "virtio-blk data disks with iommu, a SCSI one on a SATA boot disk",
+    "amd-sev-snp",
+    "sata",
+    {
+      dataDisks: [
+        { path: "/srv/d1.qcow2", format: "qcow2", bus: "virtio" },
+        { path: "/srv/d2.qcow2", format: "qcow2", bus: "scsi" },
+        { path: "/dev/vg/d3", format: "raw", bus: "virtio" },
+      ],
+    },
+    2,
+  ],
   ["two networks, a bridge and a libvirt network", "amd-sev", "scsi", { networks: [{ bridge: "br0" }, { network: "default" }] }, 0],
-  ["a seed, data disks of every bus and three networks", "amd-sev-snp", "scsi", { seed: "/srv/seed.iso", dataDisks: [{ path: "/srv/a.qcow2", format: "qcow2", bus: "virtio" }, { path: "/srv/b.qcow2", format: "qcow2", bus: "sata" }, { path: "/srv/c.qcow2", format: "qcow2", bus: "scsi" }], networks: [{ network: "default" }, { bridge: "br0" }, { bridge: "br1", mac: "52:54:00:12:34:56" }] }, 1],
+  [
+    "a seed, data disks of every bus and three networks",
+    "amd-sev-snp",
+    "scsi",
+    {
+      seed: "/srv/seed.iso",
+      dataDisks: [
+        { path: "/srv/a.qcow2", format: "qcow2", bus: "virtio" },
+        { path: "/srv/b.qcow2", format: "qcow2", bus: "sata" },
+        { path: "/srv/c.qcow2", format: "qcow2", bus: "scsi" },
+      ],
+      networks: [{ network: "default" }, { bridge: "br0" }, { bridge: "br1", mac: "52:54:00:12:34:56" }],
+    },
+    1,
+  ],
 ];
 
 for (const [title, model, bus, over, virtioDisks] of DEVICE_VARIANTS) {
@@ -245,7 +324,13 @@ for (const [title, model, bus, over, virtioDisks] of DEVICE_VARIANTS) {
     t.is(all(devices, "interface").length, over.networks?.length ?? 0);
     const macs = all(devices, "interface").map((i) => child(i, "mac").attrs["address"]);
     t.is(new Set(macs).size, macs.length, "every interface has its own MAC");
-    if (over.seed !== undefined) t.deepEqual(all(devices, "disk").filter((d) => d.attrs["device"] === "cdrom").map((d) => [child(d, "source").attrs["file"], child(d, "target").attrs["bus"], d.children.some((c) => c.name === "readonly")]), [[over.seed, bus, true]]);
+    if (over.seed !== undefined)
+      t.deepEqual(
+        all(devices, "disk")
+          .filter((d) => d.attrs["device"] === "cdrom")
+          .map((d) => [child(d, "source").attrs["file"], child(d, "target").attrs["bus"], d.children.some((c) => c.name === "readonly")]),
+        [[over.seed, bus, true]],
+      );
   });
 }
 
@@ -253,8 +338,11 @@ const blob = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString
 const LAUNCH_VARIANTS: Array<[string, Model, GuestLaunchSecurity]> = [
   ["SEV with the owner's dhCert and session", "amd-sev", { dhCert: blob(2084, 1), session: blob(128, 2) }],
   ["SEV-ES with dhCert, session and kernel hashes", "amd-sev-es", { dhCert: blob(2084, 3), session: blob(128, 4), kernelHashes: true }],
-  ["SNP with idBlock, idAuth, author key, host data, VLEK and kernel hashes", "amd-sev-snp",
-    { idBlock: blob(96, 5), idAuth: blob(4096, 6), authorKey: true, hostData: blob(32, 7), vcek: false, kernelHashes: true }],
+  [
+    "SNP with idBlock, idAuth, author key, host data, VLEK and kernel hashes",
+    "amd-sev-snp",
+    { idBlock: blob(96, 5), idAuth: blob(4096, 6), authorKey: true, hostData: blob(32, 7), vcek: false, kernelHashes: true },
+  ],
   ["SNP with host data only", "amd-sev-snp", { hostData: blob(32, 8) }],
 ];
 
@@ -284,7 +372,10 @@ test("SEV launchSecurity has the child elements, in the order, of libvirt's laun
   const theirs = child(parseDoc(fixture("domains", "launch-security-sev.x86_64-6.0.0.xml")), "launchSecurity");
   const ours = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev")))), "launchSecurity");
   t.deepEqual(childNames(ours), ["cbitpos", "reducedPhysBits", "policy"]);
-  t.deepEqual(childNames(theirs).filter((n) => childNames(ours).includes(n)), childNames(ours));
+  t.deepEqual(
+    childNames(theirs).filter((n) => childNames(ours).includes(n)),
+    childNames(ours),
+  );
   t.deepEqual(childNames(theirs).slice(0, 3), childNames(ours), "the same leading elements, same order");
   t.is(ours.attrs["type"], theirs.attrs["type"]);
   t.regex(child(ours, "policy").text, /^0x[0-9a-f]{4}$/, "four hex digits, like the fixture's 0x0001");
@@ -347,7 +438,10 @@ test("the loader is the host's OVMF_CODE image without Secure Boot, read-only pf
 });
 
 test("selectLoader prefers a plain OVMF_CODE image and skips Secure Boot and Microsoft-key variants", (t) => {
-  t.is(selectLoader(["/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_CODE_4M.fd"]), "/usr/share/OVMF/OVMF_CODE_4M.fd");
+  t.is(
+    selectLoader(["/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_CODE_4M.fd"]),
+    "/usr/share/OVMF/OVMF_CODE_4M.fd",
+  );
   t.is(selectLoader(["/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd", "/usr/share/edk2/ovmf/OVMF_CODE.fd"]), "/usr/share/edk2/ovmf/OVMF_CODE.fd");
   t.is(selectLoader(["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_CODE_4M.ms.fd"]), null);
   t.is(selectLoader(["/usr/share/AAVMF/AAVMF_CODE.fd"]), null);
@@ -395,7 +489,9 @@ test("cbitpos and reducedPhysBits come from the host; left out only when libvirt
   const unreported: DomainCapabilities = { ...SNP_HOST, sev: { ...SNP_HOST.sev, cbitpos: null, reducedPhysBits: null } };
   const filled = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { host: unreported, libvirtVersion: "6.9.0" }))), "launchSecurity");
   t.deepEqual(childNames(filled), ["policy"], "like libvirt's launch-security-sev-missing-platform-info input");
-  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { host: unreported, libvirtVersion: "6.0.0" })), { message: /no cbitpos\/reducedPhysBits .* older than 6\.9\.0/ });
+  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { host: unreported, libvirtVersion: "6.0.0" })), {
+    message: /no cbitpos\/reducedPhysBits .* older than 6\.9\.0/,
+  });
 });
 
 test("stateless firmware needs libvirt 8.6", (t) => {
@@ -410,7 +506,9 @@ test("every virtio device has iommu='on': the check finds a device that lacks it
   const xml = renderDomainXml(input(flavorOf("amd-sev"), { network: { network: "default" } }));
   const domain = parseDoc(xml);
   t.deepEqual(
-    virtioDevices(domain).map((d) => d.attrs["model"] ?? d.attrs["type"]).sort(),
+    virtioDevices(domain)
+      .map((d) => d.attrs["model"] ?? d.attrs["type"])
+      .sort(),
     ["network", "virtio", "virtio", "virtio-scsi", "virtio-serial"],
     "scsi controller, virtio-serial controller, interface, memballoon, rng",
   );
@@ -457,7 +555,13 @@ test("the owner written under <metadata> is read back by parseSevDomain", (t) =>
   for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
     const i = input(flavorOf(model));
     const d = parseSevDomain(renderDomainXml(i), "shut off");
-    t.deepEqual(d, { name: "web-1", uuid: i.uuid, running: false, model: ({ "amd-sev": "sev", "amd-sev-es": "sev-es", "amd-sev-snp": "sev-snp" } as const)[model], owner: OWNER });
+    t.deepEqual(d, {
+      name: "web-1",
+      uuid: i.uuid,
+      running: false,
+      model: ({ "amd-sev": "sev", "amd-sev-es": "sev-es", "amd-sev-snp": "sev-snp" } as const)[model],
+      owner: OWNER,
+    });
   }
 });
 
@@ -500,7 +604,10 @@ test("bad guest inputs are listed together in one error", (t) => {
   t.is(problems.length, 6, problems.join("\n"));
   t.regex(err?.message ?? "", /^cannot render the domain XML of "a\/b": 6 problems:\n- domain name/);
   for (const re of [/domain name "a\/b"/, /uuid "not-a-uuid"/, /bootDisk\.path/, /configDrive/, /not a unicast MAC/, /sev-snp/]) {
-    t.true(problems.some((p) => re.test(p)), `${re}`);
+    t.true(
+      problems.some((p) => re.test(p)),
+      `${re}`,
+    );
   }
 });
 

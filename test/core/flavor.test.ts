@@ -1,11 +1,5 @@
 import test from "ava";
-import {
-  DEFAULT_POLICY,
-  formatFlavorProblems,
-  formatPolicy,
-  resolveFlavor,
-  validateFlavor,
-} from "../../provider/core/flavor";
+import { DEFAULT_POLICY, formatFlavorProblems, formatPolicy, resolveFlavor, validateFlavor } from "../../provider/core/flavor";
 import { policyOf } from "../../provider/core/parse/domain";
 import { fixture } from "./fixtures";
 import { flavor, hasProblem, ok, problems, Specs } from "./flavor/helpers";
@@ -63,7 +57,6 @@ test("unknown extra specs and image properties, and values outside the enums, ar
   hasProblem(t, list, "image.hw_vif_model", /unknown property "hw_vif_model"/);
 });
 
-
 test("a bad flavor yields ONE result listing every problem", (t) => {
   const bad = {
     name: "bad",
@@ -88,7 +81,10 @@ test("a bad flavor yields ONE result listing every problem", (t) => {
     ["vcpus", /must be >= 1/],
     ["memory", /must match exactly one schema/],
     ["image.hw_secure_boot", /unknown property/],
-    ["extraSpecs.hw:mem_encryption_model", /Flavor's hw:mem_encryption_model extra spec \(amd-sev\) and image's hw_mem_encryption_model property \(amd-sev-es\) conflict/],
+    [
+      "extraSpecs.hw:mem_encryption_model",
+      /Flavor's hw:mem_encryption_model extra spec \(amd-sev\) and image's hw_mem_encryption_model property \(amd-sev-es\) conflict/,
+    ],
     ["extraSpecs.pulumi-sev:machine_type", /not a q35 machine/],
     ["extraSpecs.pulumi-sev:firmware_type", /bios is refused/],
     ["extraSpecs.pulumi-sev:disk_bus", /virtio is refused for the boot disk/],
@@ -115,7 +111,10 @@ test("a bad policy is listed together with the other problems when the model is 
 
 test("resolveFlavor throws one error listing every problem", (t) => {
   const err = t.throws(() => resolveFlavor(flavor({ "pulumi-sev:disk_bus": "virtio", "pulumi-sev:machine_type": "pc" })));
-  t.regex(err?.message ?? "", /^SevFlavor sev\.medium: 2 invalid inputs:\n- pulumi-sev:machine_type pc is not a q35 machine.*\n- pulumi-sev:disk_bus virtio is refused/s);
+  t.regex(
+    err?.message ?? "",
+    /^SevFlavor sev\.medium: 2 invalid inputs:\n- pulumi-sev:machine_type pc is not a q35 machine.*\n- pulumi-sev:disk_bus virtio is refused/s,
+  );
 });
 
 test("a flavor that is not an object is reported, not thrown", (t) => {
@@ -123,4 +122,3 @@ test("a flavor that is not an object is reported, not thrown", (t) => {
   t.false(r.ok);
   if (!r.ok) t.true(r.problems.some((p) => /must be object/.test(p.reason)));
 });
-

@@ -13,9 +13,20 @@ import { InputProblem } from "../../provider/core/validate";
 const SECRET = "S3CRET-never-in-an-error";
 const RUNS = 400;
 
-const validHost = { address: "hv-1.example.net", privateKey: `-----BEGIN KEY-----\n${SECRET}\n`, privateKeyPassphrase: SECRET, hostKeyFingerprint: "SHA256:" + "A".repeat(43) };
+const validHost = {
+  address: "hv-1.example.net",
+  privateKey: `-----BEGIN KEY-----\n${SECRET}\n`,
+  privateKeyPassphrase: SECRET,
+  hostKeyFingerprint: "SHA256:" + "A".repeat(43),
+};
 const validFlavor = { name: "f", vcpus: 2, memory: "4G", disk: 20, extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" } };
-const validGuest = { host: validHost, flavor: validFlavor, name: "g1", bootDisk: { path: "/var/lib/libvirt/images/g1.qcow2" }, owner: { project: "p", stack: "s", urn: "urn:pulumi:s::p::t::g1" } };
+const validGuest = {
+  host: validHost,
+  flavor: validFlavor,
+  name: "g1",
+  bootDisk: { path: "/var/lib/libvirt/images/g1.qcow2" },
+  owner: { project: "p", stack: "s", urn: "urn:pulumi:s::p::t::g1" },
+};
 
 /** A valid object with one field replaced (or removed) at some depth: the inputs most likely to slip through. */
 function mutated(base: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
@@ -45,23 +56,32 @@ function wellFormed(problems: InputProblem[]): boolean {
 const anyInput = fc.oneof(fc.anything(), fc.object(), fc.dictionary(fc.string(), fc.jsonValue()));
 
 test("SevHost: any input gets problems or passes, never a crash, never a secret in an error", (t) => {
-  fc.assert(fc.property(fc.oneof(anyInput, mutated(validHost)), (input) => wellFormed(checkHostInputs(input).problems)), { numRuns: RUNS });
+  fc.assert(
+    fc.property(fc.oneof(anyInput, mutated(validHost)), (input) => wellFormed(checkHostInputs(input).problems)),
+    { numRuns: RUNS },
+  );
   t.pass();
 });
 
 test("SevFlavor: any flavor and image get problems or a resolved flavor, never a crash", (t) => {
-  fc.assert(fc.property(fc.oneof(anyInput, mutated(validFlavor)), fc.option(anyInput, { nil: undefined }), (flavor, image) => {
-    const r = validateFlavor(flavor, image);
-    return r.ok ? r.resolved.memoryMiB >= 1 : r.problems.length > 0 && wellFormed(r.problems);
-  }), { numRuns: RUNS });
+  fc.assert(
+    fc.property(fc.oneof(anyInput, mutated(validFlavor)), fc.option(anyInput, { nil: undefined }), (flavor, image) => {
+      const r = validateFlavor(flavor, image);
+      return r.ok ? r.resolved.memoryMiB >= 1 : r.problems.length > 0 && wellFormed(r.problems);
+    }),
+    { numRuns: RUNS },
+  );
   t.pass();
 });
 
 test("SevGuest: any input gets problems or passes, never a crash, never a secret in an error", (t) => {
-  fc.assert(fc.property(fc.oneof(anyInput, mutated(validGuest)), (input) => {
-    const problems = guestProblems(input as Record<string, unknown>);
-    return wellFormed(problems);
-  }), { numRuns: RUNS });
+  fc.assert(
+    fc.property(fc.oneof(anyInput, mutated(validGuest)), (input) => {
+      const problems = guestProblems(input as Record<string, unknown>);
+      return wellFormed(problems);
+    }),
+    { numRuns: RUNS },
+  );
   t.pass();
 });
 

@@ -11,7 +11,10 @@ const base = {
 for (const bad of ["/var/lib/libvirt/images/a\u0001.qcow2", "/images/a\tb.qcow2", "/images/a\rb", "/images/a\u007fb", "/images/a\nb"]) {
   test(`a control character in bootDisk.path is refused at check: ${JSON.stringify(bad)}`, (t) => {
     const problems = guestProblems({ ...base, bootDisk: { path: bad } });
-    t.true(problems.some((p) => p.property === "bootDisk.path"), JSON.stringify(problems));
+    t.true(
+      problems.some((p) => p.property === "bootDisk.path"),
+      JSON.stringify(problems),
+    );
   });
 }
 

@@ -26,7 +26,19 @@ function rendered(over: Partial<DomainXmlInput> = {}): string {
 
 test("a rendered domain reads back as rendered", (t) => {
   const v = viewOfDomain(rendered());
-  t.like(v, { name: "web-1", uuid: UUID, domainType: "kvm", model: "sev", policy: 0x33, memoryKiB: 4 * 1024 * 1024, vcpus: 2, memoryLocked: true, machine: "pc-q35-8.2", firmware: "uefi", owner: OWNER });
+  t.like(v, {
+    name: "web-1",
+    uuid: UUID,
+    domainType: "kvm",
+    model: "sev",
+    policy: 0x33,
+    memoryKiB: 4 * 1024 * 1024,
+    vcpus: 2,
+    memoryLocked: true,
+    machine: "pc-q35-8.2",
+    firmware: "uefi",
+    owner: OWNER,
+  });
   t.deepEqual(v.disks, [
     { device: "disk", path: "/var/lib/libvirt/images/web-1.qcow2", bus: "scsi", boot: true },
     { device: "cdrom", path: "/var/lib/libvirt/images/web-1-config.iso", bus: "scsi", boot: false },

@@ -9,25 +9,36 @@ import { fixture, fixtureNames } from "./fixtures";
 
 type Expectation = (t: import("ava").ExecutionContext, text: string) => void;
 
-const versions = (libvirt: string | null, qemu: string | null): Expectation => (t, text) =>
-  t.deepEqual(parseVersions(text, ""), { libvirt, qemu });
-const libvirtOnly = (v: string): Expectation => (t, text) => t.is(libvirtVersionOf(text), v);
-const qemuBinary = (v: string, semver: string): Expectation => (t, text) => {
-  t.is(qemuVersionFromBinary(text.split("\n")[0]), v);
-  t.deepEqual(parseVersions("error: failed to connect to the hypervisor", text), { libvirt: null, qemu: v });
-  t.is(normaliseVersion(v), semver);
-};
-const release = (raw: string, semver: string): Expectation => (t, text) => {
-  t.is(parseOsRelease(text), raw);
-  t.is(normaliseVersion(parseOsRelease(text)), semver);
-};
+const versions =
+  (libvirt: string | null, qemu: string | null): Expectation =>
+  (t, text) =>
+    t.deepEqual(parseVersions(text, ""), { libvirt, qemu });
+const libvirtOnly =
+  (v: string): Expectation =>
+  (t, text) =>
+    t.is(libvirtVersionOf(text), v);
+const qemuBinary =
+  (v: string, semver: string): Expectation =>
+  (t, text) => {
+    t.is(qemuVersionFromBinary(text.split("\n")[0]), v);
+    t.deepEqual(parseVersions("error: failed to connect to the hypervisor", text), { libvirt: null, qemu: v });
+    t.is(normaliseVersion(v), semver);
+  };
+const release =
+  (raw: string, semver: string): Expectation =>
+  (t, text) => {
+    t.is(parseOsRelease(text), raw);
+    t.is(normaliseVersion(parseOsRelease(text)), semver);
+  };
 const sevCmdline: Expectation = (t, text) => t.deepEqual(parseCmdline(text), { memEncrypt: "on", kvmAmdSev: "1" });
 const sevParam: Expectation = (t, text) => {
   t.true(moduleParamBool(text));
   t.deepEqual(parseKvmAmd(`loaded\nsev=${text.trim()}\n`), { loaded: true, sev: true, sevEs: null, sevSnp: null });
 };
-const slice = (memoryHigh: number | null, memoryMax: number | null): Expectation => (t, text) =>
-  t.deepEqual(parseSystemctlShow(text), { available: true, memoryHigh, memoryMax });
+const slice =
+  (memoryHigh: number | null, memoryMax: number | null): Expectation =>
+  (t, text) =>
+    t.deepEqual(parseSystemctlShow(text), { available: true, memoryHigh, memoryMax });
 
 const EXPECTED: Record<string, Expectation> = {
   "libvirtd--version_4.5.0_centos7.txt": libvirtOnly("4.5.0"),
@@ -67,7 +78,10 @@ for (const [file, expect] of Object.entries(EXPECTED)) {
 }
 
 test("every outputs fixture has an expectation", (t) => {
-  t.deepEqual(fixtureNames("outputs", (n) => n.endsWith(".txt")), Object.keys(EXPECTED).sort());
+  t.deepEqual(
+    fixtureNames("outputs", (n) => n.endsWith(".txt")),
+    Object.keys(EXPECTED).sort(),
+  );
 });
 
 test("virsh and shell error text gives no version", (t) => {

@@ -123,10 +123,15 @@ test("a domain section with an empty state is not running and takes the uuid fro
 test("a domain virsh cannot show is reported with its error; one that vanished since the list is not", (t) => {
   const out = [
     section("unreadable-domain 11111111-2222-4333-8444-555555555555", "error: internal error: cannot read the configuration\n"),
-    section("unreadable-domain 66666666-2222-4333-8444-555555555555", "error: failed to get domain '6666…'\nerror: Domain not found: no domain with matching uuid\n"),
+    section(
+      "unreadable-domain 66666666-2222-4333-8444-555555555555",
+      "error: failed to get domain '6666…'\nerror: Domain not found: no domain with matching uuid\n",
+    ),
     section("end", ""),
   ].join("");
-  t.deepEqual(parseProbe(out).unreadableDomains, [{ uuid: "11111111-2222-4333-8444-555555555555", error: "error: internal error: cannot read the configuration" }]);
+  t.deepEqual(parseProbe(out).unreadableDomains, [
+    { uuid: "11111111-2222-4333-8444-555555555555", error: "error: internal error: cannot read the configuration" },
+  ]);
 });
 
 test("machine.slice claims are read from their sections, a broken one kept as unreadable", (t) => {
@@ -156,7 +161,12 @@ test("a slot count whose domain list failed is an error, never an empty count", 
 });
 
 test("a full probe lists every domain's name and UUID, SEV or not, beside its facts (not in them)", (t) => {
-  const listed = fullProbe().replace(section("end", ""), section("names", "web-1\nplain-db\n") + section("uuids", "c7a5fdbd-edaf-9455-926a-d65c16db1809\n1d6a1d3e-0000-4000-8000-000000000001\n") + section("end", ""));
+  const listed = fullProbe().replace(
+    section("end", ""),
+    section("names", "web-1\nplain-db\n") +
+      section("uuids", "c7a5fdbd-edaf-9455-926a-d65c16db1809\n1d6a1d3e-0000-4000-8000-000000000001\n") +
+      section("end", ""),
+  );
   const { facts, defined } = parseProbeWithDomains(listed);
   t.deepEqual(defined, { names: ["web-1", "plain-db"], uuids: ["c7a5fdbd-edaf-9455-926a-d65c16db1809", "1d6a1d3e-0000-4000-8000-000000000001"] });
   t.deepEqual(facts, parseProbe(listed));

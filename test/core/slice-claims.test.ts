@@ -21,7 +21,10 @@ test("claims that agree are no conflict; a different value or property names the
   const want = { property: "MemoryMax" as const, bytes: 200 * GiB };
   t.is(claimConflict("h", beta, want, [claimOf(alpha, 200 * GiB)]), null);
   t.is(claimConflict("h", alpha, { ...want, bytes: 1 }, [claimOf(alpha, 200 * GiB)]), null, "its own claim is never a conflict");
-  t.regex(claimConflict("h", beta, { ...want, bytes: 100 * GiB }, [claimOf(alpha, 200 * GiB)])!, /infra\/alpha .*keeps MemoryMax=214748364800.*wants MemoryMax=107374182400/);
+  t.regex(
+    claimConflict("h", beta, { ...want, bytes: 100 * GiB }, [claimOf(alpha, 200 * GiB)])!,
+    /infra\/alpha .*keeps MemoryMax=214748364800.*wants MemoryMax=107374182400/,
+  );
   t.regex(claimConflict("h", beta, { ...want, property: "MemoryHigh" }, [claimOf(alpha, 200 * GiB)])!, /wants MemoryHigh/);
   t.regex(claimConflict("h", beta, want, [{ id: "abc", unreadable: "not JSON" }])!, /machine-slice\/abc\.json cannot be read/);
 });
@@ -36,8 +39,11 @@ test("the base is that of a claim on the same property: own, else another's, els
 test("release: restore an unchanged value, keep for others, leave to a replacement, leave a hand-made change with a warning", (t) => {
   const held = { property: "MemoryMax" as const, limitBytes: 200 * GiB, previous: 300 * GiB, nonce: "n1" };
   t.deepEqual(releaseOf("h", alpha, held, [claimOf(alpha, 200 * GiB)], 200 * GiB), { action: "restore", removeClaim: true, value: 300 * GiB });
-  t.deepEqual(releaseOf("h", alpha, held, [claimOf(alpha, 200 * GiB), claimOf(beta, 200 * GiB)], 200 * GiB),
-    { action: "kept-for-others", removeClaim: true, holders: ["infra/beta"] });
+  t.deepEqual(releaseOf("h", alpha, held, [claimOf(alpha, 200 * GiB), claimOf(beta, 200 * GiB)], 200 * GiB), {
+    action: "kept-for-others",
+    removeClaim: true,
+    holders: ["infra/beta"],
+  });
   t.deepEqual(releaseOf("h", alpha, held, [claimOf(alpha, 200 * GiB, { nonce: "n2" })], 200 * GiB), { action: "taken-over" });
   const changed = releaseOf("h", alpha, held, [claimOf(alpha, 200 * GiB)], 100 * GiB);
   t.is(changed.action, "leave-changed");

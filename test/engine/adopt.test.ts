@@ -22,8 +22,12 @@ const PROGRAM = "dist/test/programs/adopt/index.js";
 /** The program's sev.tiny guest. */
 const DECLARED: Shape = { vcpus: 1, memoryMiB: 1024, sev: true };
 
-const config = (lab: TestLab, guests: string[], extra: Record<string, string> = {}) =>
-  ({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:guests": guests, ...extra });
+const config = (lab: TestLab, guests: string[], extra: Record<string, string> = {}) => ({
+  "sev:inventory": join(lab.dir, "inventory.json"),
+  "sev:host": "rome",
+  "sev:guests": guests,
+  ...extra,
+});
 
 test.serial("a foreign SEV domain is adopted on a full pool: same UUID, this stack's ownership, not restarted; then managed as if created here", async (t) => {
   const { lab } = t.context;
@@ -72,7 +76,8 @@ test.serial("a non-matching domain is refused with one error listing every diffe
   await withStack(PROGRAM, config(lab, ["legacy-big"]), async (s) => {
     const preview = await s.preview();
     t.not(preview.code, 0);
-    const refusal = /host [^\n]+: cannot adopt domain legacy-big, 2 differences from what the program declares:\n- memory is 2097152 KiB, expected 1048576 KiB\n- vcpus is 2, expected 1\nNothing was changed on the host\. Fix: align the program with the domain/;
+    const refusal =
+      /host [^\n]+: cannot adopt domain legacy-big, 2 differences from what the program declares:\n- memory is 2097152 KiB, expected 1048576 KiB\n- vcpus is 2, expected 1\nNothing was changed on the host\. Fix: align the program with the domain/;
     const errors = (JSON.parse(preview.stdout).diagnostics as { severity: string; message: string }[]).filter((d) => d.severity === "error");
     t.is(errors.length, 1, "one error");
     t.regex(errors[0].message, refusal);
@@ -83,7 +88,10 @@ test.serial("a non-matching domain is refused with one error listing every diffe
     await s.setConfig("sev:guests", ["legacy-plain"]);
     const plain = await s.up();
     t.not(plain.code, 0);
-    t.regex(plain.text, /cannot adopt domain legacy-plain, 1 difference from what the program declares:\n- not SEV-encrypted: no launchSecurity, the guest would start unencrypted\n/);
+    t.regex(
+      plain.text,
+      /cannot adopt domain legacy-plain, 1 difference from what the program declares:\n- not SEV-encrypted: no launchSecurity, the guest would start unencrypted\n/,
+    );
     t.false(plain.text.includes("PRIVATE KEY") || plain.text.includes(lab.host("rome").passphrase), "no credentials in the error");
   });
   t.deepEqual({ big: await dump("legacy-big"), plain: await dump("legacy-plain") }, before, "nothing changed on the host");

@@ -11,14 +11,16 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-
 test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefine, repair, destroy", async (t) => {
   const { lab } = t.context;
   lab.images("rome", ["web-1", "web-2"]);
   await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome" }, async (s) => {
     const preview = await s.preview();
     t.is(preview.code, 0, preview.text);
-    const planned = preview.steps.filter((x) => x.op === "create" && x.urn.includes("dynamic/sev:")).map((x) => x.urn.split("::").pop()).sort();
+    const planned = preview.steps
+      .filter((x) => x.op === "create" && x.urn.includes("dynamic/sev:"))
+      .map((x) => x.urn.split("::").pop())
+      .sort();
     t.deepEqual(planned, ["rome", "rome-slot-plan", "sev.small", "web-1", "web-2"]);
     t.deepEqual(await lab.domains("rome"), [], "preview defines nothing");
 
@@ -29,7 +31,13 @@ test.serial("quickstart: preview, up, no-op, refresh after an out-of-band undefi
     t.regex(xml, /<launchSecurity type='sev'>/);
     t.regex(xml, /iommu='on'/);
     const states = (await s.outputs()).guestStates as { name: string; state: string; model: string }[];
-    t.deepEqual(states.map((g) => [g.name, g.state, g.model]), [["web-1", "running", "sev"], ["web-2", "running", "sev"]]);
+    t.deepEqual(
+      states.map((g) => [g.name, g.state, g.model]),
+      [
+        ["web-1", "running", "sev"],
+        ["web-2", "running", "sev"],
+      ],
+    );
     t.is((await s.expectNoChanges()).code, 0, "a second run is a no-op");
 
     await lab.sh("rome", ["virsh", "destroy", "web-2"]);
@@ -62,19 +70,25 @@ test.serial("sev-es example: the guest carries the ES policy bit", async (t) => 
   });
 });
 
-test.serial("preview refuses guests whose boot disks are not on the host: each named with host and path, in one disk check per host; nothing is defined", async (t) => {
-  const { lab } = t.context;
-  lab.images("genoa", ["web-1"]);
-  await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
-    const marks = lab.sshdLog("genoa").length;
-    const preview = await s.preview();
-    t.not(preview.code, 0);
-    const text = preview.text.replace(/\\n/g, "\n");
-    const port = lab.host("genoa").port;
-    t.regex(text, new RegExp(`127\\.0\\.0\\.1:${port}: guest web-2: boot disk /var/lib/libvirt/images/web-2\\.qcow2 is not on the host`));
-    t.notRegex(text, /guest web-1: boot disk/, "web-1's disk is there");
-    const checks = lab.sshdLog("genoa").slice(marks).filter((l) => /Starting session: command/.test(l));
-    t.true(checks.length <= 3, `the host's probe and one disk check (and the slot plan's nothing): ${checks.length} exec channels`);
-    t.deepEqual(await lab.domains("genoa"), []);
-  });
-});
+test.serial(
+  "preview refuses guests whose boot disks are not on the host: each named with host and path, in one disk check per host; nothing is defined",
+  async (t) => {
+    const { lab } = t.context;
+    lab.images("genoa", ["web-1"]);
+    await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
+      const marks = lab.sshdLog("genoa").length;
+      const preview = await s.preview();
+      t.not(preview.code, 0);
+      const text = preview.text.replace(/\\n/g, "\n");
+      const port = lab.host("genoa").port;
+      t.regex(text, new RegExp(`127\\.0\\.0\\.1:${port}: guest web-2: boot disk /var/lib/libvirt/images/web-2\\.qcow2 is not on the host`));
+      t.notRegex(text, /guest web-1: boot disk/, "web-1's disk is there");
+      const checks = lab
+        .sshdLog("genoa")
+        .slice(marks)
+        .filter((l) => /Starting session: command/.test(l));
+      t.true(checks.length <= 3, `the host's probe and one disk check (and the slot plan's nothing): ${checks.length} exec channels`);
+      t.deepEqual(await lab.domains("genoa"), []);
+    });
+  },
+);

@@ -37,7 +37,9 @@ test.after.always((t) => {
 test("the jump host's key and passphrase are secrets everywhere: state, backups, history, export, CLI output", async (t) => {
   const { lab } = t.context;
   const jump = lab.host("genoa");
-  const keyLines = readFileSync(jump.privateKeyPath, "utf8").split("\n").filter((l) => l && !l.startsWith("-----"));
+  const keyLines = readFileSync(jump.privateKeyPath, "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("-----"));
   const secrets = [...keyLines, jump.passphrase];
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:jump": "genoa", "sev:agent": "true" };
   lab.images("rome", ["behind-jump"]);

@@ -36,7 +36,10 @@ test.serial("preview, up, no-op up, drift on refresh, repair, destroy: the whole
     const expected = 256 * GiB - 16 * GiB;
     t.is(await memoryMax(lab, "rome"), `MemoryMax=${expected}`);
     const out = (await s.outputs()).readiness as { host: string; ready: boolean; sevSlots: number; sevEsSlots: number }[];
-    t.deepEqual(out.map((r) => [r.host, r.ready, r.sevSlots, r.sevEsSlots]), [["rome", true, 59, 450]]);
+    t.deepEqual(
+      out.map((r) => [r.host, r.ready, r.sevSlots, r.sevEsSlots]),
+      [["rome", true, 59, 450]],
+    );
 
     const again = await s.expectNoChanges();
     t.is(again.code, 0, `a second run with no change is a no-op:\n${again.text}`);
@@ -101,7 +104,10 @@ test.serial("a host on Ubuntu 24.04's defaults (no SEV parameters on its command
     const up = await s.up();
     t.is(up.code, 0, up.text);
     const out = (await s.outputs()).readiness as { host: string; ready: boolean; warnings: string[] }[];
-    t.deepEqual(out.map((r) => [r.host, r.ready, r.warnings]), [["ubuntu-24.04", true, ["mem-encrypt"]]]);
+    t.deepEqual(
+      out.map((r) => [r.host, r.ready, r.warnings]),
+      [["ubuntu-24.04", true, ["mem-encrypt"]]],
+    );
     t.is((await s.destroy()).code, 0);
   });
 });

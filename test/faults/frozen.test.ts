@@ -16,14 +16,16 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-
 test("a host frozen mid-up with commandTimeoutSeconds 5 fails the run in bounded time, naming it; the other host goes ahead; the next up converges", async (t) => {
   const { lab } = t.context;
   lab.images("rome", ["rome-g1", "rome-g2"]);
   lab.images("genoa", ["genoa-g1", "genoa-g2"]);
   const s = new EngineStack("dist/test/programs/hosts/index.js", "frozen");
   t.teardown(() => s.dispose());
-  const hosts = (guests: number) => [{ name: "rome", guests, commandTimeoutSeconds: 5 }, { name: "genoa", guests }];
+  const hosts = (guests: number) => [
+    { name: "rome", guests, commandTimeoutSeconds: 5 },
+    { name: "genoa", guests },
+  ];
   await s.init({ "sev:inventory": join(lab.dir, "inventory.json"), "sev:hosts": hosts(0) });
   t.is((await s.up()).code, 0);
 
@@ -47,13 +49,24 @@ test("a host frozen mid-up with commandTimeoutSeconds 5 fails the run in bounded
     lab.thaw("rome");
     lab.fault("rome", "start-delay", null);
   }
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")), ["genoa-g1", "genoa-g2"], "the healthy host's guests were created");
+  t.deepEqual(
+    (await lab.domains("genoa")).filter((n) => n.startsWith("genoa-g")),
+    ["genoa-g1", "genoa-g2"],
+    "the healthy host's guests were created",
+  );
 
   const again = await s.up();
   t.is(again.code, 0, again.text);
-  t.deepEqual((await lab.domains("rome")).filter((n) => n.startsWith("rome-g")), ["rome-g1", "rome-g2"], "exactly one domain per guest");
+  t.deepEqual(
+    (await lab.domains("rome")).filter((n) => n.startsWith("rome-g")),
+    ["rome-g1", "rome-g2"],
+    "exactly one domain per guest",
+  );
   t.regex(await lab.sh("rome", ["virsh", "list", "--state-running", "--name"]), /rome-g1[\s\S]*rome-g2|rome-g2[\s\S]*rome-g1/);
   t.is((await s.expectNoChanges()).code, 0);
   t.is((await s.destroy()).code, 0);
-  t.deepEqual((await lab.domains("rome")).filter((n) => n.startsWith("rome-g")), []);
+  t.deepEqual(
+    (await lab.domains("rome")).filter((n) => n.startsWith("rome-g")),
+    [],
+  );
 });

@@ -24,7 +24,9 @@ const SEV_ES: SevFlavorInputs = { ...SEV, extraSpecs: { "hw:mem_encryption": tru
 
 function guest(lab: TestLab, host: string, name: string, extra: Partial<SevGuestInputs> = {}): SevGuestInputs {
   return {
-    host: lab.inputs(host, { commandTimeoutSeconds: 3, connectTimeoutSeconds: 3 }), flavor: SEV, name,
+    host: lab.inputs(host, { commandTimeoutSeconds: 3, connectTimeoutSeconds: 3 }),
+    flavor: SEV,
+    name,
     bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: { project: "faults", stack: "dev", urn: `urn:pulumi:dev::faults::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
     ...extra,
@@ -89,41 +91,58 @@ test.serial("a lock wait that runs out names the holder", async (t) => {
   const target = lab.target("genoa");
   const release = await holdWhileOpen(target, lockCommand(60, "create of guest db-9 by infra/prod (pid 4242 on ci-7)"), LOCK_READY, 30_000);
   try {
-    const err = await t.throwsAsync(withHostLock(lab.target("genoa", { passphrase: lab.host("genoa").passphrase }), 2, "create of guest late-1 by faults/dev", async () => undefined));
-    t.regex(err!.message, /could not take the host lock \/run\/lock\/pulumi-sev\.lock within 2s: held by create of guest db-9 by infra\/prod \(pid 4242 on ci-7\)/);
+    const err = await t.throwsAsync(
+      withHostLock(lab.target("genoa", { passphrase: lab.host("genoa").passphrase }), 2, "create of guest late-1 by faults/dev", async () => undefined),
+    );
+    t.regex(
+      err!.message,
+      /could not take the host lock \/run\/lock\/pulumi-sev\.lock within 2s: held by create of guest db-9 by infra\/prod \(pid 4242 on ci-7\)/,
+    );
     t.regex(err!.message, /raise lockWaitSeconds/);
   } finally {
     await release();
   }
 });
 
+test.serial(
+  "the connection dropped between define and start: the error says the guest was left defined, and the next create converges to one running guest",
+  async (t) => {
+    const { lab } = t.context;
+    const inputs = guest(lab, "genoa", "dropped-1", { host: lab.inputs("genoa", { commandTimeoutSeconds: 20 }) });
+    const delay = "2.37"; // a sleep only the shim's delayed start runs: its process shows the start is under way
+    lab.fault("genoa", "start-delay", delay);
+    let err: Error | null;
+    try {
+      const creating = checkAndCreate(inputs).then(
+        () => null,
+        (e: Error) => e,
+      );
+      await until("virsh start on the host", async () => processRunning(`sleep ${delay}`), 20_000);
+      lab.dropConnections("genoa");
+      err = await creating;
+    } finally {
+      lab.fault("genoa", "start-delay", null);
+    }
+    t.truthy(err!, "the create fails");
+    t.regex(err!.message, /guest dropped-1 \(\S+\) is defined, but whether it started is not known: .*connection was lost/s);
+    t.regex(err!.message, /left as it is .* the next pulumi up takes it over/s);
+    t.deepEqual(
+      (await lab.domains("genoa")).filter((n) => n === "dropped-1"),
+      ["dropped-1"],
+      "the message is true: the guest is still defined",
+    );
 
-test.serial("the connection dropped between define and start: the error says the guest was left defined, and the next create converges to one running guest", async (t) => {
-  const { lab } = t.context;
-  const inputs = guest(lab, "genoa", "dropped-1", { host: lab.inputs("genoa", { commandTimeoutSeconds: 20 }) });
-  const delay = "2.37"; // a sleep only the shim's delayed start runs: its process shows the start is under way
-  lab.fault("genoa", "start-delay", delay);
-  let err: Error | null;
-  try {
-    const creating = checkAndCreate(inputs).then(() => null, (e: Error) => e);
-    await until("virsh start on the host", async () => processRunning(`sleep ${delay}`), 20_000);
-    lab.dropConnections("genoa");
-    err = await creating;
-  } finally {
-    lab.fault("genoa", "start-delay", null);
-  }
-  t.truthy(err!, "the create fails");
-  t.regex(err!.message, /guest dropped-1 \(\S+\) is defined, but whether it started is not known: .*connection was lost/s);
-  t.regex(err!.message, /left as it is .* the next pulumi up takes it over/s);
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n === "dropped-1"), ["dropped-1"], "the message is true: the guest is still defined");
-
-  // Whatever the interrupted start did on the host, the next create ends with exactly one guest, running.
-  await new Promise((r) => setTimeout(r, 2500));
-  const again = await checkAndCreate(inputs);
-  t.is(again.state, "running");
-  t.deepEqual((await lab.domains("genoa")).filter((n) => n === "dropped-1"), ["dropped-1"]);
-  await p.delete!(again.uuid, again);
-});
+    // Whatever the interrupted start did on the host, the next create ends with exactly one guest, running.
+    await new Promise((r) => setTimeout(r, 2500));
+    const again = await checkAndCreate(inputs);
+    t.is(again.state, "running");
+    t.deepEqual(
+      (await lab.domains("genoa")).filter((n) => n === "dropped-1"),
+      ["dropped-1"],
+    );
+    await p.delete!(again.uuid, again);
+  },
+);
 
 test.serial("slow starts do not hold the host lock: three concurrent creates with 10 s starts and a 6 s lock wait all succeed", async (t) => {
   const { lab } = t.context;
@@ -131,7 +150,10 @@ test.serial("slow starts do not hold the host lock: three concurrent creates wit
   try {
     const host = lab.inputs("genoa", { commandTimeoutSeconds: 30, lockWaitSeconds: 6 });
     const outs = await Promise.all([1, 2, 3].map((i) => checkAndCreate(guest(lab, "genoa", `slow-${i}`, { host }))));
-    t.deepEqual(outs.map((o) => o.state), ["running", "running", "running"]);
+    t.deepEqual(
+      outs.map((o) => o.state),
+      ["running", "running", "running"],
+    );
     for (const o of outs) await p.delete!(o.uuid, o);
   } finally {
     lab.fault("genoa", "start-delay", null);

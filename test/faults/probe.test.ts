@@ -39,15 +39,23 @@ test.serial("a domain whose description holds section markers is read as data, a
   if (!flavor.ok) throw new Error("test flavor invalid");
   const uuid = stableUuid("forged-description");
   const xml = renderDomainXml({
-    name: "forger", uuid, flavor: flavor.resolved, host: before.facts.domcaps!, libvirtVersion: before.facts.libvirtVersion,
+    name: "forger",
+    uuid,
+    flavor: flavor.resolved,
+    host: before.facts.domcaps!,
+    libvirtVersion: before.facts.libvirtVersion,
     bootDisk: { path: "/var/lib/libvirt/images/forger.qcow2", format: "qcow2" },
-    owner: { project: "someone-else", stack: "prod", urn: "urn:pulumi:prod::someone-else::x::forger" }, domainType: "qemu",
+    owner: { project: "someone-else", stack: "prod", urn: "urn:pulumi:prod::someone-else::x::forger" },
+    domainType: "qemu",
   }).replace(/<\/name>/, `</name>\n<description>\n${FORGED.replace(/&/g, "&amp;").replace(/</g, "&lt;")}\n</description>`);
   await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], { stdin: xml });
   t.regex(await lab.sh("rome", ["virsh", "dumpxml", "forger"]), /^@@probe end@@$/m, "the markers are on the host, at line starts");
 
   const after = await inspect(inputs);
-  t.deepEqual(after.facts.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
+  t.deepEqual(
+    after.facts.sevDomains.map((d) => [d.name, d.uuid, d.model]),
+    [["forger", uuid, "sev"]],
+  );
   t.is(after.facts.kernelRelease, before.facts.kernelRelease);
   t.deepEqual(after.facts.slice, before.facts.slice);
 
@@ -60,7 +68,10 @@ test.serial("a domain whose description holds section markers is read as data, a
 
   // The slot count a create takes under the host lock reads the same data before the lock's ready line.
   const count = await withHostLock(lab.target("rome"), 10, "probe test", async (printed) => parseSlotCount(printed), slotCountCommand("qemu:///system"));
-  t.deepEqual(count.sevDomains.map((d) => [d.name, d.uuid, d.model]), [["forger", uuid, "sev"]]);
+  t.deepEqual(
+    count.sevDomains.map((d) => [d.name, d.uuid, d.model]),
+    [["forger", uuid, "sev"]],
+  );
 });
 
 test.serial("a host with more domains than one virsh batch reads: every SEV domain is read, with its state", async (t) => {
@@ -73,12 +84,21 @@ test.serial("a host with more domains than one virsh batch reads: every SEV doma
   if (!flavor.ok) throw new Error("test flavor invalid");
   const sev = ["zz-sev-running", "zz-sev-stopped"].map((name) => ({ name, uuid: stableUuid(name) }));
   // 230 plain domains first, so the SEV ones (last in the list) fall in the second batch of 200.
-  await lab.sh("rome", ["sh", "-c", `for i in $(seq -w 1 230); do printf "<domain type='kvm'><name>plain-$i</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" | virsh define /dev/stdin >/dev/null || exit 1; done`]);
+  await lab.sh("rome", [
+    "sh",
+    "-c",
+    `for i in $(seq -w 1 230); do printf "<domain type='kvm'><name>plain-$i</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" | virsh define /dev/stdin >/dev/null || exit 1; done`,
+  ]);
   for (const d of sev) {
     const xml = renderDomainXml({
-      name: d.name, uuid: d.uuid, flavor: flavor.resolved, host: before.facts.domcaps!, libvirtVersion: before.facts.libvirtVersion,
+      name: d.name,
+      uuid: d.uuid,
+      flavor: flavor.resolved,
+      host: before.facts.domcaps!,
+      libvirtVersion: before.facts.libvirtVersion,
       bootDisk: { path: lab.image("rome", `${d.name}.qcow2`), format: "qcow2" },
-      owner: { project: "someone-else", stack: "prod", urn: `urn:pulumi:prod::someone-else::x::${d.name}` }, domainType: "qemu",
+      owner: { project: "someone-else", stack: "prod", urn: `urn:pulumi:prod::someone-else::x::${d.name}` },
+      domainType: "qemu",
     });
     await exec(lab.target("rome"), ["virsh", "define", "/dev/stdin"], { stdin: xml });
   }
@@ -93,7 +113,11 @@ test.serial("a host with more domains than one virsh batch reads: every SEV doma
     t.is(count.sevDomains.filter((d) => d.name.startsWith("zz-")).length, 2);
     t.is(count.uuids.length, domainsBefore + 232);
   } finally {
-    await lab.sh("rome", ["sh", "-c", "virsh destroy zz-sev-running >/dev/null; for d in $(virsh list --all --name | grep -E '^(plain-|zz-sev-)'); do virsh undefine \"$d\" >/dev/null; done"]);
+    await lab.sh("rome", [
+      "sh",
+      "-c",
+      "virsh destroy zz-sev-running >/dev/null; for d in $(virsh list --all --name | grep -E '^(plain-|zz-sev-)'); do virsh undefine \"$d\" >/dev/null; done",
+    ]);
   }
 });
 
@@ -115,7 +139,10 @@ test.serial("a domain that cannot be read is counted as used in every pool, and 
   lab.fault("rome", "dumpxml-fails", uuid);
   try {
     const after = await inspect(inputs);
-    t.deepEqual(after.facts.unreadableDomains.map((d) => d.uuid), [uuid]);
+    t.deepEqual(
+      after.facts.unreadableDomains.map((d) => d.uuid),
+      [uuid],
+    );
     t.is(after.capacity.sev.used, (before.capacity.sev.used ?? 0) + 1);
     t.is(after.capacity.sevEs.used, (before.capacity.sevEs.used ?? 0) + 1);
     const check = after.checks.find((c) => c.id === "domains-readable")!;

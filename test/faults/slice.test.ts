@@ -18,7 +18,12 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-interface HostSpec { name: string; address?: string; limit?: string; guests?: number }
+interface HostSpec {
+  name: string;
+  address?: string;
+  limit?: string;
+  guests?: number;
+}
 
 async function stack(t: ExecutionContext<{ lab: TestLab }>, name: string, hosts: HostSpec[]): Promise<EngineStack> {
   const s = new EngineStack(PROGRAM, name);

@@ -61,7 +61,9 @@ test.serial("a command that hangs on the host is stopped there at the deadline, 
   const r = await elapsed(exec(lab.target("genoa", { commandTimeoutMs: 2000 }), ["sleep", marker]));
   t.regex(r.error?.message ?? "", /`sleep 97\.5`: did not finish within 2s and was stopped on the host \(commandTimeoutSeconds\)/);
   t.true(r.ms < 10_000);
-  const left = execFileSync("ps", ["-e", "-o", "args="], { encoding: "utf8" }).split("\n").filter((l) => l.trim() === `sleep ${marker}`);
+  const left = execFileSync("ps", ["-e", "-o", "args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.trim() === `sleep ${marker}`);
   t.deepEqual(left, [], "no hung process is left on the host");
 });
 
@@ -71,17 +73,24 @@ test.serial("more concurrent commands than MaxSessions 10 on one connection all 
   const runs = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => exec(target, ["sh", "-c", `sleep 0.3; echo ${i}`])));
   const failed = runs.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
   t.deepEqual(failed, []);
-  t.deepEqual(runs.map((r) => (r as PromiseFulfilledResult<{ stdout: string }>).value.stdout.trim()), Array.from({ length: 24 }, (_, i) => String(i)));
+  t.deepEqual(
+    runs.map((r) => (r as PromiseFulfilledResult<{ stdout: string }>).value.stdout.trim()),
+    Array.from({ length: 24 }, (_, i) => String(i)),
+  );
 });
 
 test.serial("lock holders and waiters cannot starve the holder of channels", async (t) => {
   const { lab } = t.context;
   const target = lab.target("genoa");
   const order: number[] = [];
-  await Promise.all(Array.from({ length: 12 }, (_, i) => withHostLock(target, 60, `test holder ${i}`, async () => {
-    await Promise.all([exec(target, ["true"]), exec(target, ["true"]), exec(target, ["true"])]);
-    order.push(i);
-  })));
+  await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      withHostLock(target, 60, `test holder ${i}`, async () => {
+        await Promise.all([exec(target, ["true"]), exec(target, ["true"]), exec(target, ["true"])]);
+        order.push(i);
+      }),
+    ),
+  );
   t.is(order.length, 12);
 });
 

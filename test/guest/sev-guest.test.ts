@@ -26,7 +26,9 @@ const SEV_ES: SevFlavorInputs = { ...SEV, name: "sev-es.small", extraSpecs: { "h
 
 function guest(lab: TestLab, host: string, name: string, flavor = SEV, extra: Partial<SevGuestInputs> = {}): SevGuestInputs {
   return {
-    host: lab.inputs(host), flavor, name,
+    host: lab.inputs(host),
+    flavor,
+    name,
     bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: { project: "test", stack: "dev", urn: `urn:pulumi:dev::test::pulumi-nodejs:dynamic/sev:SevGuest::${name}` },
     ...extra,
@@ -70,8 +72,14 @@ test.serial("out-of-band edits show as drift on refresh and an update repairs th
   t.notRegex(edited, /launchSecurity|4194304/, "the edit took");
   await exec(targetOf(inputs.host), ["virsh", "define", "/dev/stdin"], { stdin: edited });
   const refreshed = (await p.read!(out.uuid, out)).props as SevGuestOutputs;
-  t.true(refreshed.drift.some((d) => /not SEV-encrypted: no launchSecurity/.test(d)), refreshed.drift.join("; "));
-  t.true(refreshed.drift.some((d) => /memory is 2097152 KiB, expected 4194304 KiB/.test(d)), refreshed.drift.join("; "));
+  t.true(
+    refreshed.drift.some((d) => /not SEV-encrypted: no launchSecurity/.test(d)),
+    refreshed.drift.join("; "),
+  );
+  t.true(
+    refreshed.drift.some((d) => /memory is 2097152 KiB, expected 4194304 KiB/.test(d)),
+    refreshed.drift.join("; "),
+  );
   t.true((await p.diff!(out.uuid, refreshed, inputs)).changes);
   const repaired = (await p.update!(out.uuid, refreshed, inputs)).outs as SevGuestOutputs;
   t.deepEqual(repaired.drift, []);
@@ -114,7 +122,10 @@ test.serial("creates that wait for the host lock together share one hold: judged
   const made = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.outs as SevGuestOutputs] : []));
   t.is(made.length, 2, results.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "created")).join("\n"));
   for (const r of results) if (r.status === "rejected") t.regex((r.reason as Error).message, /sev slot pool cannot hold 1 new guest/);
-  const channels = lab.sshdLog("rome").slice(before - 1).filter((l) => /Starting session: command/.test(l)).length;
+  const channels = lab
+    .sshdLog("rome")
+    .slice(before - 1)
+    .filter((l) => /Starting session: command/.test(l)).length;
   // Each create: its share of the lock hold (with the slot count), and one channel that defines, starts and reads.
   t.true(channels <= 2 * made.length, `${channels} exec channels for ${made.length} created guests`);
   for (const out of made) await p.delete!(out.uuid, out);
@@ -178,7 +189,10 @@ test.serial("a bad flavor is one error listing every problem, and nothing is def
   const { lab } = t.context;
   const before = await virsh(lab, "rome", "list", "--all", "--name");
   const bad = guest(lab, "rome", "bad-1", {
-    name: "bad", vcpus: 0, memory: "4G", disk: 20,
+    name: "bad",
+    vcpus: 0,
+    memory: "4G",
+    disk: 20,
     extraSpecs: { "hw:mem_encryption": true, "pulumi-sev:disk_bus": "virtio", "pulumi-sev:machine_type": "pc-i440fx-8.2", "pulumi-sev:firmware_type": "bios" },
   });
   const r = await p.check!({}, bad as unknown as Record<string, unknown>);
@@ -192,7 +206,10 @@ test.serial("adopt without a domain of that name is refused at check and at crea
   const { lab } = t.context;
   const inputs = guest(lab, "rome", "ghost-1", SEV, { adopt: true });
   const checked = await p.check!({}, inputs as unknown as Record<string, unknown>);
-  t.deepEqual(checked.failures!.map((f) => f.property), ["adopt"]);
+  t.deepEqual(
+    checked.failures!.map((f) => f.property),
+    ["adopt"],
+  );
   t.regex(checked.failures![0].reason, /adopt is set but no domain named ghost-1 is defined there: nothing to adopt/);
   const err = await t.throwsAsync(p.create(inputs));
   t.regex(err!.message, /nothing to adopt, and nothing was created\. Fix: .*remove adopt: true to create a new guest/);

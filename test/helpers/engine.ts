@@ -41,15 +41,21 @@ export class EngineStack {
   private readonly scratch: string;
 
   /** program: a compiled program under dist/ (e.g. "dist/examples/quickstart/index.js"), or "" with opts.projectDir. */
-  constructor(readonly program: string, readonly stack = "test", opts: ProjectOptions = {}) {
+  constructor(
+    readonly program: string,
+    readonly stack = "test",
+    opts: ProjectOptions = {},
+  ) {
     this.scratch = mkdtempSync(join(repoRoot, ".lab", "engine-"));
     mkdirSync(join(this.scratch, "state"));
     if (opts.projectDir) {
       this.dir = opts.projectDir;
     } else {
       this.dir = this.scratch;
-      writeFileSync(join(this.dir, "Pulumi.yaml"),
-        `name: sev-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${join(repoRoot, program)}\n`);
+      writeFileSync(
+        join(this.dir, "Pulumi.yaml"),
+        `name: sev-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${join(repoRoot, program)}\n`,
+      );
       symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
       writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "sev-test", private: true }));
     }
@@ -79,12 +85,16 @@ export class EngineStack {
     // The stack is always named: the selected stack is remembered per project folder, and a project may move.
     const named = STACK_COMMANDS.test(args.slice(0, 2).join(" ")) ? ["--stack", this.stack] : [];
     return new Promise((resolve) => {
-      execFile("pulumi", ["--non-interactive", "--color", "never", ...named, ...args], { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      execFile(
+        "pulumi",
+        ["--non-interactive", "--color", "never", ...named, ...args],
+        { cwd: this.dir, env: this.env, timeout: timeoutMs, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
           const why = err && !stdout && !stderr ? err.message : "";
           resolve({ code, stdout, stderr, text: `${stdout}\n${stderr}${why}` });
-        });
+        },
+      );
     });
   }
 
@@ -108,7 +118,11 @@ export class EngineStack {
   async preview(): Promise<RunResult & { steps: PreviewStep[] }> {
     const r = await this.run(["preview", "--json", "--diff"]);
     let steps: PreviewStep[] = [];
-    try { steps = (JSON.parse(r.stdout).steps ?? []) as PreviewStep[]; } catch { /* failed previews print no JSON */ }
+    try {
+      steps = (JSON.parse(r.stdout).steps ?? []) as PreviewStep[];
+    } catch {
+      /* failed previews print no JSON */
+    }
     return { ...r, steps };
   }
 

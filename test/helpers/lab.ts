@@ -38,7 +38,10 @@ export interface TestLab {
 export async function startLab(testFile: string, profiles: string[]): Promise<TestLab> {
   const dir = join(repoRoot, ".lab", `test-${basename(testFile, ".js")}-${process.pid}`);
   // A lab that fails half-way is stopped here: the test's after hook has no lab to stop.
-  const inventory = await labUp(profiles.map((p) => join(builtinProfiles, p)), dir).catch((err: Error) => {
+  const inventory = await labUp(
+    profiles.map((p) => join(builtinProfiles, p)),
+    dir,
+  ).catch((err: Error) => {
     labDown(dir);
     throw err;
   });
@@ -50,16 +53,27 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
   const inputs = (name: string, extra: Partial<SevHostInputs> = {}): SevHostInputs => {
     const h = host(name);
     return {
-      address: h.address, port: h.port, user: h.user,
-      privateKey: readFileSync(h.privateKeyPath, "utf8"), privateKeyPassphrase: h.passphrase,
-      hostKeyFingerprint: h.hostKeyFingerprint, ...extra,
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      privateKey: readFileSync(h.privateKeyPath, "utf8"),
+      privateKeyPassphrase: h.passphrase,
+      hostKeyFingerprint: h.hostKeyFingerprint,
+      ...extra,
     };
   };
   const target = (name: string, extra: Partial<SshTarget> = {}): SshTarget => {
     const h = host(name);
     return {
-      host: h.address, port: h.port, user: h.user, privateKey: readFileSync(h.privateKeyPath, "utf8"), passphrase: h.passphrase,
-      hostKey: { fingerprint: h.hostKeyFingerprint }, connectTimeoutMs: 10000, commandTimeoutMs: 30000, ...extra,
+      host: h.address,
+      port: h.port,
+      user: h.user,
+      privateKey: readFileSync(h.privateKeyPath, "utf8"),
+      passphrase: h.passphrase,
+      hostKey: { fingerprint: h.hostKeyFingerprint },
+      connectTimeoutMs: 10000,
+      commandTimeoutMs: 30000,
+      ...extra,
     };
   };
   const signalSshd = (name: string, signal: "STOP" | "CONT") => {
@@ -73,10 +87,17 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
     }
   };
   return {
-    dir, inventory, host, inputs,
+    dir,
+    inventory,
+    host,
+    inputs,
     sh: async (name, argv) => (await exec(target(name), argv)).stdout,
     domains: async (name) =>
-      (await exec(target(name), ["virsh", "list", "--all", "--name"])).stdout.split("\n").map((l) => l.trim()).filter((l) => l && l !== "test").sort(),
+      (await exec(target(name), ["virsh", "list", "--all", "--name"])).stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && l !== "test")
+        .sort(),
     sshdLog: (name) => readFileSync(host(name).sshdLog, "utf8").split("\n"),
     freeze: (name) => signalSshd(name, "STOP"),
     thaw: (name) => signalSshd(name, "CONT"),
@@ -100,7 +121,10 @@ export async function startLab(testFile: string, profiles: string[]): Promise<Te
     images: (name, guests) => guests.forEach((g) => labImage(host(name), `${g}.qcow2`)),
     qemuArgv: (name, guest) => JSON.parse(readFileSync(join(host(name).folder, "state", "qemu", `${guest}.argv`), "utf8")) as string[],
     target,
-    stop: () => { closeAll(); labDown(dir); },
+    stop: () => {
+      closeAll();
+      labDown(dir);
+    },
   };
 }
 
@@ -113,7 +137,10 @@ function commandOf(pid: number): string {
 }
 
 function descendantsOf(pid: number): number[] {
-  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const children = (p: number): number[] => rows.filter(([, pp]) => pp === p).flatMap(([c]) => [c, ...children(c)]);
   return children(pid);
 }

@@ -31,11 +31,18 @@ export async function installProject(tarball: Tarball, prefix = "sev-infra-"): P
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cpSync(join(repoRoot, "test", "package", "project"), dir, { recursive: true });
   const pulumiVersion = require(join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json")).version as string;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({
-    name: "sev-infra",
-    private: true,
-    dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-sev": `file:${tarball.file}` },
-  }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify(
+      {
+        name: "sev-infra",
+        private: true,
+        dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-sev": `file:${tarball.file}` },
+      },
+      null,
+      2,
+    ),
+  );
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel", "error"], { cwd: dir, maxBuffer: 16 << 20 });
   return dir;
 }
@@ -45,7 +52,11 @@ export function copiesOf(projectDir: string, pkg: string): string[] {
   const found: string[] = [];
   const walk = (nm: string) => {
     let entries: string[];
-    try { entries = readdirSync(nm); } catch { return; }
+    try {
+      entries = readdirSync(nm);
+    } catch {
+      return;
+    }
     for (const e of entries) {
       if (e.startsWith(".")) continue;
       const names = e.startsWith("@") ? readdirSync(join(nm, e)).map((s) => `${e}/${s}`) : [e];

@@ -36,7 +36,9 @@ export interface Postgres {
 export function serverBinDir(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root)
-    ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a))
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, "bin", "initdb")))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions.length === 0) throw new Error(`no PostgreSQL server under ${root}: scripts/setup.sh installs the postgresql package`);
   return join(root, versions[0], "bin");
@@ -65,11 +67,32 @@ export async function startPostgres(): Promise<Postgres> {
   let started = false;
   let port = 0;
   try {
-    await asServer("initdb", ["-D", data, "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions",
-      "--auth-local=trust", "--auth-host=scram-sha-256"]);
+    await asServer("initdb", [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "-E",
+      "UTF8",
+      "--no-locale",
+      "--no-sync",
+      "--no-instructions",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+    ]);
     // Settings go into the config file rather than pg_ctl -o, which passes its options through a shell.
-    appendFileSync(join(data, "postgresql.conf"),
-      ["", "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, "fsync = off", "synchronous_commit = off", "full_page_writes = off", ""].join("\n"));
+    appendFileSync(
+      join(data, "postgresql.conf"),
+      [
+        "",
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${dir}'`,
+        "fsync = off",
+        "synchronous_commit = off",
+        "full_page_writes = off",
+        "",
+      ].join("\n"),
+    );
     // The free port can be taken between the check and the start: a few tries, each bounded.
     for (let attempt = 0; attempt < 3 && !started; attempt++) {
       port = await freePort();
@@ -86,21 +109,50 @@ export async function startPostgres(): Promise<Postgres> {
     const database = "sev_state";
     const password = randomBytes(18).toString("hex");
     // As the cluster's superuser over its own socket (trust); the password travels as a psql variable, quoted by psql.
-    const admin = [...(owner?.prefix ?? []), join(bin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres",
-      "-v", `pw=${password}`];
+    const admin = [
+      ...(owner?.prefix ?? []),
+      join(bin, "psql"),
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      dir,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-v",
+      `pw=${password}`,
+    ];
     await new Promise<void>((resolve, reject) => {
-      const child = execFile(admin[0], admin.slice(1), { timeout: CLIENT_TIMEOUT_MS }, (err, _out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve()));
+      const child = execFile(admin[0], admin.slice(1), { timeout: CLIENT_TIMEOUT_MS }, (err, _out, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(),
+      );
       child.stdin!.end(`CREATE ROLE ${user} LOGIN PASSWORD :'pw';\nCREATE DATABASE ${database} OWNER ${user};\n`);
     });
 
     const backendUrlWithoutPassword = `postgres://${user}@127.0.0.1:${port}/${database}?sslmode=disable&connect_timeout=10`;
     const backendUrl = backendUrlWithoutPassword.replace(`${user}@`, `${user}:${password}@`);
     const query = async (sql: string) =>
-      (await run(join(bin, "psql"), ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-c", sql],
-        { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" }, timeout: CLIENT_TIMEOUT_MS, maxBuffer: 256 << 20 })).stdout;
+      (
+        await run(join(bin, "psql"), ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-c", sql], {
+          env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" },
+          timeout: CLIENT_TIMEOUT_MS,
+          maxBuffer: 256 << 20,
+        })
+      ).stdout;
     let stopped = false;
     return {
-      port, database, user, password, backendUrl, backendUrlWithoutPassword, query,
+      port,
+      database,
+      user,
+      password,
+      backendUrl,
+      backendUrlWithoutPassword,
+      query,
       stop: async () => {
         if (stopped) return;
         stopped = true;

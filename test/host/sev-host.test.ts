@@ -7,7 +7,18 @@ import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
 const DISTRIBUTIONS = ["ubuntu-24.04", "alma-9.5", "rocky-9.4-mem-encrypt-off"];
-const PROFILES = ["rome", "genoa", "naples", "naples-libvirt-5.0", "rome-es-pool-empty", "rome-sev-disabled", "kernel-4.15", "qemu-2.11-libvirt-4.4", "intel", ...DISTRIBUTIONS];
+const PROFILES = [
+  "rome",
+  "genoa",
+  "naples",
+  "naples-libvirt-5.0",
+  "rome-es-pool-empty",
+  "rome-sev-disabled",
+  "kernel-4.15",
+  "qemu-2.11-libvirt-4.4",
+  "intel",
+  ...DISTRIBUTIONS,
+];
 const GiB = 1024 ** 3;
 
 test.before(async (t) => {
@@ -26,7 +37,10 @@ const verdicts = (o: SevHostOutputs) => Object.fromEntries(o.checks.map((c) => [
 test("a Rome host is ready, with SEV and SEV-ES slots from domcapabilities", async (t) => {
   const out = await create(t.context.lab.inputs("rome"));
   t.true(out.ready);
-  t.deepEqual(out.checks.filter((c) => c.verdict !== "pass"), []);
+  t.deepEqual(
+    out.checks.filter((c) => c.verdict !== "pass"),
+    [],
+  );
   t.is(out.capacity.sev.total, 59);
   t.is(out.capacity.sevEs.total, 450);
   t.is(out.facts.kernelRelease, "5.14.0-362.8.1.el9_3.x86_64");
@@ -45,7 +59,10 @@ test("a Genoa host is ready and offers sev-snp launch security", async (t) => {
 test("libvirt 5.0 with a root-only /dev/sev: no SEV in domcapabilities, and the QEMU user's access is the reason given", async (t) => {
   const err = await t.throwsAsync(create(t.context.lab.inputs("naples-libvirt-5.0")));
   const msg = err!.message;
-  t.regex(msg, /\[dev-sev-access\] \/dev\/sev readable and writable by the QEMU user: found \/dev\/sev mode 0600 root:root, QEMU user libvirt-qemu; <sev supported='no'\/>; required read and write for the QEMU user, or libvirt >= 5\.1\.0\. Fix: libvirt before 5\.1 probes/);
+  t.regex(
+    msg,
+    /\[dev-sev-access\] \/dev\/sev readable and writable by the QEMU user: found \/dev\/sev mode 0600 root:root, QEMU user libvirt-qemu; <sev supported='no'\/>; required read and write for the QEMU user, or libvirt >= 5\.1\.0\. Fix: libvirt before 5\.1 probes/,
+  );
   t.regex(msg, /\[domcaps-sev\]/);
   const out = await create(t.context.lab.inputs("naples")).catch((e: Error) => e);
   t.false(out instanceof Error, "the same CPU with libvirt 6.0 is ready");
@@ -58,8 +75,13 @@ test("the platform's identity comes from virsh nodesevinfo and agrees with domca
   const field = (name: string) => new RegExp(`^${name} *: (.*)$`, "m").exec(sevinfo)?.[1];
   t.truthy(field("pdh"));
   t.deepEqual(out.platform, {
-    pdh: field("pdh"), certChain: field("cert-chain"), cpu0Id: field("cpu0-id"),
-    cbitpos: 51, reducedPhysBits: 1, maxGuests: 59, maxESGuests: 450,
+    pdh: field("pdh"),
+    certChain: field("cert-chain"),
+    cpu0Id: field("cpu0-id"),
+    cbitpos: 51,
+    reducedPhysBits: 1,
+    maxGuests: 59,
+    maxESGuests: 450,
   });
   t.is(out.checks.find((c) => c.id === "sev-platform")?.verdict, "pass");
 });
@@ -102,7 +124,10 @@ test("a host with SEV disabled fails once, listing every failed check with its r
 
 test("kernel 4.15 without KVM's SEV fails the kernel check and kvm_amd's, nothing else", async (t) => {
   const err = await t.throwsAsync(create(t.context.lab.inputs("kernel-4.15")));
-  t.regex(err!.message, /2 checks failed:\n- \[kernel-version\] .*found 4\.15\.0-213-generic;.*\n- \[kvm-amd-sev\] .*found kvm_amd loaded, sev parameter absent;.*CONFIG_KVM_AMD_SEV/);
+  t.regex(
+    err!.message,
+    /2 checks failed:\n- \[kernel-version\] .*found 4\.15\.0-213-generic;.*\n- \[kvm-amd-sev\] .*found kvm_amd loaded, sev parameter absent;.*CONFIG_KVM_AMD_SEV/,
+  );
   t.false(err!.message.includes("[qemu-version]"));
 });
 
@@ -110,7 +135,11 @@ test("hosts on distribution defaults (no SEV parameters; one with mem_encrypt=of
   for (const name of DISTRIBUTIONS) {
     const out = await create(t.context.lab.inputs(name));
     t.true(out.ready, name);
-    t.deepEqual(out.checks.filter((c) => c.verdict !== "pass").map((c) => [c.id, c.verdict]), [["mem-encrypt", "warn"]], name);
+    t.deepEqual(
+      out.checks.filter((c) => c.verdict !== "pass").map((c) => [c.id, c.verdict]),
+      [["mem-encrypt", "warn"]],
+      name,
+    );
     t.is(out.checks.find((c) => c.id === "kvm-amd-sev")?.found, "kvm_amd loaded, sev=1", `${name}: sev on by kvm_amd's default`);
   }
 });
@@ -129,9 +158,18 @@ test("an Intel host fails the CPU check among others", async (t) => {
 
 test("refresh of every profile reports the verdicts without failing", async (t) => {
   const expectReady: Record<string, boolean> = {
-    rome: true, genoa: true, naples: true, "naples-libvirt-5.0": false, "rome-es-pool-empty": true,
-    "rome-sev-disabled": false, "kernel-4.15": false, "qemu-2.11-libvirt-4.4": false, intel: false,
-    "ubuntu-24.04": true, "alma-9.5": true, "rocky-9.4-mem-encrypt-off": true,
+    rome: true,
+    genoa: true,
+    naples: true,
+    "naples-libvirt-5.0": false,
+    "rome-es-pool-empty": true,
+    "rome-sev-disabled": false,
+    "kernel-4.15": false,
+    "qemu-2.11-libvirt-4.4": false,
+    intel: false,
+    "ubuntu-24.04": true,
+    "alma-9.5": true,
+    "rocky-9.4-mem-encrypt-off": true,
   };
   for (const name of PROFILES) {
     const inputs = t.context.lab.inputs(name);
@@ -152,7 +190,10 @@ test("a host key that does not match the pin is refused, showing the key seen", 
 
 test("an unknown host key is refused unless trusted explicitly; a known_hosts line pins it", async (t) => {
   const h = t.context.lab.host("genoa");
-  const base = t.context.lab.inputs("genoa", { hostKeyFingerprint: undefined, knownHosts: `[other.example]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake` });
+  const base = t.context.lab.inputs("genoa", {
+    hostKeyFingerprint: undefined,
+    knownHosts: `[other.example]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake`,
+  });
   const err = await t.throwsAsync(create(base));
   t.regex(err!.message, /unknown/);
   t.true(err!.message.includes(h.hostKeyFingerprint));
@@ -161,13 +202,24 @@ test("an unknown host key is refused unless trusted explicitly; a known_hosts li
   const pub = (await t.context.lab.sh("genoa", ["cat", `${h.folder}/ssh/host_key.pub`])).trim().split(" ");
   const pinned = await create({ ...base, knownHosts: `[${h.address}]:${h.port} ${pub[0]} ${pub[1]}` });
   t.true(pinned.ready);
-  const changed = await t.throwsAsync(create({ ...base, knownHosts: `[${h.address}]:${h.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherOtherOtherOtherOtherOtherOtherOtherOtherOth`, trustUnknownHostKey: true }));
+  const changed = await t.throwsAsync(
+    create({
+      ...base,
+      knownHosts: `[${h.address}]:${h.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherOtherOtherOtherOtherOtherOtherOtherOtherOth`,
+      trustUnknownHostKey: true,
+    }),
+  );
   t.regex(changed!.message, /CHANGED/);
 });
 
 async function sliceOnHost(t: { context: { lab: TestLab } }, name: string): Promise<Record<string, string>> {
   const out = await t.context.lab.sh(name, ["systemctl", "show", "machine.slice", "-p", "MemoryMax", "-p", "MemoryHigh"]);
-  return Object.fromEntries(out.trim().split("\n").map((l) => l.split("=")));
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => l.split("=")),
+  );
 }
 
 test.serial("machine.slice: applied from a reservation, drift seen on refresh and repaired, restored on delete", async (t) => {
@@ -224,10 +276,18 @@ test("a new address replaces the host", async (t) => {
 
 test.serial("bad inputs are rejected at check with every problem listed, before any connection", async (t) => {
   const before = t.context.lab.sshdLog("rome").length;
-  const r = await p.check!({}, {
-    address: "", port: 70000, user: "Root User", hostKeyFingerprint: "md5:00",
-    memoryLimit: { limit: "lots", reserve: "1G" }, maxGuests: { sev: -1 }, colour: "blue",
-  });
+  const r = await p.check!(
+    {},
+    {
+      address: "",
+      port: 70000,
+      user: "Root User",
+      hostKeyFingerprint: "md5:00",
+      memoryLimit: { limit: "lots", reserve: "1G" },
+      maxGuests: { sev: -1 },
+      colour: "blue",
+    },
+  );
   const props = r.failures!.map((f) => f.property);
   for (const prop of ["address", "port", "user", "hostKeyFingerprint", "memoryLimit.limit", "maxGuests.sev", "colour"]) {
     t.true(props.includes(prop), `${prop} in ${props.join(",")}`);

@@ -61,104 +61,118 @@ test("the tarball ships what runs and nothing else", (t) => {
   t.true(files.includes("dist/provider/resources/dynamic.js"));
   t.true(files.includes("dist/provider/effects/probe.sh"));
   t.true(files.includes("bin/sev-capacity"));
-  const stray = files.filter((f) => /^(test|lab|tools|examples|bench|policy|scripts|provider)\/|^dist\/(test|lab|examples|bench)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f));
+  const stray = files.filter((f) =>
+    /^(test|lab|tools|examples|bench|policy|scripts|provider)\/|^dist\/(test|lab|examples|bench)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f),
+  );
   t.deepEqual(stray, [], "no tests, lab, sources, Go tools or source maps");
   t.log(`tarball: ${files.length} files, ${t.context.tarball.size} bytes packed, ${t.context.tarball.unpackedSize} unpacked`);
 });
 
-test.serial("installed from the tarball: up, then the project moves and the original is removed; refresh, preview and destroy work from the new place", async (t) => {
-  const { lab, tarball } = t.context;
-  const first = await installProject(tarball);
-  lab.images("rome", ["app-1"]);
-  t.deepEqual(copiesOf(first, "@pulumi/pulumi"), [join(first, "node_modules", "@pulumi", "pulumi")], "one @pulumi/pulumi: the project's own");
-  t.deepEqual(copiesOf(first, "pulumi-sev"), [join(first, "node_modules", "pulumi-sev")]);
+test.serial(
+  "installed from the tarball: up, then the project moves and the original is removed; refresh, preview and destroy work from the new place",
+  async (t) => {
+    const { lab, tarball } = t.context;
+    const first = await installProject(tarball);
+    lab.images("rome", ["app-1"]);
+    t.deepEqual(copiesOf(first, "@pulumi/pulumi"), [join(first, "node_modules", "@pulumi", "pulumi")], "one @pulumi/pulumi: the project's own");
+    t.deepEqual(copiesOf(first, "pulumi-sev"), [join(first, "node_modules", "pulumi-sev")]);
 
-  const s = new EngineStack("", "ci", { projectDir: first });
-  const moved = join(tmpdir(), `sev-infra-moved-${process.pid}`);
-  try {
-    const { config, secrets } = hostConfig(lab);
-    await s.init(config, secrets);
-    const up = await s.up();
-    t.is(up.code, 0, up.text);
-    t.deepEqual(await lab.domains("rome"), ["app-1"]);
+    const s = new EngineStack("", "ci", { projectDir: first });
+    const moved = join(tmpdir(), `sev-infra-moved-${process.pid}`);
+    try {
+      const { config, secrets } = hostConfig(lab);
+      await s.init(config, secrets);
+      const up = await s.up();
+      t.is(up.code, 0, up.text);
+      t.deepEqual(await lab.domains("rome"), ["app-1"]);
 
-    const state = await s.exportState();
-    const machinePaths = [first, repoRoot, homedir(), `${tmpdir()}/`].filter((p) => state.includes(p));
-    t.deepEqual(machinePaths, [], "the state names no path of this machine");
-    const sev = resourcesOf(state).filter((r) => SEV_TYPES.test(r.type));
-    const providers = sev.map((r) => String(r.outputs?.__provider));
-    t.is(providers.length, 4, "host, its slot plan, flavor, guest");
-    t.true(providers.every((p) => p.includes('require("pulumi-sev/dynamic")')), "the provider names the package, not a file");
-    t.log(`serialized provider in the state: ${sev.map((r) => `${r.type.split(":").pop()} ${String(r.outputs?.__provider).length} B`).join(", ")}`);
+      const state = await s.exportState();
+      const machinePaths = [first, repoRoot, homedir(), `${tmpdir()}/`].filter((p) => state.includes(p));
+      t.deepEqual(machinePaths, [], "the state names no path of this machine");
+      const sev = resourcesOf(state).filter((r) => SEV_TYPES.test(r.type));
+      const providers = sev.map((r) => String(r.outputs?.__provider));
+      t.is(providers.length, 4, "host, its slot plan, flavor, guest");
+      t.true(
+        providers.every((p) => p.includes('require("pulumi-sev/dynamic")')),
+        "the provider names the package, not a file",
+      );
+      t.log(`serialized provider in the state: ${sev.map((r) => `${r.type.split(":").pop()} ${String(r.outputs?.__provider).length} B`).join(", ")}`);
 
-    renameSync(first, moved);
-    t.false(existsSync(first));
-    s.movedTo(moved);
+      renameSync(first, moved);
+      t.false(existsSync(first));
+      s.movedTo(moved);
 
-    const refresh = await s.refresh();
-    t.is(refresh.code, 0, refresh.text);
-    const same = await s.expectNoChanges();
-    t.is(same.code, 0, same.text);
-    const change = await s.setConfig("sev:memory", "6G");
-    t.is(change.code, 0);
-    const update = await s.up();
-    t.is(update.code, 0, update.text);
-    t.regex(await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "app-1"]), /<memory unit='KiB'>6291456<\/memory>/);
-    const destroy = await s.destroy();
-    t.is(destroy.code, 0, destroy.text);
-    t.deepEqual(await lab.domains("rome"), []);
-  } finally {
-    await s.dispose();
-    rmSync(first, { recursive: true, force: true });
-    rmSync(moved, { recursive: true, force: true });
-  }
-});
-
-test.serial("a stack written by 0.1.0 (absolute paths of a checkout now gone): one `pulumi up` moves it onto the package, then refresh and destroy work", async (t) => {
-  const { lab, tarball } = t.context;
-  const dir = await installProject(tarball);
-  lab.images("rome", ["app-1"]);
-  const s = new EngineStack("", "legacy", { projectDir: dir });
-  try {
-    const { config, secrets } = hostConfig(lab);
-    await s.init(config, secrets);
-    t.is((await s.up()).code, 0);
-    const uuidBefore = (await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim();
-
-    // The state as 0.1.0 wrote it, from a checkout that no longer exists.
-    const gone = "/srv/ci-runner-7/pulumi-sev";
-    const legacy = (kind: string) =>
-      readFileSync(join(repoRoot, "test", "fixtures", "state-0.1.0", `sev-${kind}.provider.js`), "utf8").replaceAll("@@CHECKOUT@@", gone);
-    const doc = JSON.parse(await s.exportState());
-    doc.deployment.resources = withoutSlotPlans(doc.deployment.resources);
-    for (const r of doc.deployment.resources as StateResource[]) {
-      const kind = r.type.match(/dynamic\/sev:Sev(\w+)$/)?.[1]?.toLowerCase();
-      if (!kind) continue;
-      for (const props of [r.inputs, r.outputs]) if (props?.__provider) props.__provider = legacy(kind);
+      const refresh = await s.refresh();
+      t.is(refresh.code, 0, refresh.text);
+      const same = await s.expectNoChanges();
+      t.is(same.code, 0, same.text);
+      const change = await s.setConfig("sev:memory", "6G");
+      t.is(change.code, 0);
+      const update = await s.up();
+      t.is(update.code, 0, update.text);
+      t.regex(await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "app-1"]), /<memory unit='KiB'>6291456<\/memory>/);
+      const destroy = await s.destroy();
+      t.is(destroy.code, 0, destroy.text);
+      t.deepEqual(await lab.domains("rome"), []);
+    } finally {
+      await s.dispose();
+      rmSync(first, { recursive: true, force: true });
+      rmSync(moved, { recursive: true, force: true });
     }
-    await s.importState(JSON.stringify(doc));
+  },
+);
 
-    const stuck = await s.refresh();
-    t.not(stuck.code, 0, "0.1.0's state cannot be refreshed from elsewhere");
-    t.regex(stuck.text, /Cannot find module '\/srv\/ci-runner-7\/pulumi-sev\/dist\/provider\/resources\/sev-\w+-provider\.js'/);
+test.serial(
+  "a stack written by 0.1.0 (absolute paths of a checkout now gone): one `pulumi up` moves it onto the package, then refresh and destroy work",
+  async (t) => {
+    const { lab, tarball } = t.context;
+    const dir = await installProject(tarball);
+    lab.images("rome", ["app-1"]);
+    const s = new EngineStack("", "legacy", { projectDir: dir });
+    try {
+      const { config, secrets } = hostConfig(lab);
+      await s.init(config, secrets);
+      t.is((await s.up()).code, 0);
+      const uuidBefore = (await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim();
 
-    const migrate = await s.up();
-    t.is(migrate.code, 0, migrate.text);
-    t.regex(migrate.text, /3 updated/);
-    t.regex(migrate.text, /1 created/, "the host's slot plan, which 0.1.0 did not have");
-    t.notRegex(migrate.text, /replace/);
-    t.is((await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim(), uuidBefore, "the guest is the same domain");
-    const after = resourcesOf(await s.exportState()).filter((r) => SEV_TYPES.test(r.type));
-    t.false(after.some((r) => JSON.stringify(r).includes(gone)), "no old path left in the state");
+      // The state as 0.1.0 wrote it, from a checkout that no longer exists.
+      const gone = "/srv/ci-runner-7/pulumi-sev";
+      const legacy = (kind: string) =>
+        readFileSync(join(repoRoot, "test", "fixtures", "state-0.1.0", `sev-${kind}.provider.js`), "utf8").replaceAll("@@CHECKOUT@@", gone);
+      const doc = JSON.parse(await s.exportState());
+      doc.deployment.resources = withoutSlotPlans(doc.deployment.resources);
+      for (const r of doc.deployment.resources as StateResource[]) {
+        const kind = r.type.match(/dynamic\/sev:Sev(\w+)$/)?.[1]?.toLowerCase();
+        if (!kind) continue;
+        for (const props of [r.inputs, r.outputs]) if (props?.__provider) props.__provider = legacy(kind);
+      }
+      await s.importState(JSON.stringify(doc));
 
-    t.is((await s.expectNoChanges()).code, 0, "the next up is a no-op");
-    const refresh = await s.refresh();
-    t.is(refresh.code, 0, refresh.text);
-    const destroy = await s.destroy();
-    t.is(destroy.code, 0, destroy.text);
-    t.deepEqual(await lab.domains("rome"), []);
-  } finally {
-    await s.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const stuck = await s.refresh();
+      t.not(stuck.code, 0, "0.1.0's state cannot be refreshed from elsewhere");
+      t.regex(stuck.text, /Cannot find module '\/srv\/ci-runner-7\/pulumi-sev\/dist\/provider\/resources\/sev-\w+-provider\.js'/);
+
+      const migrate = await s.up();
+      t.is(migrate.code, 0, migrate.text);
+      t.regex(migrate.text, /3 updated/);
+      t.regex(migrate.text, /1 created/, "the host's slot plan, which 0.1.0 did not have");
+      t.notRegex(migrate.text, /replace/);
+      t.is((await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim(), uuidBefore, "the guest is the same domain");
+      const after = resourcesOf(await s.exportState()).filter((r) => SEV_TYPES.test(r.type));
+      t.false(
+        after.some((r) => JSON.stringify(r).includes(gone)),
+        "no old path left in the state",
+      );
+
+      t.is((await s.expectNoChanges()).code, 0, "the next up is a no-op");
+      const refresh = await s.refresh();
+      t.is(refresh.code, 0, refresh.text);
+      const destroy = await s.destroy();
+      t.is(destroy.code, 0, destroy.text);
+      t.deepEqual(await lab.domains("rome"), []);
+    } finally {
+      await s.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

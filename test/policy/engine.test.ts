@@ -59,8 +59,14 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
     t.not(all.code, 0, all.text);
     for (const [policy, type, resource] of RESOURCE_POLICIES) t.regex(all.text, violation("mandatory", policy, type, resource), `${policy} on ${resource}`);
     t.regex(all.text, /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain hw:mem_encryption true, image hw_mem_encryption false/);
-    t.regex(all.text, /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain pulumi-sev:disk_bus not set, image hw_disk_bus "virtio": a virtio-blk boot disk/);
-    t.regex(all.text, /SevGuest debug-1 \(flavor sev\.debug\): found amd-sev policy 0x0030 \(flavor sev\.debug policy "0x0030" with allowDebug: true\) clears NODBG/);
+    t.regex(
+      all.text,
+      /SevGuest refused-1 \(flavor sev\.plain\): found flavor sev\.plain pulumi-sev:disk_bus not set, image hw_disk_bus "virtio": a virtio-blk boot disk/,
+    );
+    t.regex(
+      all.text,
+      /SevGuest debug-1 \(flavor sev\.debug\): found amd-sev policy 0x0030 \(flavor sev\.debug policy "0x0030" with allowDebug: true\) clears NODBG/,
+    );
     t.regex(all.text, /SevHost rome \(127\.0\.0\.1:\d+\): found no memoryLimit/);
     t.regex(all.text, /refused-1.*hw_disk_bus virtio is refused for the boot disk/, "the provider's own check refuses refused-1 too");
     t.notRegex(all.text, /sev-host-slot-headroom\s+\(/);
@@ -70,7 +76,10 @@ test.serial("violations: every policy fires, with its enforcement level; the lev
     const guests = await previewWithPack(s, requireEs);
     t.not(guests.code, 0, guests.text);
     t.regex(guests.text, violation("advisory", "sev-host-slot-headroom", "SevHost", "rome"));
-    t.regex(guests.text, /SevHost rome \(127\.0\.0\.1:\d+\): found 0 free sev slots after this change \(total 2 from override, used by others 0, used by this stack 0, new guests of this stack 2 \((plain-1, debug-1|debug-1, plain-1)\)\)\. Required: at least 1 free sev slot per host after the change \(minFreeSlots\)\. Fix: /);
+    t.regex(
+      guests.text,
+      /SevHost rome \(127\.0\.0\.1:\d+\): found 0 free sev slots after this change \(total 2 from override, used by others 0, used by this stack 0, new guests of this stack 2 \((plain-1, debug-1|debug-1, plain-1)\)\)\. Required: at least 1 free sev slot per host after the change \(minFreeSlots\)\. Fix: /,
+    );
     for (const [policy, type, resource] of RESOURCE_POLICIES.filter(([, , r]) => r !== "refused-1")) {
       t.regex(guests.text, violation("mandatory", policy, type, resource), `${policy} on ${resource}`);
     }
@@ -112,7 +121,11 @@ test.serial("compliant: preview and up pass the pack; headroom is judged once th
     t.is(preview.code, 0, preview.text);
     t.notRegex(preview.text, /\[(mandatory|advisory)\]/);
     t.regex(preview.text, /pulumi-sev@v0\.1\.0/);
-    t.regex(preview.text, /sev-host-slot-headroom: note: SevHost rome \(127\.0\.0\.1:\d+\): slot capacity not known yet/, "a new host's capacity is unknown at preview");
+    t.regex(
+      preview.text,
+      /sev-host-slot-headroom: note: SevHost rome \(127\.0\.0\.1:\d+\): slot capacity not known yet/,
+      "a new host's capacity is unknown at preview",
+    );
 
     const up = await s.up(["--policy-pack", policyDir, "--policy-pack-config", strict]);
     t.is(up.code, 0, up.text);
@@ -127,13 +140,19 @@ test.serial("compliant: preview and up pass the pack; headroom is judged once th
     const greedy = packConfig(s, "greedy", { "sev-host-slot-headroom": { enforcementLevel: "mandatory", minFreeSlots: 450 } });
     const before = await previewWithPack(s, greedy);
     t.not(before.code, 0, before.text);
-    t.regex(before.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 1 \(vault-1\)\)/);
+    t.regex(
+      before.text,
+      /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 1 \(vault-1\)\)/,
+    );
     // After a refresh the host lists vault-1 (with this stack's ownership): counted once, as used by this stack.
     const refresh = await s.refresh();
     t.is(refresh.code, 0, refresh.text);
     const after = await previewWithPack(s, greedy);
     t.not(after.code, 0, after.text);
-    t.regex(after.text, /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 1, new guests of this stack 0\)/);
+    t.regex(
+      after.text,
+      /found 449 free sev-es slots after this change \(total 450 from domcapabilities, used by others 0, used by this stack 1, new guests of this stack 0\)/,
+    );
 
     t.is((await s.destroy()).code, 0);
   });

@@ -16,17 +16,40 @@ import { readyHost } from "../core/ready-host";
 // "pulumi-sev/core", the same module this test imports.
 type Props = Record<string, unknown>;
 interface ResourceArgs {
-  type: string; name: string; urn: string; props: Props; opts: object; stackTags: ReadonlyMap<string, string>;
-  isType(c: unknown): boolean; asType(c: unknown): unknown; getConfig<T extends object>(): T; notApplicable(reason?: string): never;
+  type: string;
+  name: string;
+  urn: string;
+  props: Props;
+  opts: object;
+  stackTags: ReadonlyMap<string, string>;
+  isType(c: unknown): boolean;
+  asType(c: unknown): unknown;
+  getConfig<T extends object>(): T;
+  notApplicable(reason?: string): never;
 }
 interface StackResource {
-  type: string; name: string; urn: string; props: Props; opts: object; dependencies: StackResource[]; propertyDependencies: Record<string, StackResource[]>;
-  isType(c: unknown): boolean; asType(c: unknown): unknown;
+  type: string;
+  name: string;
+  urn: string;
+  props: Props;
+  opts: object;
+  dependencies: StackResource[];
+  propertyDependencies: Record<string, StackResource[]>;
+  isType(c: unknown): boolean;
+  asType(c: unknown): unknown;
 }
-interface StackArgs { resources: StackResource[]; stackTags: ReadonlyMap<string, string>; getConfig<T extends object>(): T; notApplicable(reason?: string): never }
+interface StackArgs {
+  resources: StackResource[];
+  stackTags: ReadonlyMap<string, string>;
+  getConfig<T extends object>(): T;
+  notApplicable(reason?: string): never;
+}
 type Report = (message: string, urn?: string) => void;
 interface Policy {
-  name: string; description: string; enforcementLevel?: string; configSchema?: { properties: Record<string, { default?: unknown }> };
+  name: string;
+  description: string;
+  enforcementLevel?: string;
+  configSchema?: { properties: Record<string, { default?: unknown }> };
   validateResource?: (args: ResourceArgs, report: Report) => void | Promise<void>;
   validateStack?: (args: StackArgs, report: Report) => void | Promise<void>;
 }
@@ -62,16 +85,32 @@ function policy(name: string): Policy {
   return p;
 }
 
-interface Outcome { messages: string[]; urns: (string | undefined)[]; notApplicable?: string }
+interface Outcome {
+  messages: string[];
+  urns: (string | undefined)[];
+  notApplicable?: string;
+}
 
 function resourceArgs(type: string, name: string, props: Props, config: object): ResourceArgs {
   return {
-    type, name, urn: urnOf(type, name), props: proxy.unknownCheckingProxy(props),
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    type,
+    name,
+    urn: urnOf(type, name),
+    props: proxy.unknownCheckingProxy(props),
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
     stackTags: new Map(),
-    isType: () => false, asType: () => undefined,
+    isType: () => false,
+    asType: () => undefined,
     getConfig: <T extends object>() => config as T,
-    notApplicable: (reason?: string): never => { throw new NotApplicable(reason ?? ""); },
+    notApplicable: (reason?: string): never => {
+      throw new NotApplicable(reason ?? "");
+    },
   };
 }
 
@@ -79,7 +118,10 @@ async function runResource(name: string, type: string, resource: string, props: 
   const out: Outcome = { messages: [], urns: [] };
   const validate = policy(name).validateResource!;
   try {
-    await validate(resourceArgs(type, resource, props, config), (m, urn) => { out.messages.push(m); out.urns.push(urn); });
+    await validate(resourceArgs(type, resource, props, config), (m, urn) => {
+      out.messages.push(m);
+      out.urns.push(urn);
+    });
   } catch (e) {
     if (e instanceof NotApplicable) out.notApplicable = e.message;
     else throw e;
@@ -89,9 +131,21 @@ async function runResource(name: string, type: string, resource: string, props: 
 
 function stackResource(type: string, name: string, props: Props, dependencies: StackResource[] = []): StackResource {
   return {
-    type, name, urn: urnOf(type, name), props: proxy.unknownCheckingProxy(props),
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    dependencies, propertyDependencies: {}, isType: () => false, asType: () => undefined,
+    type,
+    name,
+    urn: urnOf(type, name),
+    props: proxy.unknownCheckingProxy(props),
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    dependencies,
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
   };
 }
 
@@ -100,10 +154,20 @@ async function runStack(resources: StackResource[], config: object = {}): Promis
   const saved = pack.notes.note;
   pack.notes.note = (text) => out.notes.push(text);
   try {
-    await policy("sev-host-slot-headroom").validateStack!({
-      resources, stackTags: new Map(), getConfig: <T extends object>() => config as T,
-      notApplicable: (reason?: string): never => { throw new NotApplicable(reason ?? ""); },
-    }, (m, urn) => { out.messages.push(m); out.urns.push(urn); });
+    await policy("sev-host-slot-headroom").validateStack!(
+      {
+        resources,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => config as T,
+        notApplicable: (reason?: string): never => {
+          throw new NotApplicable(reason ?? "");
+        },
+      },
+      (m, urn) => {
+        out.messages.push(m);
+        out.urns.push(urn);
+      },
+    );
   } finally {
     pack.notes.note = saved;
   }
@@ -111,27 +175,44 @@ async function runStack(resources: StackResource[], config: object = {}): Promis
 }
 
 // Inputs as the engine hands them to the pack: a SevGuest's props carry its SevFlavor's inputs and its host's.
-const hostInputs = { address: "10.0.0.5", port: 22, user: "root", privateKey: "[secret]", hostKeyFingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+const hostInputs = {
+  address: "10.0.0.5",
+  port: 22,
+  user: "root",
+  privateKey: "[secret]",
+  hostKeyFingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+};
 function flavor(extraSpecs: Props = { "hw:mem_encryption": true }, rest: Props = {}): Props {
   return { name: "sev.small", vcpus: 2, memory: "4G", disk: 20, extraSpecs, ...rest };
 }
 function guest(f: Props, image?: Props, rest: Props = {}): Props {
-  return { host: hostInputs, flavor: f, name: "web-1", bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2" }, owner: { ...STACK, urn: urnOf(GUEST, "web-1") }, ...(image ? { image } : {}), ...rest };
+  return {
+    host: hostInputs,
+    flavor: f,
+    name: "web-1",
+    bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2" },
+    owner: { ...STACK, urn: urnOf(GUEST, "web-1") },
+    ...(image ? { image } : {}),
+    ...rest,
+  };
 }
 
 /** found …. Required: …. Fix: …. */
 const FORMAT = /^(SevGuest|SevHost) \S+( \([^)]*\))?: found .+\. Required: .+\. Fix: .+\.$/s;
 
 test("the pack: seven policies, their names, default enforcement and config defaults", (t) => {
-  t.deepEqual(pack.policies.map((p) => [p.name, p.enforcementLevel]), [
-    ["sev-guest-memory-encrypted", "mandatory"],
-    ["sev-guest-encrypted-state", "mandatory"],
-    ["sev-guest-policy-nodbg-noks", "mandatory"],
-    ["sev-guest-q35-uefi", "mandatory"],
-    ["sev-guest-no-virtio-blk-boot", "mandatory"],
-    ["sev-host-machine-slice-limit", "mandatory"],
-    ["sev-host-slot-headroom", "advisory"],
-  ]);
+  t.deepEqual(
+    pack.policies.map((p) => [p.name, p.enforcementLevel]),
+    [
+      ["sev-guest-memory-encrypted", "mandatory"],
+      ["sev-guest-encrypted-state", "mandatory"],
+      ["sev-guest-policy-nodbg-noks", "mandatory"],
+      ["sev-guest-q35-uefi", "mandatory"],
+      ["sev-guest-no-virtio-blk-boot", "mandatory"],
+      ["sev-host-machine-slice-limit", "mandatory"],
+      ["sev-host-slot-headroom", "advisory"],
+    ],
+  );
   t.is(policy("sev-guest-encrypted-state").configSchema?.properties.requireEncryptedState.default, false);
   t.is(policy("sev-host-slot-headroom").configSchema?.properties.minFreeSlots.default, 1);
   t.truthy(policy("sev-host-slot-headroom").validateStack);
@@ -151,7 +232,10 @@ test("memory-encrypted: a flavor without hw:mem_encryption is reported", async (
 test("memory-encrypted: an image's hw_mem_encryption false against the flavor's true is reported (Nova conflict)", async (t) => {
   const r = await runResource("sev-guest-memory-encrypted", GUEST, "web-1", guest(flavor(), { hw_mem_encryption: false }));
   t.is(r.messages.length, 1);
-  t.regex(r.messages[0], /found flavor sev\.small hw:mem_encryption true, image hw_mem_encryption false \(Flavor's hw:mem_encryption extra spec \(true\) and image's hw_mem_encryption property \(false\) conflict/);
+  t.regex(
+    r.messages[0],
+    /found flavor sev\.small hw:mem_encryption true, image hw_mem_encryption false \(Flavor's hw:mem_encryption extra spec \(true\) and image's hw_mem_encryption property \(false\) conflict/,
+  );
 });
 
 test("memory-encrypted: passes with the flavor's true, or the image's \"True\" alone", async (t) => {
@@ -172,14 +256,25 @@ test("encrypted-state: with requireEncryptedState, an amd-sev guest (the default
   const r = await runResource("sev-guest-encrypted-state", GUEST, "web-1", guest(flavor()), { requireEncryptedState: true });
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
-  t.regex(r.messages[0], /found model amd-sev \(flavor sev\.small hw:mem_encryption_model not set; amd-sev is the default\): guest memory is encrypted but the register state \(VMSA\) is not\. Required: an encrypted register state: hw:mem_encryption_model amd-sev-es or amd-sev-snp/);
+  t.regex(
+    r.messages[0],
+    /found model amd-sev \(flavor sev\.small hw:mem_encryption_model not set; amd-sev is the default\): guest memory is encrypted but the register state \(VMSA\) is not\. Required: an encrypted register state: hw:mem_encryption_model amd-sev-es or amd-sev-snp/,
+  );
   t.regex(r.messages[0], /Fix: set extraSpecs\["hw:mem_encryption_model"\]: "amd-sev-es"/);
 });
 
 test("encrypted-state: amd-sev-es (flavor) and amd-sev-snp (image) pass", async (t) => {
-  const es = await runResource("sev-guest-encrypted-state", GUEST, "web-1", guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" })), { requireEncryptedState: true });
+  const es = await runResource(
+    "sev-guest-encrypted-state",
+    GUEST,
+    "web-1",
+    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" })),
+    { requireEncryptedState: true },
+  );
   t.deepEqual(es.messages, []);
-  const snp = await runResource("sev-guest-encrypted-state", GUEST, "web-1", guest(flavor(), { hw_mem_encryption_model: "amd-sev-snp" }), { requireEncryptedState: true });
+  const snp = await runResource("sev-guest-encrypted-state", GUEST, "web-1", guest(flavor(), { hw_mem_encryption_model: "amd-sev-snp" }), {
+    requireEncryptedState: true,
+  });
   t.deepEqual(snp.messages, []);
 });
 
@@ -190,10 +285,18 @@ test("encrypted-state: not applicable unless requireEncryptedState is true", asy
 });
 
 test("encrypted-state: a model conflict between flavor and image is reported with Nova's words", async (t) => {
-  const r = await runResource("sev-guest-encrypted-state", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" }), { hw_mem_encryption_model: "amd-sev" }), { requireEncryptedState: true });
+  const r = await runResource(
+    "sev-guest-encrypted-state",
+    GUEST,
+    "web-1",
+    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" }), { hw_mem_encryption_model: "amd-sev" }),
+    { requireEncryptedState: true },
+  );
   t.is(r.messages.length, 1);
-  t.regex(r.messages[0], /which does not resolve to a model \(Flavor's hw:mem_encryption_model extra spec \(amd-sev-es\) and image's hw_mem_encryption_model property \(amd-sev\) conflict/);
+  t.regex(
+    r.messages[0],
+    /which does not resolve to a model \(Flavor's hw:mem_encryption_model extra spec \(amd-sev-es\) and image's hw_mem_encryption_model property \(amd-sev\) conflict/,
+  );
 });
 
 // 3. sev-guest-policy-nodbg-noks
@@ -203,12 +306,19 @@ test("nodbg-noks: allowDebug's default policy (NODBG cleared) is reported althou
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
   t.regex(r.messages[0], /found amd-sev policy 0x0032 \(the default policy for amd-sev with allowDebug: true\) clears NODBG \(bit 0, 0x1\)/);
-  t.regex(r.messages[0], /Required: a guest policy with NODBG \(0x1\) and NOKS \(0x2\) set\. Fix: remove allowDebug from flavor sev\.small \(the default policy is then 0x0033\)\.$/);
+  t.regex(
+    r.messages[0],
+    /Required: a guest policy with NODBG \(0x1\) and NOKS \(0x2\) set\. Fix: remove allowDebug from flavor sev\.small \(the default policy is then 0x0033\)\.$/,
+  );
 });
 
 test("nodbg-noks: an explicit policy without NOKS is reported (the provider does not require NOKS)", async (t) => {
-  const r = await runResource("sev-guest-policy-nodbg-noks", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" }, { policy: "0x35" })));
+  const r = await runResource(
+    "sev-guest-policy-nodbg-noks",
+    GUEST,
+    "web-1",
+    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-es" }, { policy: "0x35" })),
+  );
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], /found amd-sev-es policy 0x0035 \(flavor sev\.small policy "0x35"\) clears NOKS \(bit 1, 0x2\)/);
   t.notRegex(r.messages[0], /NODBG \(bit 0, 0x1\):/);
@@ -216,11 +326,18 @@ test("nodbg-noks: an explicit policy without NOKS is reported (the provider does
 });
 
 test("nodbg-noks: SEV-SNP with DEBUG set is reported", async (t) => {
-  const r = await runResource("sev-guest-policy-nodbg-noks", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-snp" }, { allowDebug: true, policy: "0xb0000" })));
+  const r = await runResource(
+    "sev-guest-policy-nodbg-noks",
+    GUEST,
+    "web-1",
+    guest(flavor({ "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev-snp" }, { allowDebug: true, policy: "0xb0000" })),
+  );
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], /found SEV-SNP policy 0xb0000 \(flavor sev\.small policy "0xb0000" with allowDebug: true\) sets DEBUG \(bit 19, 0x80000\)/);
-  t.regex(r.messages[0], /Required: an SEV-SNP guest policy with DEBUG \(bit 19\) clear\. Fix: set flavor sev\.small's policy to 0x00030000 and remove allowDebug\.$/);
+  t.regex(
+    r.messages[0],
+    /Required: an SEV-SNP guest policy with DEBUG \(bit 19\) clear\. Fix: set flavor sev\.small's policy to 0x00030000 and remove allowDebug\.$/,
+  );
 });
 
 test("nodbg-noks: the defaults of every model and an explicit 0x0033 pass", async (t) => {
@@ -234,18 +351,36 @@ test("nodbg-noks: the defaults of every model and an explicit 0x0033 pass", asyn
 // 4. sev-guest-q35-uefi
 
 test("q35-uefi: a pc-i440fx machine and bios firmware are reported", async (t) => {
-  const r = await runResource("sev-guest-q35-uefi", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-i440fx-8.2" }), { hw_firmware_type: "bios" }));
+  const r = await runResource(
+    "sev-guest-q35-uefi",
+    GUEST,
+    "web-1",
+    guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-i440fx-8.2" }), { hw_firmware_type: "bios" }),
+  );
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
-  t.regex(r.messages[0], /found flavor sev\.small pulumi-sev:machine_type "pc-i440fx-8\.2", image hw_machine_type not set; flavor sev\.small pulumi-sev:firmware_type not set, image hw_firmware_type "bios" \(pulumi-sev:machine_type pc-i440fx-8\.2 is not a q35 machine.*hw_firmware_type bios is refused/s);
+  t.regex(
+    r.messages[0],
+    /found flavor sev\.small pulumi-sev:machine_type "pc-i440fx-8\.2", image hw_machine_type not set; flavor sev\.small pulumi-sev:firmware_type not set, image hw_firmware_type "bios" \(pulumi-sev:machine_type pc-i440fx-8\.2 is not a q35 machine.*hw_firmware_type bios is refused/s,
+  );
   t.regex(r.messages[0], /Required: a q35 machine .* and UEFI firmware/);
 });
 
 test("q35-uefi: defaults, q35 and a versioned pc-q35 with uefi pass", async (t) => {
   t.deepEqual((await runResource("sev-guest-q35-uefi", GUEST, "web-1", guest(flavor()))).messages, []);
-  t.deepEqual((await runResource("sev-guest-q35-uefi", GUEST, "web-1",
-    guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-q35-8.2", "pulumi-sev:firmware_type": "uefi" }), { hw_machine_type: "pc-q35-8.2" }))).messages, []);
+  t.deepEqual(
+    (
+      await runResource(
+        "sev-guest-q35-uefi",
+        GUEST,
+        "web-1",
+        guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:machine_type": "pc-q35-8.2", "pulumi-sev:firmware_type": "uefi" }), {
+          hw_machine_type: "pc-q35-8.2",
+        }),
+      )
+    ).messages,
+    [],
+  );
 });
 
 // 5. sev-guest-no-virtio-blk-boot
@@ -254,7 +389,10 @@ test("no-virtio-blk-boot: pulumi-sev:disk_bus virtio is reported", async (t) => 
   const r = await runResource("sev-guest-no-virtio-blk-boot", GUEST, "web-1", guest(flavor({ "hw:mem_encryption": true, "pulumi-sev:disk_bus": "virtio" })));
   t.is(r.messages.length, 1);
   t.regex(r.messages[0], FORMAT);
-  t.regex(r.messages[0], /found flavor sev\.small pulumi-sev:disk_bus "virtio": a virtio-blk boot disk \(pulumi-sev:disk_bus virtio is refused for the boot disk/);
+  t.regex(
+    r.messages[0],
+    /found flavor sev\.small pulumi-sev:disk_bus "virtio": a virtio-blk boot disk \(pulumi-sev:disk_bus virtio is refused for the boot disk/,
+  );
   t.regex(r.messages[0], /Fix: set the guest.s image property hw_disk_bus to scsi \(or sata\), and remove pulumi-sev:disk_bus virtio from flavor sev\.small/);
 });
 
@@ -278,7 +416,7 @@ test("machine-slice-limit: a SevHost without memoryLimit, or with an empty one, 
     "SevHost epyc-01 (10.0.0.5:22): found no memoryLimit: machine.slice is left unlimited. " +
       "Required: memoryLimit with limit (the machine.slice MemoryMax itself) or reserve (MemTotal minus the memory kept for the host OS): " +
       "SEV guests lock all their memory, so without a limit they can starve the host. " +
-      "Fix: add memoryLimit: { reserve: \"16G\" } (or { limit: \"<size>\" }) to SevHost epyc-01.",
+      'Fix: add memoryLimit: { reserve: "16G" } (or { limit: "<size>" }) to SevHost epyc-01.',
   ]);
   const empty = await runResource("sev-host-machine-slice-limit", HOST, "epyc-01", { ...hostInputs, memoryLimit: { property: "MemoryHigh" } });
   t.is(empty.messages.length, 1);
@@ -319,9 +457,13 @@ function host(name: string, spec: HostSpec): StackResource {
   const facts = factsOf(spec);
   const { maxGuests, countGuests } = spec;
   return stackResource(HOST, name, {
-    ...hostInputs, address: spec.address ?? hostInputs.address, memoryLimit: { reserve: "16G" },
-    ...(maxGuests ? { maxGuests } : {}), ...(countGuests ? { countGuests } : {}),
-    capacity: slotCapacity(facts, maxGuests), facts,
+    ...hostInputs,
+    address: spec.address ?? hostInputs.address,
+    memoryLimit: { reserve: "16G" },
+    ...(maxGuests ? { maxGuests } : {}),
+    ...(countGuests ? { countGuests } : {}),
+    capacity: slotCapacity(facts, maxGuests),
+    facts,
   });
 }
 
@@ -347,10 +489,20 @@ function coreAccount(name: string, spec: HostSpec, guests: StackResource[]) {
 
 /** The numbers a headroom message states. */
 function stated(message: string) {
-  const m = /found (\d+) free sev slots? after this change \(total (\d+) from ([\w-]+)(?:, counting running domains only \(countGuests: running\))?, used by others (\d+)(?: \([^)]*\))?, used by this stack (\d+), new guests of this stack (\d+)/.exec(message);
+  const m =
+    /found (\d+) free sev slots? after this change \(total (\d+) from ([\w-]+)(?:, counting running domains only \(countGuests: running\))?, used by others (\d+)(?: \([^)]*\))?, used by this stack (\d+), new guests of this stack (\d+)/.exec(
+      message,
+    );
   if (!m) throw new Error(`not a headroom message: ${message}`);
   const [free, total, source, usedByOthers, usedByThisStack, requested] = m.slice(1);
-  return { free: Number(free), total: Number(total), source, usedByOthers: Number(usedByOthers), usedByThisStack: Number(usedByThisStack), requested: Number(requested) };
+  return {
+    free: Number(free),
+    total: Number(total),
+    source,
+    usedByOthers: Number(usedByOthers),
+    usedByThisStack: Number(usedByThisStack),
+    requested: Number(requested),
+  };
 }
 
 function numbersOf(p: ReturnType<typeof coreAccount>) {
@@ -375,7 +527,10 @@ test("slot-headroom: minFreeSlots from config; SEV-SNP guests draw from the SEV-
   t.deepEqual((await runStack([h, ...guests])).messages, []);
   const strict = await runStack([h, ...guests], { minFreeSlots: 2 });
   t.is(strict.messages.length, 1);
-  t.regex(strict.messages[0], /found 1 free sev-es slot after this change \(total 3 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 2 \(a, b\)\)\. Required: at least 2 free sev-es slots/);
+  t.regex(
+    strict.messages[0],
+    /found 1 free sev-es slot after this change \(total 3 from domcapabilities, used by others 0, used by this stack 0, new guests of this stack 2 \(a, b\)\)\. Required: at least 2 free sev-es slots/,
+  );
 });
 
 test("slot-headroom: enough room passes; guests already defined on the host are not counted twice", async (t) => {
@@ -410,7 +565,10 @@ test("slot-headroom: an unknown total (or capacity unknown during preview) is sk
   const p = await runStack([fresh, stackGuest("web-1", fresh, flavor(), { model: proxy.unknownStringValue, uuid: proxy.unknownStringValue })]);
   t.deepEqual(p.messages, []);
   t.is(p.notes.length, 1);
-  t.regex(p.notes[0], /^SevHost epyc-01 \(10\.0\.0\.5:22\): slot capacity not known yet \(Object value at \.capacity can't be known during preview; it is probed when the host is created or refreshed\); headroom not judged$/);
+  t.regex(
+    p.notes[0],
+    /^SevHost epyc-01 \(10\.0\.0\.5:22\): slot capacity not known yet \(Object value at \.capacity can't be known during preview; it is probed when the host is created or refreshed\); headroom not judged$/,
+  );
 });
 
 test("slot-headroom: a guest whose model is unknown during preview is counted from its flavor", async (t) => {
@@ -424,7 +582,11 @@ test("slot-headroom: a guest whose model is unknown during preview is counted fr
 
 test("slot-headroom counts as the core does: other stacks' and unowned domains are used by others, this stack's own are not requested again", async (t) => {
   const prod = { project: "p", stack: "prod" };
-  const spec: HostSpec = { sev: 5, sevEs: null, domains: [domain("db-1", "sev", prod), domain("legacy", "sev", null), domain("web-1", "sev"), domain("es-1", "sev-es", prod)] };
+  const spec: HostSpec = {
+    sev: 5,
+    sevEs: null,
+    domains: [domain("db-1", "sev", prod), domain("legacy", "sev", null), domain("web-1", "sev"), domain("es-1", "sev-es", prod)],
+  };
   const h = host("epyc-01", spec);
   const guests = [stackGuest("web-1", h, flavor(), { model: "sev" }), stackGuest("web-2", h, flavor()), stackGuest("web-3", h, flavor())];
   const r = await runStack([h, ...guests], { minFreeSlots: 2 });
@@ -447,11 +609,21 @@ test("slot-headroom counts as the core does: ASIDs the kernel holds outside libv
   t.true(core.heldOutsideLibvirt > 0);
   t.is(r.messages.length, 1, "total - domains defined - new guests would leave a free slot; the core does not");
   t.deepEqual(stated(r.messages[0]), numbersOf(core));
-  t.regex(r.messages[0], new RegExp(`used by others ${core.usedByOthers} \\(${core.heldOutsideLibvirt} of them ASIDs the kernel's misc cgroup counts beyond libvirt's running SEV domains\\)`));
+  t.regex(
+    r.messages[0],
+    new RegExp(
+      `used by others ${core.usedByOthers} \\(${core.heldOutsideLibvirt} of them ASIDs the kernel's misc cgroup counts beyond libvirt's running SEV domains\\)`,
+    ),
+  );
 });
 
 test("slot-headroom counts as the core does: with countGuests running, stopped domains hold no slot; requests past the free slots do not fit", async (t) => {
-  const spec: HostSpec = { sev: 3, sevEs: 0, countGuests: "running", domains: [domain("a", "sev", null, false), domain("b", "sev", null, false), domain("c", "sev", null)] };
+  const spec: HostSpec = {
+    sev: 3,
+    sevEs: 0,
+    countGuests: "running",
+    domains: [domain("a", "sev", null, false), domain("b", "sev", null, false), domain("c", "sev", null)],
+  };
   const h = host("epyc-01", spec);
   const guests = ["web-1", "web-2", "web-3"].map((name) => stackGuest(name, h, flavor()));
   t.deepEqual((await runStack([h, guests[0]])).messages, []);
@@ -459,5 +631,10 @@ test("slot-headroom counts as the core does: with countGuests running, stopped d
   const core = coreAccount("epyc-01", spec, guests);
   t.is(r.messages.length, 1, "minFreeSlots 0 still reports guests that do not fit");
   t.deepEqual(stated(r.messages[0]), numbersOf(core));
-  t.regex(r.messages[0], new RegExp(`counting running domains only \\(countGuests: running\\).*; ${core.overflow.length} of them (does|do) not fit: ${core.overflow.map((g) => g.name).join(", ")}\\)`));
+  t.regex(
+    r.messages[0],
+    new RegExp(
+      `counting running domains only \\(countGuests: running\\).*; ${core.overflow.length} of them (does|do) not fit: ${core.overflow.map((g) => g.name).join(", ")}\\)`,
+    ),
+  );
 });

@@ -13,7 +13,6 @@ test.before(async (t) => {
 });
 test.after.always((t) => t.context.lab?.stop());
 
-
 function guest(lab: TestLab, name: string, stack: string): SevGuestInputs {
   return {
     host: lab.inputs("naples", { maxGuests: { sev: 1 } }),
@@ -40,9 +39,17 @@ test.serial("two stacks racing for the last slot: exactly one wins, the loser de
 });
 
 /** The slots program on rome, destroyed and removed afterwards. */
-function onSlotStack(lab: TestLab, maxGuests: number, guests: { resource: string; name?: string; late?: boolean; replicaOf?: string }[], fn: (s: EngineStack) => Promise<void>): Promise<void> {
+function onSlotStack(
+  lab: TestLab,
+  maxGuests: number,
+  guests: { resource: string; name?: string; late?: boolean; replicaOf?: string }[],
+  fn: (s: EngineStack) => Promise<void>,
+): Promise<void> {
   const config = { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "rome", "sev:maxGuests": String(maxGuests), "sev:guests": guests };
-  lab.images("rome", guests.map((g) => g.resource));
+  lab.images(
+    "rome",
+    guests.map((g) => g.resource),
+  );
   return withStack("dist/test/programs/slots/index.js", config, async (s) => {
     try {
       await fn(s);
@@ -57,7 +64,10 @@ test.serial("more guests than free slots fail at preview with one message, and n
   await onSlotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3" }], async (s) => {
     const preview = await s.preview();
     t.not(preview.code, 0);
-    t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
+    t.regex(
+      preview.text,
+      /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./,
+    );
     t.notRegex(preview.text, /\+\s+pulumi-nodejs:dynamic\/sev:SevGuest (g1|g2) create(d)?\s*$/m, "no guest of the over-committed pool goes ahead");
     t.deepEqual(await lab.domains("rome"), [], "preview changes nothing");
     t.false(preview.text.includes("PRIVATE KEY") || preview.text.includes(lab.host("rome").passphrase), "no credentials in the error");
@@ -72,7 +82,10 @@ test.serial("a guest declared after its host's slot plan was made is still count
   await onSlotStack(lab, 2, [{ resource: "g1" }, { resource: "g2" }, { resource: "g3", late: true }], async (s) => {
     const preview = await s.preview();
     t.not(preview.code, 0, preview.text);
-    t.regex(preview.text, /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./);
+    t.regex(
+      preview.text,
+      /the sev slot pool cannot hold 3 new guests: total 2 \(override\), used by others 0, used by this stack 0, requested 3, free before this change 2\. Guests that do not fit: g3\./,
+    );
     t.deepEqual(await lab.domains("rome"), [], "preview changes nothing");
   });
 });

@@ -123,7 +123,9 @@ export function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", al
   }
   const reserved = p & SEV_POLICY_RESERVED;
   if (reserved !== 0) {
-    problems.push(`policy ${shown} sets reserved ${plural(setBits(BigInt(reserved)))} (mask 0x${reserved.toString(16)}): bits 6-15 of the SEV guest policy must be zero`);
+    problems.push(
+      `policy ${shown} sets reserved ${plural(setBits(BigInt(reserved)))} (mask 0x${reserved.toString(16)}): bits 6-15 of the SEV guest policy must be zero`,
+    );
   }
   return problems;
 }

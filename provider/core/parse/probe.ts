@@ -49,9 +49,7 @@ export function sliceClaimsOf(sections: ProbeSection[]): FoundClaim[] {
 function completeSections(stdout: string): ProbeSection[] {
   const sections = splitSections(stdout);
   if (!sections.some((s) => s.name === "end")) {
-    throw new Error(
-      `probe output is incomplete: no "@@probe end@@" marker (the probe was cut short; last section: ${sections.at(-1)?.name ?? "none"})`,
-    );
+    throw new Error(`probe output is incomplete: no "@@probe end@@" marker (the probe was cut short; last section: ${sections.at(-1)?.name ?? "none"})`);
   }
   return sections;
 }
@@ -62,7 +60,11 @@ export interface SlotCount extends Pick<HostFacts, "misc" | "sevDomains" | "unre
   uuids: string[];
 }
 
-const linesOf = (body: string) => body.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+const linesOf = (body: string) =>
+  body
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
 
 /** What the probe's slot count (`probe.sh URI slots`, under the host lock) says. */
 export function parseSlotCount(stdout: string): SlotCount {

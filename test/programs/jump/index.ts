@@ -7,7 +7,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { SevFlavor, SevGuest, SevHost } from "pulumi-sev";
 
-interface LabHost { name: string; address: string; port: number; user: string; privateKeyPath: string; passphrase: string; hostKeyFingerprint: string }
+interface LabHost {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  passphrase: string;
+  hostKeyFingerprint: string;
+}
 
 const config = new pulumi.Config("sev");
 const hosts: LabHost[] = JSON.parse(readFileSync(config.require("inventory"), "utf8")).hosts;
@@ -17,16 +25,26 @@ const jump = find(config.require("jump"));
 const agent = config.getBoolean("agent") ?? false;
 
 const host = new SevHost("hv", {
-  address: hv.address, port: hv.port, user: hv.user, hostKeyFingerprint: hv.hostKeyFingerprint,
+  address: hv.address,
+  port: hv.port,
+  user: hv.user,
+  hostKeyFingerprint: hv.hostKeyFingerprint,
   ...(agent ? { useAgent: true } : { privateKey: readFileSync(hv.privateKeyPath, "utf8"), privateKeyPassphrase: hv.passphrase }),
   jumpHost: {
-    address: jump.address, port: jump.port, user: jump.user, hostKeyFingerprint: jump.hostKeyFingerprint,
-    privateKey: readFileSync(jump.privateKeyPath, "utf8"), privateKeyPassphrase: jump.passphrase,
+    address: jump.address,
+    port: jump.port,
+    user: jump.user,
+    hostKeyFingerprint: jump.hostKeyFingerprint,
+    privateKey: readFileSync(jump.privateKeyPath, "utf8"),
+    privateKeyPassphrase: jump.passphrase,
   },
 });
 
 const flavor = new SevFlavor("sev.small", {
-  name: "sev.small", vcpus: 1, memory: config.get("memory") ?? "2G", disk: 10,
+  name: "sev.small",
+  vcpus: 1,
+  memory: config.get("memory") ?? "2G",
+  disk: 10,
   extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev" },
 });
 

@@ -12,7 +12,10 @@ const hostName = new pulumi.Config("sev").get("host") ?? "rome";
 const host = new SevHost(hostName, { ...inventoryHost(hostName), memoryLimit: { reserve: "1G" } });
 
 const flavor = new SevFlavor("sev-es.small", {
-  name: "sev-es.small", vcpus: 2, memory: "2G", disk: 20,
+  name: "sev-es.small",
+  vcpus: 2,
+  memory: "2G",
+  disk: 20,
   extraSpecs: {
     "hw:mem_encryption": true,
     "hw:mem_encryption_model": "amd-sev-es",

@@ -28,11 +28,17 @@ const host = new SevHost(hostName, { ...inventoryHost(hostName), maxGuests: { se
 
 if (stage !== "host") {
   const plain = new SevFlavor("sev.plain", {
-    name: "sev.plain", vcpus: 1, memory: "1G", disk: 10,
+    name: "sev.plain",
+    vcpus: 1,
+    memory: "1G",
+    disk: 10,
     extraSpecs: { "hw:mem_encryption": true },
   });
   const debug = new SevFlavor("sev.debug", {
-    name: "sev.debug", vcpus: 1, memory: "1G", disk: 10,
+    name: "sev.debug",
+    vcpus: 1,
+    memory: "1G",
+    disk: 10,
     extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": "amd-sev" },
     allowDebug: true,
     policy: "0x0030",
@@ -42,12 +48,16 @@ if (stage !== "host") {
   const debug1 = new SevGuest("debug-1", { host, flavor: debug, bootDisk: disk("debug-1") });
 
   if (stage === "all") {
-    new SevGuest("refused-1", {
-      host,
-      flavor: plain,
-      bootDisk: disk("refused-1"),
-      image: { hw_mem_encryption: false, hw_machine_type: "pc-i440fx-8.2", hw_firmware_type: "bios", hw_disk_bus: "virtio" },
-    }, { dependsOn: [plain1, debug1] });
+    new SevGuest(
+      "refused-1",
+      {
+        host,
+        flavor: plain,
+        bootDisk: disk("refused-1"),
+        image: { hw_mem_encryption: false, hw_machine_type: "pc-i440fx-8.2", hw_firmware_type: "bios", hw_disk_bus: "virtio" },
+      },
+      { dependsOn: [plain1, debug1] },
+    );
   }
 }
 
