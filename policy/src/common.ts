@@ -1,10 +1,7 @@
 /** What every policy of the pack shares: the resource types, the policy names, reading props, the message. */
+import { isObject, RESOURCE_TYPES } from "pulumi-sev/core";
 
-export const TYPES = {
-  host: "pulumi-nodejs:dynamic/sev:SevHost",
-  flavor: "pulumi-nodejs:dynamic/sev:SevFlavor",
-  guest: "pulumi-nodejs:dynamic/sev:SevGuest",
-} as const;
+export const TYPES = RESOURCE_TYPES;
 
 export const NAMES = {
   memoryEncrypted: "sev-guest-memory-encrypted",
@@ -46,9 +43,7 @@ export function known<T>(read: () => T): Known<T> {
   }
 }
 
-export function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+export { isObject };
 
 export function show(v: unknown): string {
   return v === undefined ? "not set" : JSON.stringify(v);

@@ -13,7 +13,7 @@ import {
   PoolKey,
   PoolSource,
   POOL_NAMES,
-  POOL_OF_MODEL,
+  isSevModel,
   poolOfModel,
   SevDomainFact,
   SevModel,
@@ -49,10 +49,6 @@ interface Host {
 interface Placed {
   request: SlotRequest;
   stack: StackId;
-}
-
-function isSevModel(v: unknown): v is SevModel {
-  return typeof v === "string" && Object.hasOwn(POOL_OF_MODEL, v);
 }
 
 // Outputs come from the state as plain JSON, possibly written by an older provider: only what the

@@ -13,6 +13,7 @@ import { InputProblem, schemaChecker } from "../core/validate";
 import schema from "../../schema/inventory.schema.json";
 import { UsageError } from "./args";
 import { fromSshConfig } from "../host/ssh-config";
+import { isObject } from "../core/json";
 
 const checkSchema = schemaChecker<SevInventory>(schema);
 
@@ -73,8 +74,6 @@ export function inventoryOfStackConfig(file: string): string {
   }
   return resolve(dirname(resolve(file)), value ?? DEFAULT_STACK_INVENTORY);
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 function hostLabel(raw: unknown, index: number): string {
   const name = isObject(raw) && typeof raw.name === "string" ? ` (${raw.name})` : "";

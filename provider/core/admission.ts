@@ -1,14 +1,14 @@
 /**
- * Does a guest fit on its host? The pure verdicts, judged at preview (check, diff) and again under
+ * Does a guest fit on its host? The pure refusals, judged at preview (check, diff) and again under
  * the host lock: the host must run the guest's SEV model, and the model's slot pool must hold it.
- * Each verdict is null when the guest may go ahead, else the one message that says why not.
+ * Each refusal is null when the guest may go ahead, else the one message that says why not.
  */
 import { HostFacts } from "./facts";
 import { SlotCapacity } from "./capacity";
-import { formatUnsupportedModel, MODELS } from "./models";
+import { formatUnsupportedModel, poolOfModel } from "./models";
 import { accountHost, CountMode, formatOvercommit, formatReplacementNeedsSlot, HostAccount, overcommitted, SlotRequest, StackId } from "./slots";
 
-/** The host as the verdicts see it: one probe's facts and capacity, and how guests are counted. */
+/** The host as admission sees it: one probe's facts and capacity, and how guests are counted. */
 export interface AdmissionHost {
   label: string;
   facts: HostFacts;
@@ -21,17 +21,17 @@ function account(host: AdmissionHost, stack: StackId, requests: SlotRequest[]): 
 }
 
 /** Nova's per-host model support: a guest of a model the host does not run is refused, with the host's reasons. */
-export function modelVerdict(host: AdmissionHost, guest: SlotRequest): string | null {
+export function modelRefusal(host: AdmissionHost, guest: SlotRequest): string | null {
   return formatUnsupportedModel(host.label, guest.model, host.facts);
 }
 
 /**
- * The preview verdict for one guest, counting every guest the program declares on the host (plan;
+ * The preview refusal for one guest, counting every guest the program declares on the host (plan;
  * the guest alone without one). When a pool is over-committed no new guest of that pool goes ahead,
  * and each carries the same whole story: the engine may stop at the first one it checks.
  */
-export function previewVerdict(host: AdmissionHost, guest: SlotRequest, stack: StackId, plan?: SlotRequest[]): string | null {
-  const unsupported = modelVerdict(host, guest);
+export function previewRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId, plan?: SlotRequest[]): string | null {
+  const unsupported = modelRefusal(host, guest);
   if (unsupported) return unsupported;
   const a = account(host, stack, plan ?? [guest]);
   const pool = overcommitted(a).find((p) => p.requested.some((r) => r.urn === guest.urn));
@@ -39,8 +39,8 @@ export function previewVerdict(host: AdmissionHost, guest: SlotRequest, stack: S
 }
 
 /** Under the host lock, just before define: this guest alone against what the host has now. */
-export function createVerdict(host: AdmissionHost, guest: SlotRequest, stack: StackId): string | null {
-  const unsupported = modelVerdict(host, guest);
+export function createRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId): string | null {
+  const unsupported = modelRefusal(host, guest);
   if (unsupported) return unsupported;
   const a = account(host, stack, [guest]);
   const full = overcommitted(a)[0];
@@ -51,11 +51,11 @@ export function createVerdict(host: AdmissionHost, guest: SlotRequest, stack: St
  * A replacement created before the original is deleted needs its own slot for a while: on the same
  * host the original still holds one. null when deleteBeforeReplace (the original goes first).
  */
-export function replacementVerdict(host: AdmissionHost, guest: SlotRequest, stack: StackId, sameHost: boolean, deleteBeforeReplace: boolean): string | null {
+export function replacementRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId, sameHost: boolean, deleteBeforeReplace: boolean): string | null {
   if (deleteBeforeReplace) return null;
   const request = sameHost ? { ...guest, urn: `${guest.urn}#replacement` } : guest;
   const a = account(host, stack, [request]);
-  const pool = a.pools[MODELS[guest.model].pool];
+  const pool = a.pools[poolOfModel(guest.model)];
   if (pool.overflow.length === 0) return null;
   return sameHost ? formatReplacementNeedsSlot(a, pool, guest.name) : formatOvercommit(a, pool);
 }

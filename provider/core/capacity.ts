@@ -1,9 +1,13 @@
 /** SEV slot (ASID) capacity per pool: detected from libvirt or the misc cgroup, optionally capped. */
-import { HostFacts, SevModel } from "./facts";
-import { MODELS } from "./models";
+import { HostFacts } from "./facts";
+import { PoolKey, poolOfModel } from "./models";
 
+export type { PoolKey };
+
+/** Where a pool's total came from: an override, libvirt's domain capabilities, the kernel's misc cgroup, or nowhere. */
 export type PoolSource = "override" | "domcapabilities" | "misc-cgroup" | "unknown";
 
+/** One ASID pool of a host: its total, where the total came from and what uses it. */
 export interface Pool {
   /** Guests the pool can run at once; null when unknown. */
   total: number | null;
@@ -16,22 +20,17 @@ export interface Pool {
   miscCurrent: number | null;
 }
 
-export interface SlotCapacity {
-  sev: Pool;
-  sevEs: Pool;
-}
+/** One pool per key of models.ts's PoolKey. */
+export type SlotCapacity = Record<PoolKey, Pool>;
 
+/** Slot counts that replace what the host reports (the SevHost's maxGuests input), per pool. */
 export interface CapacityOverride {
   sev?: number;
   sevEs?: number;
 }
 
-export type PoolKey = keyof SlotCapacity;
-
+/** Each pool as messages name it (sev, sev-es). */
 export const POOL_NAMES: Record<PoolKey, string> = { sev: "sev", sevEs: "sev-es" };
-
-/** The pool of each model, as its descriptor says (SEV-SNP guests take their ASIDs from the SEV-ES range). */
-export const POOL_OF_MODEL: Readonly<Record<SevModel, PoolKey>> = { sev: MODELS.sev.pool, "sev-es": MODELS["sev-es"].pool, "sev-snp": MODELS["sev-snp"].pool };
 
 function detected(facts: HostFacts, pool: PoolKey): { total: number | null; source: PoolSource } {
   const caps = facts.domcaps?.sev;
@@ -54,7 +53,7 @@ function applyOverride(pool: PoolKey, found: { total: number | null; source: Poo
 }
 
 function poolOf(facts: HostFacts, pool: PoolKey, override: number | undefined): Pool {
-  const domains = facts.sevDomains.filter((d) => POOL_OF_MODEL[d.model] === pool);
+  const domains = facts.sevDomains.filter((d) => poolOfModel(d.model) === pool);
   return {
     ...applyOverride(pool, detected(facts, pool), override),
     used: domains.length + facts.unreadableDomains.length,

@@ -7,8 +7,10 @@
 import { DevSevAccess, HostFacts } from "./facts";
 import { atLeast } from "./versions";
 
+/** A check's outcome: pass, warn (the host can run SEV guests; something deserves attention) or fail (it cannot). */
 export type Verdict = "pass" | "warn" | "fail";
 
+/** One readiness check of a host: what was found, what is required and, unless it passed, the remedy. */
 export interface Check {
   id: string;
   verdict: Verdict;
@@ -19,8 +21,11 @@ export interface Check {
   remedy: string | null;
 }
 
+/** The oldest kernel with SEV guest support in KVM (4.16). */
 export const MIN_KERNEL = "4.16.0";
+/** The oldest QEMU that launches SEV guests (2.12). */
 export const MIN_QEMU = "2.12.0";
+/** The oldest libvirt with <launchSecurity type='sev'> (4.5). */
 export const MIN_LIBVIRT = "4.5.0";
 export const RECOMMENDED_LIBVIRT = "5.1.0";
 
@@ -28,6 +33,7 @@ const KVM_AMD_SOURCES =
   "current kernels turn kvm_amd's sev on by default (sev_enabled = true in arch/x86/kvm/svm/sev.c) whenever the CPU and firmware offer SEV; " +
   "older ones tied the default to CONFIG_AMD_MEM_ENCRYPT_ACTIVE_BY_DEFAULT";
 
+/** The fix for each failed or warned check, by check id. */
 export const REMEDIES = {
   kernel: "upgrade the host kernel to 4.16 or later (SEV host support arrived in 4.16) and reboot into it",
   kernelBackport:
@@ -357,14 +363,17 @@ export const CHECKS: Readonly<Record<string, CheckSpec>> = {
   "domains-readable": spec(checkDomainsReadable, PASS_WARN, "every domain's slot is counted from its XML", "`virsh dumpxml` of every domain"),
 };
 
+/** Every readiness check (the CHECKS table) judged on one host's facts, in the table's order. */
 export function judgeHost(facts: HostFacts): Check[] {
   return Object.values(CHECKS).map((c) => c.judge(facts));
 }
 
+/** The checks that failed: the host cannot run SEV guests until each is fixed. */
 export function failures(checks: Check[]): Check[] {
   return checks.filter((c) => c.verdict === "fail");
 }
 
+/** The checks that warned: the host runs SEV guests, with something to look at. */
 export function warnings(checks: Check[]): Check[] {
   return checks.filter((c) => c.verdict === "warn");
 }

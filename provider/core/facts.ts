@@ -1,8 +1,14 @@
 /** Everything the provider knows about a hypervisor, as parsed from one probe. */
 import type { FoundClaim } from "./slice-claims";
+import type { MemoryValue } from "./slice";
+import type { Owner } from "./owner";
 
+export type { MemoryValue };
+
+/** The SEV models this provider runs: sev, sev-es and sev-snp (Nova's amd-sev, amd-sev-es, amd-sev-snp). */
 export type SevModel = "sev" | "sev-es" | "sev-snp";
 
+/** What the kernel command line says about SEV and SME (mem_encrypt, kvm_amd.sev). */
 export interface CmdlineFacts {
   /** Value of mem_encrypt= on the kernel command line, null when absent. */
   memEncrypt: string | null;
@@ -10,6 +16,7 @@ export interface CmdlineFacts {
   kvmAmdSev: string | null;
 }
 
+/** The kvm_amd module's SEV parameters (sev, sev_es, sev_snp) as /sys/module/kvm_amd/parameters shows them. */
 export interface KvmAmdFacts {
   /** The kvm_amd module is loaded (its parameters folder exists). */
   loaded: boolean;
@@ -19,6 +26,7 @@ export interface KvmAmdFacts {
   sevSnp: boolean | null;
 }
 
+/** The CPU's SEV-related flags from /proc/cpuinfo. */
 export interface CpuFacts {
   vendor: string | null;
   sev: boolean;
@@ -27,6 +35,7 @@ export interface CpuFacts {
   sme: boolean;
 }
 
+/** libvirt's <sev> element of the domain capabilities: supported, cbitpos, reducedPhysBits, maxGuests, maxESGuests. */
 export interface SevDomainCaps {
   supported: boolean;
   cbitpos: number | null;
@@ -36,6 +45,7 @@ export interface SevDomainCaps {
   maxESGuests: number | null;
 }
 
+/** `virsh domcapabilities` as far as SEV guests need it: machine types, firmware, the <sev> element and its models. */
 export interface DomainCapabilities {
   domainType: string | null;
   arch: string | null;
@@ -77,6 +87,7 @@ export interface DevSevAccess {
   qemuGroups: string[];
 }
 
+/** The SEV firmware's API version and build, as the ccp driver logs it at start, when the kernel log has it. */
 export interface SevFirmwareFacts {
   apiMajor: number;
   apiMinor: number;
@@ -91,18 +102,20 @@ export interface MiscPool {
   current: number | null;
 }
 
+/** The kernel's SEV ASID accounting (misc cgroup: sev and sev_es capacity and current), when it has one. */
 export interface MiscCgroupFacts {
   sev: MiscPool;
   sevEs: MiscPool;
 }
 
+/** An SEV domain defined on the host, as the probe read its XML: model, state and owner. */
 export interface SevDomainFact {
   name: string;
   uuid: string;
   running: boolean;
   model: SevModel;
   /** Ownership metadata written by this provider, when present. */
-  owner: { project: string; stack: string; urn: string } | null;
+  owner: Owner | null;
 }
 
 /** A domain `virsh dumpxml` could not read during the probe: it may hold a slot, so it counts as used. */
@@ -113,7 +126,6 @@ export interface UnreadableDomain {
 }
 
 /** A systemd memory property: bytes, or null for "infinity" (no limit). */
-export type MemoryValue = number | null;
 
 export interface SliceFacts {
   /** False when systemctl is missing or does not know machine.slice. */
@@ -122,6 +134,7 @@ export interface SliceFacts {
   memoryHigh: MemoryValue;
 }
 
+/** Everything the probe learns of a host in one round trip: the facts every check, count and admission judges. */
 export interface HostFacts {
   kernelRelease: string | null;
   cmdline: CmdlineFacts;

@@ -7,7 +7,8 @@ import { SevModel } from "./facts";
 import { InputProblem, formatProblems, schemaChecker } from "./validate";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
-import { FlavorInput, Obj } from "./flavor/settings";
+import { FlavorInput } from "./flavor/settings";
+import { isObject } from "./json";
 import { memEncryptionRule } from "./flavor/rules/mem-encryption";
 import { modelRule } from "./flavor/rules/model";
 import { machineTypeRule } from "./flavor/rules/machine-type";
@@ -22,11 +23,13 @@ import { NOT_NOVA_SPECS, notNovaSpecsRule } from "./flavor/rules/not-nova-specs"
 import flavorSchema from "../../schema/sev-flavor.schema.json";
 import imageSchema from "../../schema/image-properties.schema.json";
 
-export { DEFAULT_POLICY, SEV_POLICY, SNP_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, parsePolicy, policyProblems } from "./flavor/policy";
+export { SEV_POLICY, SNP_POLICY, parsePolicy } from "./flavor/policy";
+export { DEFAULT_POLICY, MODEL_NAME, defaultPolicy, formatPolicy, policyProblems } from "./models";
 export { SETTINGS, EXTENSION_PREFIX, boolFromString } from "./flavor/settings";
 export type { SettingName, Setting } from "./flavor/settings";
 export type { SevFlavorInputs, ImageProperties, BootDiskBus, PageSize };
 
+/** A flavor and image resolved by Nova's rules: the model, policy, machine, firmware and boot disk bus a guest gets. */
 export interface ResolvedFlavor {
   name: string;
   vcpus: number;
@@ -45,14 +48,11 @@ export interface ResolvedFlavor {
   pageSize: PageSize;
 }
 
+/** The outcome of validateFlavor: the resolved flavor, or every problem found. */
 export type FlavorResult = { ok: true; resolved: ResolvedFlavor } | { ok: false; problems: InputProblem[] };
 
 const checkFlavorSchema = schemaChecker<SevFlavorInputs>(flavorSchema);
 const checkImageSchema = schemaChecker<ImageProperties>(imageSchema);
-
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** Every rule, each reading the input defensively: a value of the wrong shape is the schema's to report. */
 function applyRules(input: FlavorInput): { problems: InputProblem[]; resolved: Partial<ResolvedFlavor> } {

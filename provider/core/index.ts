@@ -6,11 +6,23 @@ export * from "./facts";
 export { judgeHost, failures, warnings, formatHostReport, REMEDIES, MIN_KERNEL, MIN_QEMU, MIN_LIBVIRT } from "./checks";
 export type { Check, Verdict } from "./checks";
 export { judgeSnpHost, formatSnpRefusal, SNP_MIN_KERNEL, SNP_MIN_QEMU, SNP_MIN_LIBVIRT } from "./snp-host";
-export { slotCapacity, POOL_NAMES, POOL_OF_MODEL } from "./capacity";
+export { slotCapacity, POOL_NAMES } from "./capacity";
 export type { Pool, PoolKey, PoolSource, SlotCapacity, CapacityOverride } from "./capacity";
-export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals, poolOfModel } from "./slots";
-export type { CountMode, StackId, SlotRequest, PoolAccount, HostAccount } from "./slots";
-export { MODELS, MODEL_LIST, descriptorOf, modelOfNovaName, modelOfLaunchSecurity, modelSupport, formatUnsupportedModel, MIN_QEMU_SEV_ES } from "./models";
+export { accountHost, overcommitted, formatOvercommit, formatReplacementNeedsSlot, unknownTotals } from "./slots";
+export type { CountMode, SlotRequest, PoolAccount, HostAccount } from "./slots";
+export type { Owner, StackId } from "./owner";
+export {
+  MODELS,
+  MODEL_LIST,
+  poolOfModel,
+  isSevModel,
+  descriptorOf,
+  modelOfNovaName,
+  modelOfLaunchSecurity,
+  modelSupport,
+  formatUnsupportedModel,
+  MIN_QEMU_SEV_ES,
+} from "./models";
 export type { ModelDescriptor, ModelSupport, NovaModelName } from "./models";
 export {
   validateFlavor,
@@ -48,3 +60,6 @@ export type { SevFlavorInputs } from "../generated/sev-flavor";
 export type { ImageProperties } from "../generated/image-properties";
 export type { SevGuestInputs } from "../generated/sev-guest";
 export type { SevHostInputs } from "../generated/sev-host";
+export { isObject } from "./json";
+export type { JsonObject } from "./json";
+export { RESOURCE_MODULE, RESOURCE_NAMES, RESOURCE_TYPES } from "./resource-types";

@@ -7,11 +7,12 @@
  */
 import { SevModel } from "./facts";
 import { InputProblem } from "./validate";
-import { formatPolicy } from "./flavor/policy";
+import { formatPolicy } from "./models";
 import { GuestLaunchSecurity, LaunchSecret } from "../generated/sev-guest";
 
 export type { GuestLaunchSecurity, LaunchSecret };
 
+/** The decoded size in bytes of each guest owner's launch input that has a fixed size. */
 export const BLOB_BYTES = {
   dhCert: 2084,
   session: 128,

@@ -7,7 +7,7 @@
  * its descriptor; nothing else names models one by one.
  */
 import { DomainCapabilities, HostFacts, SevModel } from "./facts";
-import { legacyPolicyProblems, snpPolicyProblems } from "./flavor/policy";
+import { LEGACY_POLICY_HEX_DIGITS, legacyPolicyProblems, policyHex, SNP_POLICY_HEX_DIGITS, snpPolicyProblems } from "./flavor/policy";
 import { atLeast } from "./versions";
 import { checkKvmAmd } from "./checks";
 
@@ -19,6 +19,7 @@ export type NovaModelName = "amd-sev" | "amd-sev-es" | "amd-sev-snp";
 /** The host's ASID pools: SEV guests use the plain SEV range, SEV-ES and SEV-SNP guests the ES range. */
 export type PoolKey = "sev" | "sevEs";
 
+/** Everything the provider knows about one SEV model: Nova's name, pool, launchSecurity, policy format, what a host needs. */
 export interface ModelDescriptor {
   model: SevModel;
   novaName: NovaModelName;
@@ -122,7 +123,7 @@ const SEV: ModelDescriptor = {
   launchSecurity: { type: "sev", esPolicyBit: false, attributes: {} },
   policy: {
     bits: 32,
-    hexDigits: 4,
+    hexDigits: LEGACY_POLICY_HEX_DIGITS,
     default: 0x0033, // NODBG | NOKS | DOMAIN | SEV (Nova's SEV_POLICY_NORM)
     debuggable: 0x0032, // NODBG cleared
     problems: (policy, allowDebug) => legacyPolicyProblems(policy, "sev", allowDebug),
@@ -145,7 +146,7 @@ const SEV_ES: ModelDescriptor = {
   launchSecurity: { type: "sev", esPolicyBit: true, attributes: {} },
   policy: {
     bits: 32,
-    hexDigits: 4,
+    hexDigits: LEGACY_POLICY_HEX_DIGITS,
     default: 0x0037, // SEV's default plus ES
     debuggable: 0x0036,
     problems: (policy, allowDebug) => legacyPolicyProblems(policy, "sev-es", allowDebug),
@@ -183,7 +184,7 @@ const SEV_SNP: ModelDescriptor = {
   launchSecurity: { type: "sev-snp", attributes: { authorKey: "no", vcek: "yes" } },
   policy: {
     bits: 64,
-    hexDigits: 8,
+    hexDigits: SNP_POLICY_HEX_DIGITS,
     default: 0x30000, // SMT | reserved-must-be-one (QEMU's default)
     debuggable: 0xb0000, // DEBUG (bit 19) added
     problems: (policy, allowDebug) => snpPolicyProblems(policy, allowDebug),
@@ -198,11 +199,23 @@ const SEV_SNP: ModelDescriptor = {
   hostProblems: (facts) => [...sevHostProblems(facts), ...kvmAmdProblem(facts, "sev_snp", "SEV-SNP"), ...domcapsOf(facts, snpDomcapsProblems)],
 };
 
+/** The descriptor of each SEV model, by model. */
 export const MODELS: Readonly<Record<SevModel, ModelDescriptor>> = { sev: SEV, "sev-es": SEV_ES, "sev-snp": SEV_SNP };
 
 /** In the order Nova lists them. */
 export const MODEL_LIST: readonly ModelDescriptor[] = [SEV, SEV_ES, SEV_SNP];
 
+/** The ASID pool a guest of this model takes its slot from: the one lookup of a model's pool. */
+export function poolOfModel(model: SevModel): PoolKey {
+  return MODELS[model].pool;
+}
+
+/** Whether a value (from state, a policy's view, a CLI argument) names a model: sev, sev-es or sev-snp. */
+export function isSevModel(v: unknown): v is SevModel {
+  return typeof v === "string" && Object.hasOwn(MODELS, v);
+}
+
+/** The descriptor of one model (MODELS[model]). */
 export function descriptorOf(model: SevModel): ModelDescriptor {
   return MODELS[model];
 }
@@ -221,9 +234,15 @@ export function modelOfLaunchSecurity(type: string | null, policy: number | null
 
 /** The policy as libvirt and Nova write it, and as every output shows it. */
 export function formatPolicy(policy: number | bigint, model: SevModel): string {
-  return `0x${BigInt(policy).toString(16).padStart(MODELS[model].policy.hexDigits, "0")}`;
+  return policyHex(policy, MODELS[model].policy.hexDigits);
 }
 
+/** Every reason the policy does not fit the model (empty when it does). */
+export function policyProblems(policy: bigint, model: SevModel, allowDebug: boolean): string[] {
+  return MODELS[model].policy.problems(policy, allowDebug);
+}
+
+/** Whether a host runs a model (Nova's per-host support), with the reasons when it does not. */
 export interface ModelSupport {
   model: SevModel;
   novaName: NovaModelName;

@@ -12,17 +12,18 @@
  * Pure: claims come from the probe, decisions go back to the effects.
  */
 import { createHash } from "crypto";
-import { MemoryValue } from "./facts";
+import { MemoryValue, SliceHold, SliceProperty } from "./slice";
+import { Owner } from "./owner";
 
-export type ClaimedProperty = "MemoryMax" | "MemoryHigh";
-
+/** Where every SevHost's machine.slice claim lives on the host. */
 export const CLAIMS_DIR = "/var/lib/pulumi-sev/machine-slice";
 
+/** A SevHost's claim on machine.slice, one file per resource: who set what, and what was there before. */
 export interface SliceClaim {
   urn: string;
   project: string;
   stack: string;
-  property: ClaimedProperty;
+  property: SliceProperty;
   bytes: number;
   /** The host's value before the first claim (null: infinity). */
   base: MemoryValue;
@@ -33,12 +34,7 @@ export interface SliceClaim {
 /** A claim file as the probe found it: its id (file name) and content, or why it cannot be read. */
 export type FoundClaim = { id: string; claim: SliceClaim } | { id: string; unreadable: string };
 
-export interface ClaimOwner {
-  project: string;
-  stack: string;
-  urn: string;
-}
-
+/** A claim's file name: a digest of the resource's URN, the same for every checkout of the stack. */
 export function claimId(urn: string): string {
   return createHash("sha256").update(urn).digest("hex").slice(0, 32);
 }
@@ -84,7 +80,7 @@ function others(found: FoundClaim[], ownId: string): FoundClaim[] {
 }
 
 /** Why this resource may not set the limit it wants, or null when every other claim agrees. */
-export function claimConflict(host: string, owner: ClaimOwner, want: { property: ClaimedProperty; bytes: number }, found: FoundClaim[]): string | null {
+export function claimConflict(host: string, owner: Owner, want: { property: SliceProperty; bytes: number }, found: FoundClaim[]): string | null {
   const disagreeing = others(found, claimId(owner.urn)).filter((f) => !("claim" in f) || f.claim.property !== want.property || f.claim.bytes !== want.bytes);
   if (disagreeing.length === 0) return null;
   const lines = disagreeing.map((f) => ("claim" in f ? describe(f.claim) : `${claimPath(f.id)} cannot be read: ${f.unreadable}`));
@@ -100,28 +96,21 @@ export function claimConflict(host: string, owner: ClaimOwner, want: { property:
  * The value to restore when the last claim on this property goes: the base of a claim on it already
  * there (ours, left by a replacement, or another's), else what the host has now.
  */
-export function baseFor(found: FoundClaim[], property: ClaimedProperty, current: MemoryValue, ownId: string): MemoryValue {
+export function baseFor(found: FoundClaim[], property: SliceProperty, current: MemoryValue, ownId: string): MemoryValue {
   const onProperty = found.filter((f): f is { id: string; claim: SliceClaim } => "claim" in f && f.claim.property === property);
   const first = onProperty.find((f) => f.id === ownId) ?? onProperty[0];
   return first ? first.claim.base : current;
 }
 
+/** What deleting a SevHost does to machine.slice (releaseOf): leave it to a replacement or to other claims, restore, or leave a hand-made change. */
 export type Release =
   | { action: "taken-over" }
   | { action: "kept-for-others"; removeClaim: boolean; holders: string[] }
   | { action: "restore"; removeClaim: boolean; value: MemoryValue }
   | { action: "leave-changed"; removeClaim: boolean; warning: string };
 
-export interface HeldSlice {
-  property: ClaimedProperty;
-  limitBytes: number;
-  previous: MemoryValue;
-  /** Absent in state written before claims (0.2.0): a claim found under its URN is then a replacement's. */
-  nonce?: string;
-}
-
 /** What deleting this resource does to machine.slice, given the claims and value on the host now. */
-export function releaseOf(host: string, owner: ClaimOwner, held: HeldSlice, found: FoundClaim[], current: MemoryValue): Release {
+export function releaseOf(host: string, owner: Owner, held: SliceHold, found: FoundClaim[], current: MemoryValue): Release {
   const ownId = claimId(owner.urn);
   const own = found.find((f) => f.id === ownId);
   if (own && "claim" in own && own.claim.nonce !== held.nonce) return { action: "taken-over" };

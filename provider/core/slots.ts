@@ -5,14 +5,14 @@
  */
 import { SevDomainFact, SevModel, UnreadableDomain } from "./facts";
 import { SlotCount } from "./parse/probe";
-import { POOL_NAMES, POOL_OF_MODEL, PoolKey, SlotCapacity } from "./capacity";
+import { POOL_NAMES, PoolKey, SlotCapacity } from "./capacity";
+import { poolOfModel } from "./models";
+import { StackId } from "./owner";
 
+/** What holds a slot: every defined SEV domain (libvirt's own rule), or only running ones (countGuests: running). */
 export type CountMode = "defined" | "running";
 
-export interface StackId {
-  project: string;
-  stack: string;
-}
+export type { StackId };
 
 /** A guest the program declares on this host. */
 export interface SlotRequest {
@@ -23,6 +23,7 @@ export interface SlotRequest {
   adopt?: boolean;
 }
 
+/** One pool's account on a host: total, used by others and by this stack, requested, overflow. */
 export interface PoolAccount {
   pool: PoolKey;
   total: number | null;
@@ -43,13 +44,10 @@ export interface PoolAccount {
   unreadable: string[];
 }
 
+/** A host's slot account: one PoolAccount per pool. */
 export interface HostAccount {
   host: string;
   pools: Record<PoolKey, PoolAccount>;
-}
-
-export function poolOfModel(model: SevModel): PoolKey {
-  return POOL_OF_MODEL[model];
 }
 
 function holdsSlot(d: SevDomainFact, mode: CountMode): boolean {
@@ -107,6 +105,11 @@ function accountPool(
   };
 }
 
+/**
+ * The slot account of one host: per pool, who uses it (others, this stack), what this stack's guests
+ * ask for and what overflows. `mode` says whether defined or only running domains hold a slot;
+ * domains whose XML could not be read count as used by others.
+ */
 export function accountHost(
   host: string,
   capacity: SlotCapacity,
@@ -145,6 +148,7 @@ export function countWith(count: SlotCount, d: SevDomainFact): SlotCount {
   };
 }
 
+/** The pools of an account that cannot hold what is asked of them. */
 export function overcommitted(a: HostAccount): PoolAccount[] {
   return [a.pools.sev, a.pools.sevEs].filter((p) => p.overflow.length > 0);
 }

@@ -6,7 +6,8 @@
  */
 import { HostFacts } from "./facts";
 import { Check, check, describeCheck, failures, versionCheck } from "./checks";
-import { SNP_POLICY, formatPolicy } from "./flavor/policy";
+import { SNP_POLICY } from "./flavor/policy";
+import { formatPolicy } from "./models";
 
 /** KVM SEV-SNP host support (SNP_LAUNCH_* ioctls) was merged in Linux 6.11. */
 export const SNP_MIN_KERNEL = "6.11.0";

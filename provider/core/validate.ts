@@ -6,8 +6,9 @@ ajv.addKeyword({ keyword: "tsType", schemaType: "string" });
 /** Marks an input as a Pulumi secret wherever it appears (core/secrets.ts reads it). */
 ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
 
+/** One thing wrong with an input: where (a dotted property path) and why. */
 export interface InputProblem {
-  /** Property path, e.g. "sliceLimit.reserve" ("" for the whole object). */
+  /** Property path, e.g. "memoryLimit.reserve" ("" for the whole object). */
   property: string;
   reason: string;
 }
@@ -39,6 +40,7 @@ export function schemaChecker<T>(schema: object): (value: unknown) => { ok: true
   };
 }
 
+/** One message for every problem of an input: `WHAT: property: reason; …`. */
 export function formatProblems(what: string, problems: InputProblem[]): string {
   return `${what}: ${problems.length} invalid input${problems.length === 1 ? "" : "s"}:\n` + problems.map((p) => `- ${p.reason}`).join("\n");
 }

@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { exec, SshTarget } from "./ssh";
 import { CLAIMS_DIR, claimPath } from "../core/slice-claims";
+import { SliceProperty } from "../core/slice";
 
 const probeScript = readFileSync(join(__dirname, "probe.sh"), "utf8");
 
@@ -19,8 +20,6 @@ export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string
 export function slotCountCommand(libvirtUri: string): string[] {
   return ["sh", "-c", probeScript, "sh", libvirtUri, "slots"];
 }
-
-export type SliceProperty = "MemoryMax" | "MemoryHigh";
 
 /** Sets a machine.slice memory property; null means no limit ("infinity"). */
 export async function setSliceProperty(t: SshTarget, property: SliceProperty, bytes: number | null): Promise<void> {

@@ -1,4 +1,4 @@
-/** The core's admission verdicts (core/admission.ts) for a SevGuest's inputs and a fresh host inspection. */
+/** The core's admission refusals (core/admission.ts) for a SevGuest's inputs and a fresh host inspection. */
 import { SevGuestInputs } from "../generated/sev-guest";
 import * as core from "../core/admission";
 import { SlotRequest } from "../core/slots";
@@ -23,14 +23,14 @@ function admissionHost(inputs: SevGuestInputs, host: Inspection): core.Admission
  * After the model's host support (core), an SEV-SNP guest's own host checks: the stack's version
  * floors and its policy against the host (core/snp-host.ts); null when none fails.
  */
-function snpVerdict(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
-  if (self.model !== "sev-snp") return core.modelVerdict(h, self);
-  return core.modelVerdict(h, self) ?? formatSnpRefusal(h.label, inputs.name, host.facts, flavorOf(inputs).policy);
+function modelOrSnpRefusal(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
+  if (self.model !== "sev-snp") return core.modelRefusal(h, self);
+  return core.modelRefusal(h, self) ?? formatSnpRefusal(h.label, inputs.name, host.facts, flavorOf(inputs).policy);
 }
 
-export function previewVerdict(inputs: ProviderInputs, host: Inspection): string | null {
+export function refusalAtPreview(inputs: ProviderInputs, host: Inspection): string | null {
   const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
-  return snpVerdict(inputs, host, h, self) ?? core.previewVerdict(h, self, inputs.owner, plannedWith(inputs.slotPlan, self));
+  return modelOrSnpRefusal(inputs, host, h, self) ?? core.previewRefusal(h, self, inputs.owner, plannedWith(inputs.slotPlan, self));
 }
 
 /** The run's probe of the host with its slot facts as counted under the lock (capacity follows misc.capacity). */
@@ -39,11 +39,11 @@ export function countedNow(inputs: SevGuestInputs, probed: Inspection, count: Sl
   return { ...probed, facts, capacity: slotCapacity(facts, inputs.host.maxGuests) };
 }
 
-export function createVerdict(inputs: SevGuestInputs, host: Inspection): string | null {
+export function refusalAtCreate(inputs: SevGuestInputs, host: Inspection): string | null {
   const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
-  return snpVerdict(inputs, host, h, self) ?? core.createVerdict(h, self, inputs.owner);
+  return modelOrSnpRefusal(inputs, host, h, self) ?? core.createRefusal(h, self, inputs.owner);
 }
 
-export function replacementVerdict(news: ProviderInputs, sameHost: boolean, host: Inspection): string | null {
-  return core.replacementVerdict(admissionHost(news, host), selfRequest(news), news.owner, sameHost, news.deleteBeforeReplace ?? false);
+export function refusalOfReplacement(news: ProviderInputs, sameHost: boolean, host: Inspection): string | null {
+  return core.replacementRefusal(admissionHost(news, host), selfRequest(news), news.owner, sameHost, news.deleteBeforeReplace ?? false);
 }

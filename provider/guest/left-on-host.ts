@@ -7,7 +7,7 @@
 import { SevGuestInputs } from "../generated/sev-guest";
 import { policyShown, viewOfDomain } from "../core/parse/guest";
 import { createdPaths, GuestDisks } from "../core/disks";
-import type { SevGuestOutputs } from "./operations";
+import type { SevGuestOutputs } from "./outputs";
 
 export class LeftOnHost extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { SevGuestInputs } from "../generated/sev-guest";
 import { SevHostInputs } from "../generated/sev-host";
 import { ResolvedFlavor } from "../core/flavor";
 import { flavorOf } from "./flavor";
-import { countedNow, createVerdict } from "./admission";
+import { countedNow, refusalAtCreate } from "./admission";
 import { GuestNetwork, renderDomainXml, stableUuid } from "../core/domain-xml";
 import { guestDrift, policyShown, viewOfDomain } from "../core/parse/guest";
 import { adoptionDifferences, formatAdoptionRefusal, formatNameTaken, formatNothingToAdopt, nameTaken } from "../core/adopt";
@@ -18,11 +18,9 @@ import {
   undefineDomain,
   waitForAddresses,
 } from "../effects/libvirt";
-import { LaunchMeasurement } from "../core/launch-inputs";
 import { deliverLaunchSecret, measurementFrom } from "./launch";
 import { SshError } from "../effects/ssh";
 import { SlotCount } from "../core/parse/probe";
-import { GuestInterface } from "../core/parse/domifaddr";
 import { countWith } from "../core/slots";
 import { inHostBatch } from "./batch";
 import { assertReady, inspect, Inspection } from "../host/operations";
@@ -31,24 +29,9 @@ import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 import { createdPaths, filesToCreate, GuestDisks, guestDisks } from "../core/disks";
 import { nocloudSeed } from "../core/cloud-init/seed";
 import { Attempt, errorAfter, NothingLeft } from "./left-on-host";
+import { SevGuestOutputs } from "./outputs";
 
-export interface SevGuestOutputs extends SevGuestInputs {
-  uuid: string;
-  /** The domain XML as this resource rendered it. */
-  xml: string;
-  state: string;
-  model: string;
-  policy: string;
-  drift: string[];
-  /** What `virsh domlaunchsecinfo` reported after the launch (running or paused guests); null otherwise. */
-  launchMeasurement: LaunchMeasurement | null;
-  /** The launchSecret was injected into this launch (then the guest was resumed). */
-  launchSecretInjected: boolean;
-  /** The guest's interfaces with their IP addresses, as libvirt reports them (its guest agent, or a network's leases); read again on refresh, never drift. */
-  addresses: GuestInterface[];
-  /** The files up made for the guest (root disk, data disks, seed), which delete removes; never a base image or a user's disk. */
-  createdFiles: string[];
-}
+export type { SevGuestOutputs };
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
 
@@ -201,7 +184,7 @@ async function defineUnderLock(inputs: SevGuestInputs, l: Libvirt, probed: Inspe
   const host = countedNow(inputs, probed, count);
   const adoption = inputs.adopt ? await adoptionOf(inputs, host, l) : null;
   if (adoption && !adoption.ok) throw new Error(adoption.refusal);
-  const full = createVerdict(inputs, host);
+  const full = refusalAtCreate(inputs, host);
   if (full) throw new Error(full);
   if (adoption) {
     const { started } = await defineThenStart(inputs, l, adoption.xml, adoption.uuid, attempt);
@@ -271,6 +254,12 @@ export function collisionAtPreview(inputs: SevGuestInputs, host: Inspection): st
   return foreign === null ? null : formatNameTaken(hostLabel(inputs.host), foreign);
 }
 
+/** Paused when the owner asked, or a launch secret must go in before the guest runs. */
+function startModeOf(inputs: SevGuestInputs): StartMode {
+  if (!(inputs.start ?? true)) return "no";
+  return (inputs.startPaused ?? false) || inputs.launchSecret !== undefined ? "paused" : "yes";
+}
+
 /**
  * Starts the guest if it is stopped (shut off or crashed; a running or paused guest is never
  * restarted, undefined or touched) and reads it back. When a guest this run defined does not
@@ -278,12 +267,6 @@ export function collisionAtPreview(inputs: SevGuestInputs, host: Inspection): st
  * could not be removed is still on the host (the next up takes it over), and the operator is told
  * so, not the opposite.
  */
-/** Paused when the owner asked, or a launch secret must go in before the guest runs. */
-function startModeOf(inputs: SevGuestInputs): StartMode {
-  if (!(inputs.start ?? true)) return "no";
-  return (inputs.startPaused ?? false) || inputs.launchSecret !== undefined ? "paused" : "yes";
-}
-
 async function startIfStopped(inputs: SevGuestInputs, l: Libvirt, d: Defined, attempt?: Promise<DomainNow>): Promise<DomainNow> {
   const label = hostLabel(inputs.host);
   let cause: string;
@@ -354,7 +337,7 @@ async function updateOnHost(olds: SevGuestOutputs, news: SevGuestInputs, attempt
   assertReady(news.host, probed);
   const { xml, starting } = await inHostBatch(l, lockWaitOf(news), lockHolder(news, "update"), async (count) => {
     const host = countedNow(news, probed, count);
-    const full = createVerdict(news, host);
+    const full = refusalAtCreate(news, host);
     if (full) throw new Error(full);
     const rendered = render(news, flavorOf(news), host, olds.uuid);
     // A create that failed before its define was done (the engine recorded it): its files are made now.

@@ -7,8 +7,10 @@ import { Check, failures, formatHostReport, judgeHost, warnings } from "../core/
 import { SlotCapacity, slotCapacity } from "../core/capacity";
 import { modelSupport } from "../core/models";
 import { parseSize, sliceLimit } from "../core/memory";
-import { readSlice, removeSliceClaim, runProbe, setSliceProperty, SliceProperty, writeSliceClaim } from "../effects/host";
-import { baseFor, claimConflict, claimId, ClaimOwner, releaseOf, serializeClaim, SliceClaim } from "../core/slice-claims";
+import { readSlice, removeSliceClaim, runProbe, setSliceProperty, writeSliceClaim } from "../effects/host";
+import { SliceProperty } from "../core/slice";
+import { baseFor, claimConflict, claimId, releaseOf, serializeClaim, SliceClaim } from "../core/slice-claims";
+import { Owner } from "../core/owner";
 import { warn } from "../effects/engine-log";
 import { randomUUID } from "crypto";
 import { hostKeyFingerprint, SshTarget } from "../effects/ssh";
@@ -79,7 +81,7 @@ async function setAndVerify(inputs: SevHostInputs, t: SshTarget, property: Slice
 }
 
 /** Who this SevHost is on the host; the class always says, a provider called directly is keyed by its address. */
-export function ownerOf(inputs: SevHostInputs): ClaimOwner {
+export function hostOwner(inputs: SevHostInputs): Owner {
   return inputs.owner ?? { project: "unknown", stack: "unknown", urn: `sev:index:SevHost::${hostLabel(inputs)}` };
 }
 
@@ -93,7 +95,7 @@ export function sliceRefusal(inputs: SevHostInputs, facts: HostFacts): string | 
       `a memoryLimit needs systemd with libvirt placing guests in machine.slice. Fix: remove memoryLimit or run libvirt under systemd.`
     );
   }
-  return claimConflict(hostLabel(inputs), ownerOf(inputs), want, facts.sliceClaims);
+  return claimConflict(hostLabel(inputs), hostOwner(inputs), want, facts.sliceClaims);
 }
 
 /**
@@ -107,7 +109,7 @@ export async function applySlice(inputs: SevHostInputs, i: Inspection, prior: Sl
   const want = desiredLimit(inputs, i.facts);
   if (prior && (!want || want.property !== prior.property)) await releaseSlice(inputs, i, prior);
   if (!want) return null;
-  const owner = ownerOf(inputs);
+  const owner = hostOwner(inputs);
   const id = claimId(owner.urn);
   const current = sliceValue(i.facts, want.property);
   const previous = prior && prior.property === want.property ? prior.previous : baseFor(i.facts.sliceClaims, want.property, current, id);
@@ -129,7 +131,7 @@ export async function applySlice(inputs: SevHostInputs, i: Inspection, prior: Sl
  * as it is with a warning when someone changed it by hand.
  */
 export async function releaseSlice(inputs: SevHostInputs, i: Inspection, held: SliceState): Promise<void> {
-  const owner = ownerOf(inputs);
+  const owner = hostOwner(inputs);
   const id = claimId(owner.urn);
   const r = releaseOf(hostLabel(inputs), owner, held, i.facts.sliceClaims, sliceValue(i.facts, held.property));
   if (r.action === "taken-over") return;

@@ -3,18 +3,12 @@ import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { Check } from "../core/checks";
 import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
-import { SliceProperty } from "../effects/host";
+import { SliceHold } from "../core/slice";
 
-export interface SliceState {
-  property: SliceProperty;
-  /** What this resource keeps machine.slice at. */
-  limitBytes: number;
-  /** The value before this resource first set it (null: infinity); restored on delete. */
-  previous: number | null;
+/** The SevHost's hold on machine.slice as its state keeps it, with what the last probe saw. */
+export interface SliceState extends SliceHold {
   /** What the host reported at the last probe; differs from limitBytes after an out-of-band change. */
   current: number | null;
-  /** Of this resource's claim on the host (slice-claims.ts); absent in state written by 0.2.0. */
-  nonce?: string;
 }
 
 /** SevHost outputs: the inputs (credentials stay secret) plus what the host showed. */

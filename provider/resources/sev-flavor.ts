@@ -3,7 +3,9 @@ import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
 import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
+import { RESOURCE_MODULE, RESOURCE_NAMES } from "../core/resource-types";
 
+/** The arguments of a SevFlavor: its inputs (schema/sev-flavor.schema.json), each of which may be an Output. */
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
 
 const provider = delegatingProvider("sevFlavorProvider");
@@ -15,7 +17,7 @@ export class SevFlavor extends QuietDynamicResource {
   readonly spec: pulumi.Output<SevFlavorInputs>;
 
   constructor(name: string, args: SevFlavorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
+    super(provider, name, { ...args, resolved: undefined }, opts, RESOURCE_MODULE, RESOURCE_NAMES.flavor);
     this.spec = pulumi.output(args) as pulumi.Output<SevFlavorInputs>;
   }
 }

@@ -1,27 +1,21 @@
 /** The SevGuest dynamic provider (loaded by package name from the serialized provider, see delegate.ts). */
 import type * as pulumi from "@pulumi/pulumi";
 import { SevGuestInputs } from "../generated/sev-guest";
-import { schemaChecker, InputProblem } from "../core/validate";
 import { validateFlavor } from "../core/flavor";
-import { launchInputProblems } from "../core/launch-inputs";
-import { checkHostInputs } from "../host/inputs";
-import { ProviderInputs, splitInputs } from "../guest/inputs";
+import { guestProblems, ProviderInputs } from "../guest/inputs";
 import { adoptionOf, collisionAtPreview, createGuest, deleteGuest, readGuest, SevGuestOutputs, updateGuest, uuidOf } from "../guest/operations";
-import { previewVerdict, replacementVerdict } from "../guest/admission";
+import { refusalAtPreview, refusalOfReplacement } from "../guest/admission";
 import { LeftOnHost } from "../guest/left-on-host";
 import { SshError } from "../effects/ssh";
 import { warn } from "../effects/engine-log";
 import { unreachableWarning } from "../core/unreachable";
 import { inspectRecent } from "../host/recent";
 import { hostLabel } from "../host/target";
-import { createdPaths, diskInputProblems, guestDisks } from "../core/disks";
+import { createdPaths, guestDisks } from "../core/disks";
 import { diskProblems } from "../guest/disks";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
 import schema from "../../schema/sev-guest.schema.json";
-import internalSchema from "../../schema/sev-guest-internal.schema.json";
 
-const checkSchema = schemaChecker<SevGuestInputs>(schema);
-const checkInternal = schemaChecker(internalSchema);
 /**
  * adopt only says how the guest comes to exist (it is judged at create), startPaused and
  * launchSecret only a launch: alone they change nothing (a paused guest awaiting its secret is the
@@ -30,39 +24,6 @@ const checkInternal = schemaChecker(internalSchema);
  */
 const NOTHING_ALONE: (keyof SevGuestInputs)[] = ["adopt", "startPaused", "launchSecret"];
 const inputKeys = (Object.keys(schema.properties) as (keyof SevGuestInputs)[]).filter((k) => !NOTHING_ALONE.includes(k));
-
-function prefixed(problems: InputProblem[], prefix: string): InputProblem[] {
-  return problems.map((p) => ({ property: p.property ? `${prefix}.${p.property}` : prefix, reason: `${prefix}: ${p.reason}` }));
-}
-
-export function guestProblems(all: Record<string, unknown>): InputProblem[] {
-  const problems: InputProblem[] = [];
-  if (all === null || typeof all !== "object") return checkSchema(all).ok ? [] : [{ property: "", reason: "input must be object" }];
-  const { own: value, internal } = splitInputs(all);
-  const schemaResult = checkSchema(value);
-  if (!schemaResult.ok) problems.push(...schemaResult.problems);
-  const internalResult = checkInternal(internal);
-  if (!internalResult.ok) problems.push(...internalResult.problems);
-  if (value.host && typeof value.host === "object") problems.push(...prefixed(checkHostInputs(value.host).problems, "host"));
-  if (schemaResult.ok) problems.push(...deviceProblems(schemaResult.value));
-  if (value.flavor && typeof value.flavor === "object") {
-    const flavor = validateFlavor(value.flavor, value.image);
-    if (!flavor.ok) problems.push(...prefixed(flavor.problems, "flavor"));
-    else if (schemaResult.ok) problems.push(...launchInputProblems(flavor.resolved.model, schemaResult.value.launchSecurity, schemaResult.value.launchSecret));
-  }
-  return problems;
-}
-
-function deviceProblems(g: SevGuestInputs): InputProblem[] {
-  const problems = diskInputProblems(g, g.configDrive);
-  if (g.network !== undefined && g.networks !== undefined)
-    problems.push({ property: "networks", reason: "network and networks both declare the interfaces: give networks alone" });
-  (g.networks ?? (g.network ? [g.network] : [])).forEach((n, i) => {
-    if ((n.bridge === undefined) === (n.network === undefined))
-      problems.push({ property: `networks[${i}]`, reason: `networks[${i}] needs exactly one of bridge or network` });
-  });
-  return problems;
-}
 
 function modelOf(g: SevGuestInputs): string | null {
   const r = g.flavor ? validateFlavor(g.flavor, g.image) : null;
@@ -150,8 +111,8 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
         // The whole story: a slot count would rest on a domain that is not taken over.
         problems.push({ property: "adopt", reason: adoption.refusal });
       } else {
-        const verdict = (creates && !guest.adopt ? collisionAtPreview(guest, host) : null) ?? previewVerdict(guest, host);
-        if (verdict) problems.push({ property: "host", reason: verdict });
+        const refusal = (creates && !guest.adopt ? collisionAtPreview(guest, host) : null) ?? refusalAtPreview(guest, host);
+        if (refusal) problems.push({ property: "host", reason: refusal });
         // A new domain's disks must be there (or be the files up may create): a start that cannot open them fails last, on a counted slot.
         else if (creates && !guest.adopt) problems.push(...(await diskProblems(guest, uuidOf(guest))));
       }
@@ -170,8 +131,8 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
     if (shrink) throw new Error(shrink);
     const replaces = replacements(olds, news);
     if (replaces.length > 0) {
-      const verdict = replacementVerdict(news, !replaces.includes("host"), await inspectRecent(news.host));
-      if (verdict) throw new Error(verdict);
+      const refusal = refusalOfReplacement(news, !replaces.includes("host"), await inspectRecent(news.host));
+      if (refusal) throw new Error(refusal);
     }
     return {
       changes: changed.length > 0 || drifted || secretDue || stateToConverge(olds, news),

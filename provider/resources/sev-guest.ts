@@ -16,6 +16,7 @@ import schema from "../../schema/sev-guest.schema.json";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
 import { SevSlotPlan } from "./sev-slot-plan";
+import { RESOURCE_MODULE, RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
 
 /** The program's own inputs: owner, and the internal inputs (sev-guest-internal.schema.json), are the class's to set. */
 type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
@@ -25,6 +26,7 @@ type CloudInitArgs = { [K in keyof GuestCloudInit]: pulumi.Input<GuestCloudInit[
 
 type PlainArgs = Omit<GuestOwnInputs, "cloudInit">;
 
+/** The arguments of a SevGuest: its inputs (schema/sev-guest.schema.json) with the host and flavor as resources, each may be an Output. */
 export type SevGuestArgs = { [K in keyof PlainArgs]: pulumi.Input<PlainArgs[K]> } & {
   cloudInit?: pulumi.Input<CloudInitArgs>;
   host: SevHost;
@@ -33,7 +35,7 @@ export type SevGuestArgs = { [K in keyof PlainArgs]: pulumi.Input<PlainArgs[K]> 
   name?: pulumi.Input<string>;
 };
 
-export const SEV_GUEST_TYPE = "pulumi-nodejs:dynamic/sev:SevGuest";
+export const SEV_GUEST_TYPE = RESOURCE_TYPES.guest;
 const SECRET_PATHS = secretPaths(schema);
 const provider = delegatingProvider("sevGuestProvider");
 
@@ -88,7 +90,14 @@ export class SevGuest extends QuietDynamicResource {
       createdFiles: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
-    super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    super(
+      provider,
+      name,
+      props,
+      { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] },
+      RESOURCE_MODULE,
+      RESOURCE_NAMES.guest,
+    );
   }
 }
 

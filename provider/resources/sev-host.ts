@@ -12,12 +12,13 @@ import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { withSshConfig } from "./ssh-config";
 import schema from "../../schema/sev-host.schema.json";
+import { RESOURCE_MODULE, RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
 
 /** Every input may be a Pulumi output; owner and sshConfigResolved are the class's to set. */
 export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner" | "sshConfigResolved">]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_PATHS = secretPaths(schema);
-export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
+export const SEV_HOST_TYPE = RESOURCE_TYPES.host;
 const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
@@ -72,8 +73,8 @@ export class SevHost extends QuietDynamicResource {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
       },
-      "sev",
-      "SevHost",
+      RESOURCE_MODULE,
+      RESOURCE_NAMES.host,
     );
     this.connection = connection;
     this.slotPlanPlace = { name: `${name}-slot-plan`, parent: opts?.parent };

@@ -3,6 +3,7 @@ import { PlannedGuest } from "../generated/sev-slot-plan";
 import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import type { SevHost } from "./sev-host";
+import { RESOURCE_MODULE, RESOURCE_NAMES } from "../core/resource-types";
 
 const provider = delegatingProvider("sevSlotPlanProvider");
 
@@ -16,6 +17,6 @@ export class SevSlotPlan extends QuietDynamicResource {
 
   constructor(host: SevHost, requests: pulumi.Input<PlannedGuest[]>) {
     const { name, parent } = host.slotPlanPlace;
-    super(provider, name, { host: host.urn, requests }, { parent }, "sev", "SevSlotPlan");
+    super(provider, name, { host: host.urn, requests }, { parent }, RESOURCE_MODULE, RESOURCE_NAMES.slotPlan);
   }
 }

@@ -1,7 +1,11 @@
-import test, { ExecutionContext } from "ava";
-import { XMLParser } from "fast-xml-parser";
+/**
+ * What the domain XML renders for every variant (each model, bus, network, data disk and launch
+ * input): SEV's invariants and each element as asked. Pure: the same renders go to libvirt's schemas
+ * and its test driver in the lab tier (test/lab/domain-xml-libvirt.test.ts).
+ */
+import test from "ava";
 import { DomainCapabilities } from "../../provider/core/facts";
-import { resolveFlavor, ResolvedFlavor, SevFlavorInputs, ImageProperties } from "../../provider/core/flavor";
+import { domcapsFromXml } from "../../provider/core/parse/domcaps";
 import {
   DomainXmlError,
   DomainXmlInput,
@@ -15,179 +19,44 @@ import {
   uuidV5,
 } from "../../provider/core/domain-xml";
 import { parseSevDomain, sevModelOfXml } from "../../provider/core/parse/domain";
-import { domcapsFromXml } from "../../provider/core/parse/domcaps";
-import { formatPolicy, MODELS } from "../../provider/core/models";
+import { formatPolicy } from "../../provider/core/models";
 import { fixture } from "./fixtures";
-import { defineAndDump, validate107, validateLab } from "../helpers/xml-validate";
-import { LAB_LIBVIRT_VERSION } from "../../lab/libvirt";
-import { GuestLaunchSecurity } from "../../provider/core/launch-inputs";
+import {
+  all,
+  assertSevInvariants,
+  baseVariant,
+  BOOT_BUSES,
+  child,
+  DEVICE_VARIANTS,
+  deviceVariant,
+  El,
+  EXTRA_VARIANTS,
+  extraVariant,
+  flavorOf,
+  GENOA,
+  input,
+  LAUNCH_VARIANTS,
+  launchVariant,
+  Model,
+  MODEL_NAMES,
+  NETWORKS,
+  OWNER,
+  parseDoc,
+  ROME_FAKE_FIRMWARE,
+  SEV_DISABLED,
+  SEV_HOST,
+  SNP_HOST,
+  virtioDevices,
+  withoutIommu,
+} from "../helpers/domain-variants";
 
-// --- hosts: real domain capabilities documents ---------------------------------------------------
-
-/** Nova's fake SEV + SEV-SNP host: OVMF_CODE.fd and OVMF_CODE.secboot.fd, pc-q35-2.11, cbitpos 47. */
-const SNP_HOST = domcapsFromXml(fixture("nova", "nova-fakelibvirt-domcaps-launchsecurity-sev-snp.xml"));
-/** Nova's fake SEV-only host (launchSecurity sectype sev). */
-const SEV_HOST = domcapsFromXml(fixture("nova", "nova-fakelibvirt-domcaps-launchsecurity-sev.xml"));
-/** libvirt's EPYC-Rome test data: SEV, but only fake firmware paths. */
-const ROME_FAKE_FIRMWARE = domcapsFromXml(fixture("domcapabilities", "qemu_6.0.0-q35.x86_64.xml"));
-/** libvirt's EPYC-Genoa test data: sev and sev-snp, fake firmware paths. */
-const GENOA = domcapsFromXml(fixture("domcapabilities", "qemu_9.2.0-q35.x86_64+amdsev.xml"));
-/** libvirt's Rome test data with SEV disabled. */
-const SEV_DISABLED = domcapsFromXml(fixture("domcapabilities", "qemu_9.1.0-q35.x86_64.xml"));
-
-const OWNER = { project: "shop", stack: "prod", urn: "urn:pulumi:prod::shop::sev:index:SevGuest::web-1" };
-
-type Model = "amd-sev" | "amd-sev-es" | "amd-sev-snp";
-
-function flavorOf(
-  model: Model,
-  extra: Partial<SevFlavorInputs> = {},
-  specs: NonNullable<SevFlavorInputs["extraSpecs"]> = {},
-  image?: ImageProperties,
-): ResolvedFlavor {
-  return resolveFlavor(
-    { name: "sev.small", vcpus: 2, memory: "2G", disk: 10, extraSpecs: { "hw:mem_encryption": true, "hw:mem_encryption_model": model, ...specs }, ...extra },
-    image,
-  );
-}
-
-function input(flavor: ResolvedFlavor, over: Partial<DomainXmlInput> = {}): DomainXmlInput {
-  const name = over.name ?? "web-1";
-  return {
-    name,
-    uuid: stableUuid(`${OWNER.urn}/${name}`),
-    flavor,
-    host: SNP_HOST,
-    libvirtVersion: "10.0.0",
-    bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
-    owner: OWNER,
-    ...over,
-  };
-}
-
-// --- a small reader for the rendered XML ------------------------------------------------------------
-
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
-
-const ordered = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-});
-
-function toEl(raw: Record<string, unknown>): El | null {
-  const name = Object.keys(raw).find((k) => k !== ":@");
-  if (name === undefined || name === "#text") return null;
-  const kids = (raw[name] as Array<Record<string, unknown>>) ?? [];
-  const text = kids.map((k) => (typeof k["#text"] === "string" ? (k["#text"] as string) : "")).join("");
-  return {
-    name,
-    attrs: (raw[":@"] as Record<string, string>) ?? {},
-    children: kids.map(toEl).filter((e): e is El => e !== null),
-    text,
-  };
-}
-
-function parseDoc(xml: string): El {
-  const roots = (ordered.parse(xml) as Array<Record<string, unknown>>).map(toEl).filter((e): e is El => e !== null);
-  const domain = roots.find((e) => e.name === "domain");
-  if (!domain) throw new Error("no <domain>");
-  return domain;
-}
-
-function child(el: El, name: string): El {
-  const found = el.children.find((c) => c.name === name);
-  if (!found) throw new Error(`<${el.name}> has no <${name}>`);
-  return found;
-}
-
-function all(el: El, name: string): El[] {
-  return [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => all(c, name))];
-}
-
-/**
- * Devices that are virtio PCI devices and so need <driver iommu='on'/>: a model starting with virtio
- * (rng, memballoon, virtio-scsi controller, video, vsock), a virtio-serial controller, an interface
- * with a virtio model, a disk on the virtio bus, a filesystem with a virtiofs driver.
- */
-function virtioDevices(domain: El): El[] {
-  return child(domain, "devices").children.filter((d) => {
-    if (/^virtio/.test(d.attrs["model"] ?? "")) return true;
-    if (d.name === "controller" && d.attrs["type"] === "virtio-serial") return true;
-    if (d.children.some((c) => c.name === "model" && /^virtio/.test(c.attrs["type"] ?? ""))) return true;
-    if (d.children.some((c) => c.name === "target" && c.attrs["bus"] === "virtio")) return true;
-    if (d.children.some((c) => c.name === "driver" && c.attrs["type"] === "virtiofs")) return true;
-    return false;
-  });
-}
-
-function withoutIommu(domain: El): string[] {
-  return virtioDevices(domain)
-    .filter((d) => !d.children.some((c) => c.name === "driver" && c.attrs["iommu"] === "on"))
-    .map(
-      (d) =>
-        `<${d.name} ${Object.entries(d.attrs)
-          .map(([k, v]) => `${k}='${v}'`)
-          .join(" ")}>`,
-    );
-}
-
-/** virtioDisks: the virtio-blk data disks asked for; the boot disk is never one. */
-function assertSevInvariants(t: ExecutionContext, xml: string, flavor: ResolvedFlavor, virtioDisks = 0): void {
-  const domain = parseDoc(xml);
-  const virtio = virtioDevices(domain);
-  const scsi = all(domain, "target").some((e) => e.attrs["bus"] === "scsi");
-  // virtio-serial controller, memballoon, rng; plus the virtio-scsi controller, the interfaces and virtio-blk data disks when present.
-  const expected = 3 + (scsi ? 1 : 0) + all(domain, "interface").length + virtioDisks;
-  t.is(virtio.length, expected, `virtio devices found: ${virtio.map((d) => d.name).join(", ")}`);
-  t.deepEqual(withoutIommu(domain), [], "every virtio device has <driver iommu='on'/>");
-  t.deepEqual(all(domain, "hostdev"), [], "no <hostdev>");
-  t.false(
-    all(domain, "target").some((e) => e.attrs["bus"] === "ide"),
-    "no disk on IDE",
-  );
-  t.false(
-    all(domain, "controller").some((e) => e.attrs["type"] === "ide"),
-    "no IDE controller",
-  );
-  t.is(all(domain, "target").filter((e) => e.attrs["bus"] === "virtio").length, virtioDisks, "no virtio-blk disk but the virtio data disks asked for");
-  const boot = all(domain, "disk").find((d) => d.children.some((c) => c.name === "boot" && c.attrs["order"] === "1"));
-  t.not(boot && child(boot, "target").attrs["bus"], "virtio", "the boot disk is not virtio-blk");
-  const locked = all(domain, "memoryBacking").some((m) => m.children.some((c) => c.name === "locked"));
-  t.is(locked, MODELS[flavor.model].locksMemory, "memory locked exactly when the model needs it (not for SNP, as in Nova)");
-  for (const nic of all(domain, "interface")) t.is(child(nic, "rom").attrs["enabled"], "no", "no iPXE option ROM on virtio-net (not SEV-aware)");
-  t.is(child(domain, "memory").text, String(flavor.memoryMiB * 1024));
-  t.is(child(domain, "memory").attrs["unit"], "KiB");
-  t.is(child(domain, "vcpu").text, String(flavor.vcpus));
-  t.regex(child(child(domain, "os"), "type").attrs["machine"] ?? "", /q35/);
-}
-
-// --- every variant: schema-valid (10.7 and the lab's 11.x), and defined by libvirt 11's test driver ----------
-
-const NETWORKS: Array<[string, GuestNetwork | undefined]> = [
-  ["no network", undefined],
-  ["bridge br0", { bridge: "br0" }],
-  ["network default", { network: "default" }],
-];
-
-for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
-  for (const bus of ["scsi", "sata"] as const) {
+for (const model of MODEL_NAMES) {
+  for (const bus of BOOT_BUSES) {
     for (const configDrive of [false, true]) {
       for (const [netName, network] of NETWORKS) {
-        const title = `${model}, ${bus} boot disk, ${configDrive ? "config drive" : "no config drive"}, ${netName}`;
-        test(`renders and validates: ${title}`, (t) => {
-          const flavor = flavorOf(model, {}, { "pulumi-sev:disk_bus": bus });
-          const xml = renderDomainXml(input(flavor, { network, configDrive: configDrive ? "/var/lib/libvirt/images/web-1-config.iso" : undefined }));
+        const { title, flavor, xml } = baseVariant(model, bus, configDrive, [netName, network]);
+        test(`renders: ${title}`, (t) => {
           assertSevInvariants(t, xml, flavor);
-          checkAgainstLibvirt(t, xml);
           const domain = parseDoc(xml);
           const disks = all(child(domain, "devices"), "disk");
           t.deepEqual(
@@ -211,113 +80,19 @@ for (const model of ["amd-sev", "amd-sev-es", "amd-sev-snp"] as Model[]) {
   }
 }
 
-/**
- * Every model, SEV-SNP included, validates against libvirt 10.7's schema and the lab libvirt's
- * (11.x), and is defined and dumped back by the lab libvirt's test driver, launchSecurity intact.
- */
-function checkAgainstLibvirt(t: ExecutionContext, xml: string): void {
-  const v107 = validate107(xml);
-  t.true(v107.ok, `libvirt 10.7 schema: ${v107.output}\n${xml}`);
-  const lab = validateLab(xml);
-  t.true(lab.ok, `libvirt ${LAB_LIBVIRT_VERSION} schema: ${lab.output}\n${xml}`);
-  const defined = defineAndDump(xml, parseDoc(xml).children.find((c) => c.name === "uuid")?.text ?? "");
-  t.true(defined.ok, `virsh define: ${defined.output}`);
-  const back = parseDoc(defined.stdout);
-  const ours = parseDoc(xml);
-  const ls = child(back, "launchSecurity");
-  t.deepEqual(ls, child(ours, "launchSecurity"), "launchSecurity survives the round trip unchanged");
-  t.deepEqual(withoutIommu(back), [], "iommu survives the round trip");
-  t.is(virtioDevices(back).length, virtioDevices(ours).length);
-  t.deepEqual(parseSevDomain(defined.stdout, "shut off")?.owner, OWNER, "owner metadata survives the round trip");
-}
-
-const EXTRA_VARIANTS: Array<[string, Model, Partial<SevFlavorInputs>, NonNullable<SevFlavorInputs["extraSpecs"]>, ImageProperties | undefined]> = [
-  ["custom SEV policy 0x0003 (NODBG|NOKS)", "amd-sev", { policy: "0x0003" }, {}, undefined],
-  ["custom SEV policy with API_MAJOR 1", "amd-sev", { policy: 0x00010033 }, {}, undefined],
-  ["custom SEV-ES policy 0x000f", "amd-sev-es", { policy: "0x000f" }, {}, undefined],
-  ["debuggable SEV-ES", "amd-sev-es", { allowDebug: true }, {}, undefined],
-  ["custom SNP policy 0x20000 (no SMT)", "amd-sev-snp", { policy: "0x20000" }, {}, undefined],
-  ["SNP with SINGLE_SOCKET and ABI 1.51", "amd-sev-snp", { policy: "0x00130133" }, {}, undefined],
-  ["large pages", "amd-sev", {}, { "hw:mem_page_size": "large" }, undefined],
-  ["2 MiB pages", "amd-sev-es", {}, { "hw:mem_page_size": "2MB" }, undefined],
-  ["1 GiB pages", "amd-sev", {}, { "hw:mem_page_size": "1GB" }, undefined],
-  ["versioned q35 machine", "amd-sev", {}, { "pulumi-sev:machine_type": "pc-q35-8.2" }, undefined],
-  ["stateless firmware for SEV", "amd-sev", {}, {}, { hw_firmware_stateless: true }],
-];
-
-for (const [title, model, extra, specs, image] of EXTRA_VARIANTS) {
-  test(`renders and validates: ${title}`, (t) => {
-    const flavor = flavorOf(model, extra, specs, image);
-    const xml = renderDomainXml(input(flavor, { network: { bridge: "br0" }, configDrive: "/srv/config.iso" }));
+for (const variant of EXTRA_VARIANTS) {
+  const { title, flavor, xml } = extraVariant(variant);
+  test(`renders: ${title}`, (t) => {
     assertSevInvariants(t, xml, flavor);
-    checkAgainstLibvirt(t, xml);
     t.is(child(child(parseDoc(xml), "launchSecurity"), "policy").text, formatPolicy(flavor.policy, flavor.model));
   });
 }
 
-const DEVICE_VARIANTS: Array<[string, Model, "scsi" | "sata", Partial<DomainXmlInput>, number]> = [
-  [
-    "SCSI data disks after a SCSI boot disk",
-    "amd-sev",
-    "scsi",
-    {
-      dataDisks: [
-        { path: "/srv/d1.qcow2", format: "qcow2", bus: "scsi" },
-        { path: "/dev/vg/d2", format: "raw", bus: "scsi" },
-      ],
-    },
-    0,
-  ],
-  [
-    "SATA data disks and a seed after a SATA boot disk",
-    "amd-sev-es",
-    "sata",
-    {
-      dataDisks: [
-        { path: "/srv/d1.qcow2", format: "qcow2", bus: "sata" },
-        { path: "/srv/d2.raw", format: "raw", bus: "sata" },
-      ],
-      seed: "/srv/seed.iso",
-    },
-    0,
-  ],
-  [
-    "virtio-blk data disks with iommu, a SCSI one on a SATA boot disk",
-    "amd-sev-snp",
-    "sata",
-    {
-      dataDisks: [
-        { path: "/srv/d1.qcow2", format: "qcow2", bus: "virtio" },
-        { path: "/srv/d2.qcow2", format: "qcow2", bus: "scsi" },
-        { path: "/dev/vg/d3", format: "raw", bus: "virtio" },
-      ],
-    },
-    2,
-  ],
-  ["two networks, a bridge and a libvirt network", "amd-sev", "scsi", { networks: [{ bridge: "br0" }, { network: "default" }] }, 0],
-  [
-    "a seed, data disks of every bus and three networks",
-    "amd-sev-snp",
-    "scsi",
-    {
-      seed: "/srv/seed.iso",
-      dataDisks: [
-        { path: "/srv/a.qcow2", format: "qcow2", bus: "virtio" },
-        { path: "/srv/b.qcow2", format: "qcow2", bus: "sata" },
-        { path: "/srv/c.qcow2", format: "qcow2", bus: "scsi" },
-      ],
-      networks: [{ network: "default" }, { bridge: "br0" }, { bridge: "br1", mac: "52:54:00:12:34:56" }],
-    },
-    1,
-  ],
-];
-
-for (const [title, model, bus, over, virtioDisks] of DEVICE_VARIANTS) {
-  test(`renders and validates: ${title}`, (t) => {
-    const flavor = flavorOf(model, {}, { "pulumi-sev:disk_bus": bus });
-    const xml = renderDomainXml(input(flavor, over));
+for (const variant of DEVICE_VARIANTS) {
+  const [, , bus, over, virtioDisks] = variant;
+  const { title, flavor, xml } = deviceVariant(variant);
+  test(`renders: ${title}`, (t) => {
     assertSevInvariants(t, xml, flavor, virtioDisks);
-    checkAgainstLibvirt(t, xml);
     const devices = child(parseDoc(xml), "devices");
     const targets = all(devices, "disk").map((d) => child(d, "target").attrs["dev"]);
     t.is(new Set(targets).size, targets.length, `target names are distinct: ${targets.join(", ")}`);
@@ -334,24 +109,11 @@ for (const [title, model, bus, over, virtioDisks] of DEVICE_VARIANTS) {
   });
 }
 
-const blob = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString("base64");
-const LAUNCH_VARIANTS: Array<[string, Model, GuestLaunchSecurity]> = [
-  ["SEV with the owner's dhCert and session", "amd-sev", { dhCert: blob(2084, 1), session: blob(128, 2) }],
-  ["SEV-ES with dhCert, session and kernel hashes", "amd-sev-es", { dhCert: blob(2084, 3), session: blob(128, 4), kernelHashes: true }],
-  [
-    "SNP with idBlock, idAuth, author key, host data, VLEK and kernel hashes",
-    "amd-sev-snp",
-    { idBlock: blob(96, 5), idAuth: blob(4096, 6), authorKey: true, hostData: blob(32, 7), vcek: false, kernelHashes: true },
-  ],
-  ["SNP with host data only", "amd-sev-snp", { hostData: blob(32, 8) }],
-];
-
-for (const [title, model, launch] of LAUNCH_VARIANTS) {
-  test(`renders and validates: ${title}`, (t) => {
-    const flavor = flavorOf(model);
-    const xml = renderDomainXml(input(flavor, { launch }));
+for (const variant of LAUNCH_VARIANTS) {
+  const [, model, launch] = variant;
+  const { title, flavor, xml } = launchVariant(variant);
+  test(`renders: ${title}`, (t) => {
     assertSevInvariants(t, xml, flavor);
-    checkAgainstLibvirt(t, xml);
     const ls = child(parseDoc(xml), "launchSecurity");
     for (const k of ["dhCert", "session", "idBlock", "idAuth", "hostData"] as const) {
       t.is(ls.children.find((c) => c.name === k)?.text, launch[k], k);
@@ -577,12 +339,6 @@ test("user values are escaped: a name and owner with <, &, ' and \" round-trip",
   t.deepEqual(d?.owner, owner);
   const domain = parseDoc(xml);
   t.is(child(child(domain, "os"), "nvram").text, `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`);
-  t.true(validateLab(xml).ok);
-  const defined = defineAndDump(xml, i.uuid);
-  t.true(defined.ok, defined.output);
-  const back = parseSevDomain(defined.stdout, "shut off");
-  t.is(back?.name, name, "libvirt's test driver keeps the name");
-  t.deepEqual(back?.owner, owner);
 });
 
 test("bad guest inputs are listed together in one error", (t) => {

@@ -6,7 +6,7 @@
 import test from "ava";
 import fc from "fast-check";
 import { checkHostInputs } from "../../provider/host/inputs";
-import { guestProblems } from "../../provider/resources/sev-guest-provider";
+import { guestProblems } from "../../provider/guest/inputs";
 import { validateFlavor } from "../../provider/core/flavor";
 import { InputProblem } from "../../provider/core/validate";
 

@@ -1,5 +1,5 @@
 import test from "ava";
-import { guestProblems } from "../../provider/resources/sev-guest-provider";
+import { guestProblems } from "../../provider/guest/inputs";
 
 const base = {
   host: { address: "hv-1.example.net", useAgent: true, hostKeyFingerprint: "SHA256:" + "A".repeat(43) },

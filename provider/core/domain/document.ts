@@ -12,6 +12,7 @@ import { ownerOf, Owner, renderMetadata } from "./metadata";
 import { attrs, Node, optional, textElement, XmlNode } from "./node";
 import { Os, readOs, renderOs } from "./os";
 
+/** A libvirt <domain> as this provider renders and reads it: one typed field per element it writes. */
 export interface DomainModel {
   /** kvm, qemu. */
   type: string | null;

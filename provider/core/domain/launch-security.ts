@@ -69,6 +69,7 @@ function policyText(ls: LaunchSecurity): string | undefined {
   return model === null ? `0x${ls.policy.toString(16)}` : formatPolicy(ls.policy, model);
 }
 
+/** <launchSecurity>: its type, the model's attributes, the policy and the guest owner's launch inputs as children. */
 export function renderLaunchSecurity(ls: LaunchSecurity): Node {
   const node: Node = attrs({ type: ls.type, ...ls.attributes });
   if (ls.cbitpos !== null) node["cbitpos"] = String(ls.cbitpos);
@@ -91,6 +92,7 @@ function attributesOf(node: XmlNode): Record<string, string> {
   return out;
 }
 
+/** A parsed <launchSecurity> element back into its typed form (the inverse of renderLaunchSecurity). */
 export function readLaunchSecurity(element: unknown): LaunchSecurity {
   const node = asNode(element);
   const blobs: Record<string, string> = {};

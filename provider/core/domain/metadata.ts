@@ -1,12 +1,12 @@
 /** <metadata>: this provider's ownership element, in its own namespace, matched by namespace URI. */
-import { SevDomainFact } from "../facts";
+import { Owner } from "../owner";
 import { asArray, asNode, attrOf, ATTR } from "../parse/xml";
 import { attrs, Node, XmlNode } from "./node";
 
 /** Namespace of the ownership element this provider writes under <metadata>. */
 export const OWNER_NAMESPACE = "https://pulumi-sev.dev/xmlns/owner/1";
 
-export type Owner = NonNullable<SevDomainFact["owner"]>;
+export type { Owner };
 
 /** <metadata><sev:owner xmlns:sev=OWNER_NAMESPACE project stack urn/></metadata>. */
 export function renderMetadata(owner: Owner | null): Node | undefined {

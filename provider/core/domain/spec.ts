@@ -28,6 +28,7 @@ export const DEFAULT_NVRAM_DIR = "/var/lib/libvirt/qemu/nvram";
 /** <loader stateless='yes'> (since libvirt 8.6). */
 export const LIBVIRT_STATELESS_LOADER = "8.6.0";
 
+/** The guest's boot disk as the domain XML references it: its path, format and the bus the flavor resolved. */
 export interface BootDisk {
   /** Image file or block device ("/dev/…") on the host. */
   path: string;
@@ -45,6 +46,7 @@ export interface DataDisk {
 /** A host bridge or a libvirt network; mac defaults to a stable address derived from the UUID. */
 export type GuestNetwork = { bridge: string; mac?: string } | { network: string; mac?: string };
 
+/** Everything the domain XML is rendered from: the guest's inputs, its resolved flavor and the host's domain capabilities. */
 export interface DomainXmlInput {
   name: string;
   uuid: string;

@@ -32,11 +32,21 @@
  * QEMU's default SNP policy is SMT|reserved-one = 0x30000. Note the order: SMT is bit 16 and the
  * must-be-one bit is 17 (QEMU SEV_SNP_POLICY_SMT = 0x10000, Linux SNP_POLICY_MASK_RSVD_MBO = BIT(17)).
  */
-import { SevModel } from "../facts";
-import { formatPolicy, MODELS } from "../models";
 
-export { DEFAULT_POLICY, MODEL_NAME, defaultPolicy, formatPolicy } from "../models";
+/** Hex digits libvirt and Nova write for each policy format (0x0033, 0x00030000). */
+export const LEGACY_POLICY_HEX_DIGITS = 4;
+export const SNP_POLICY_HEX_DIGITS = 8;
 
+/** A policy as libvirt and Nova write it, zero-padded to the format's width. */
+export function policyHex(policy: number | bigint, hexDigits: number): string {
+  return `0x${BigInt(policy).toString(16).padStart(hexDigits, "0")}`;
+}
+
+function legacyHex(policy: number | bigint): string {
+  return policyHex(policy, LEGACY_POLICY_HEX_DIGITS);
+}
+
+/** The legacy (SEV, SEV-ES) guest policy bits: NODBG, NOKS, ES, NOSEND, DOMAIN, SEV. */
 export const SEV_POLICY = {
   NODBG: 0x1,
   NOKS: 0x2,
@@ -50,6 +60,7 @@ export const SEV_POLICY = {
 export const SEV_POLICY_RESERVED = 0xffc0;
 export const SEV_POLICY_MAX = 0xffffffff;
 
+/** The SEV-SNP guest policy bits this provider reads (SMT, the must-be-one bit 17, MIGRATE_MA, DEBUG, SINGLE_SOCKET). */
 export const SNP_POLICY = {
   SMT: 1n << 16n,
   RESERVED_MBO: 1n << 17n,
@@ -92,11 +103,6 @@ function plural(bits: number[]): string {
   return bits.length === 1 ? `bit ${bits[0]}` : `bits ${bits.join(", ")}`;
 }
 
-/** Every reason the policy does not fit the model (empty when it does). */
-export function policyProblems(policy: bigint, model: SevModel, allowDebug: boolean): string[] {
-  return MODELS[model].policy.problems(policy, allowDebug);
-}
-
 export function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", allowDebug: boolean): string[] {
   const problems: string[] = [];
   const shown = hex(policy);
@@ -109,16 +115,16 @@ export function legacyPolicyProblems(policy: bigint, model: "sev" | "sev-es", al
   if ((p & SEV_POLICY.NODBG) === 0 && !allowDebug) {
     problems.push(
       `policy ${shown} clears NODBG (bit 0, 0x1): the hypervisor could read and write guest memory with the SEV debug commands; ` +
-        `set allowDebug: true to allow a debuggable guest, or set the bit (${formatPolicy(p | SEV_POLICY.NODBG, model)})`,
+        `set allowDebug: true to allow a debuggable guest, or set the bit (${legacyHex(p | SEV_POLICY.NODBG)})`,
     );
   }
   const es = (p & SEV_POLICY.ES) !== 0;
   if (model === "sev-es" && !es) {
-    problems.push(`policy ${shown} lacks the ES bit (bit 2, 0x4) that amd-sev-es requires: use ${formatPolicy(p | SEV_POLICY.ES, model)}`);
+    problems.push(`policy ${shown} lacks the ES bit (bit 2, 0x4) that amd-sev-es requires: use ${legacyHex(p | SEV_POLICY.ES)}`);
   }
   if (model === "sev" && es) {
     problems.push(
-      `policy ${shown} sets the ES bit (bit 2, 0x4) but the model is amd-sev: set hw:mem_encryption_model to amd-sev-es, or clear the bit (${formatPolicy(p & ~SEV_POLICY.ES, model)})`,
+      `policy ${shown} sets the ES bit (bit 2, 0x4) but the model is amd-sev: set hw:mem_encryption_model to amd-sev-es, or clear the bit (${legacyHex(p & ~SEV_POLICY.ES)})`,
     );
   }
   const reserved = p & SEV_POLICY_RESERVED;
@@ -134,7 +140,7 @@ export function snpPolicyProblems(policy: bigint, allowDebug: boolean): string[]
   const problems: string[] = [];
   const shown = hex(policy);
   if ((policy & SNP_POLICY.RESERVED_MBO) === 0n) {
-    const legacyHint = policy < 1n << 16n ? ` (${formatPolicy(policy, "sev")} is a legacy SEV policy; SEV-SNP uses another format, default 0x30000)` : "";
+    const legacyHint = policy < 1n << 16n ? ` (${legacyHex(policy)} is a legacy SEV policy; SEV-SNP uses another format, default 0x30000)` : "";
     problems.push(`policy ${shown} lacks bit 17 (0x20000), which the SEV-SNP guest policy reserves and requires to be one${legacyHint}`);
   }
   if ((policy & SNP_POLICY.DEBUG) !== 0n && !allowDebug) {

@@ -20,6 +20,7 @@ export interface Ruled<T> {
   problems: InputProblem[];
 }
 
+/** One setting: its flavor extra spec and image property names, and how Nova merges them. */
 export interface Setting {
   /** The flavor extra spec, or null when only the image gives it. */
   flavorKey: string | null;
@@ -32,6 +33,7 @@ export interface Setting {
 /** The prefix of this provider's own flavor extra specs. */
 export const EXTENSION_PREFIX = "pulumi-sev:";
 
+/** Every flavor/image setting this provider reads, by name: Nova's and the pulumi-sev: extensions. */
 export const SETTINGS = {
   mem_encryption: { flavorKey: "hw:mem_encryption", imageKey: "hw_mem_encryption", extension: false },
   mem_encryption_model: { flavorKey: "hw:mem_encryption_model", imageKey: "hw_mem_encryption_model", extension: false },
@@ -43,6 +45,7 @@ export const SETTINGS = {
   firmware_stateless: { flavorKey: null, imageKey: "hw_firmware_stateless", extension: false },
 } as const satisfies Record<string, Setting>;
 
+/** The name of a setting in SETTINGS. */
 export type SettingName = keyof typeof SETTINGS;
 
 /** Where a setting's value sits in the inputs: extraSpecs.<key> or image.<key>. */

@@ -38,6 +38,7 @@ export function loadersOf(root: XmlNode): string[] {
   return texts(asNode(asNode(root["os"])["loader"])["value"]);
 }
 
+/** Parses `virsh domcapabilities` XML into what SEV guests need of it. */
 export function domcapsFromXml(xml: string): DomainCapabilities {
   const root = asNode(parseXml(xml)["domainCapabilities"]);
   if (Object.keys(root).length === 0) throw new Error("not a <domainCapabilities> document");

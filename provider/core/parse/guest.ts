@@ -22,6 +22,7 @@ export interface InterfaceView {
   mac: string | null;
 }
 
+/** A guest domain as read back from its XML: what drift detection and adoption compare with the inputs. */
 export interface GuestView {
   name: string | null;
   uuid: string | null;
@@ -73,6 +74,7 @@ export function viewOfModel(m: DomainModel): GuestView {
   };
 }
 
+/** Reads a guest domain's XML (virsh dumpxml) into the view drift detection and adoption compare. */
 export function viewOfDomain(xml: string): GuestView {
   return viewOfModel(readDomain(xml));
 }

@@ -95,6 +95,7 @@ export function parseProbeWithDomains(stdout: string): { facts: HostFacts; defin
   return { facts: factsOf(sections), defined: definedOf(sections) };
 }
 
+/** Parses the whole probe's output (probe.sh: framed sections) into the host's facts; a missing section is an error. */
 export function parseProbe(stdout: string): HostFacts {
   return factsOf(completeSections(stdout));
 }

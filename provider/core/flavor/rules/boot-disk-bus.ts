@@ -5,6 +5,7 @@
 import { InputProblem } from "../../validate";
 import { FlavorInput, merge, oneOf, Ruled } from "../settings";
 
+/** The buses an SEV guest's boot disk may use: virtio-blk is refused (the bounce buffers SEV's encrypted DMA goes through, per Nova's SEV spec). */
 export type BootDiskBus = "scsi" | "sata";
 
 const DISK_BUSES = ["scsi", "sata", "virtio", "ide", "usb", "fdc"];
