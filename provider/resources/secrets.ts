@@ -8,7 +8,8 @@ function secretAt(value: pulumi.Input<unknown> | undefined, path: string[]): pul
   if (path.length === 0) return pulumi.secret(value);
   const [key, ...rest] = path;
   // A plain object is rebuilt as it is, so only the secret leaf is hidden; an Output can only be
-  // rebuilt inside apply, which makes the whole value secret (still nothing in plain text).
+  // rebuilt inside apply, where the leaf becomes a secret Output nested in the value (the SDK
+  // serializes a nested Output with its secretness: still nothing in plain text).
   if (isPlainObject(value)) {
     const v = value as Record<string, pulumi.Input<unknown>>;
     return v[key] === undefined ? v : { ...v, [key]: secretAt(v[key], rest) };
