@@ -3,8 +3,9 @@
  * about. Nova's rules (how a flavor extra spec and an image property merge, the defaults, what is
  * refused) are the core's `validateFlavor`, the code the provider's own check runs.
  */
+import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { FlavorResult, SETTINGS, SettingName, validateFlavor } from "pulumi-sev/core";
-import { Obj, TYPES, isObject, known, plain, show } from "./common";
+import { Obj, TYPES, isObject, known, message, plain, show } from "./common";
 
 export interface Guest {
   /** "SevGuest web-1 (flavor sev.small)" */
@@ -67,4 +68,43 @@ export function settingOf(g: Guest, key: SettingName): string {
   const f = flavorKey === null ? `flavor ${g.flavorName}` : `flavor ${g.flavorName} ${flavorKey} ${show(specsOf(g)[flavorKey])}`;
   const i = imageKey === null ? "" : `image ${imageKey} ${show(g.image[imageKey])}`;
   return i !== "" && (g.hasImage || g.image[imageKey!] !== undefined) ? `${f}, ${i}` : f;
+}
+
+/** A policy about each SevGuest: what it is, the settings it asks the core about, and its judgement. */
+export interface GuestPolicy {
+  description: string;
+  severity: NonNullable<ResourceValidationPolicy["severity"]>;
+  configSchema?: PolicyConfigSchema;
+  /** The settings the core resolves for the judgement (see probe). */
+  settings: SettingName[];
+  /** Why the policy does not apply to this stack (from its config), or null when it does. */
+  notApplicable?: (args: ResourceValidationArgs) => string | null;
+  /** The guest's violation, given what the core resolved of its settings; null when it complies. */
+  judge: (g: Guest, resolved: FlavorResult) => Violation | null;
+}
+
+/** What a policy found wrong with a guest: reported as `LABEL: found …. Required: …. Fix: ….` (common.ts's message). */
+export interface Violation {
+  found: string;
+  required: string;
+  fix: string;
+}
+
+/** The one way the pack declares a guest policy: mandatory, run on SevGuests only, with the core's probe of its settings. */
+export function guestPolicy(name: string, p: GuestPolicy): ResourceValidationPolicy {
+  return {
+    name,
+    description: p.description,
+    enforcementLevel: "mandatory",
+    severity: p.severity,
+    ...(p.configSchema ? { configSchema: p.configSchema } : {}),
+    validateResource: (args, report) => {
+      if (!isGuest(args)) return;
+      const why = p.notApplicable?.(args) ?? null;
+      if (why !== null) args.notApplicable(why);
+      const g = guestOf(args);
+      const v = p.judge(g, probe(g, p.settings));
+      if (v !== null) report(message(g.label, v.found, v.required, v.fix));
+    },
+  };
 }
