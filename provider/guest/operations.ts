@@ -25,7 +25,7 @@ import { SlotCount } from "../core/parse/probe";
 import { GuestInterface } from "../core/parse/domifaddr";
 import { countWith } from "../core/slots";
 import { inHostBatch } from "./batch";
-import { assertReady, inspect, Inspection } from "../host/operations";
+import { assertReady, Inspection } from "../host/operations";
 import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 import { createdPaths, filesToCreate, GuestDisks, guestDisks } from "../core/disks";
@@ -34,8 +34,10 @@ import { Attempt, errorAfter, NothingLeft } from "./left-on-host";
 
 export interface SevGuestOutputs extends SevGuestInputs {
   uuid: string;
-  /** The domain XML as this resource rendered it. */
-  xml: string;
+  /** The domain XML as this resource rendered it (the operations' own; the state keeps xmlSha256, see stored.ts). */
+  xml?: string;
+  /** The SHA-256 of the domain XML as this resource defined it. */
+  xmlSha256?: string;
   state: string;
   model: string;
   policy: string;
@@ -331,7 +333,8 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   const current = await dumpXml(l, id);
   if (current === null) return null;
   const uuid = viewOfDomain(current).uuid ?? id;
-  const xml = props.xml ?? render(props, flavorOf(props), await inspect(props.host), uuid);
+  // The state keeps the XML's digest: the XML to judge drift against is rendered again, from the host's probe of this run.
+  const xml = props.xml ?? render(props, flavorOf(props), await inspectRecent(props.host), uuid);
   return observe(props, l, uuid, xml, props.launchSecretInjected ?? false);
 }
 

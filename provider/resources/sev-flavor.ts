@@ -1,12 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
-
-const provider = delegatingProvider("sevFlavorProvider");
 
 /** A validated SEV guest shape with OpenStack Nova's extra-spec semantics. Touches no host. */
 export class SevFlavor extends QuietDynamicResource {
@@ -15,7 +12,7 @@ export class SevFlavor extends QuietDynamicResource {
   readonly spec: pulumi.Output<SevFlavorInputs>;
 
   constructor(name: string, args: SevFlavorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, resolved: undefined }, opts, "sev", "SevFlavor");
+    super("sevFlavorProvider", name, { ...args, resolved: undefined }, opts, "SevFlavor");
     this.spec = pulumi.output(args) as pulumi.Output<SevFlavorInputs>;
   }
 }

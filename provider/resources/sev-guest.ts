@@ -5,7 +5,6 @@ import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
 import { DiskInputs, diskInputProblems, guestDisks, inspectedPaths } from "../core/disks";
@@ -35,7 +34,6 @@ export type SevGuestArgs = { [K in keyof PlainArgs]: pulumi.Input<PlainArgs[K]> 
 
 export const SEV_GUEST_TYPE = "pulumi-nodejs:dynamic/sev:SevGuest";
 const SECRET_PATHS = secretPaths(schema);
-const provider = delegatingProvider("sevGuestProvider");
 
 /** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
 export class SevGuest extends QuietDynamicResource {
@@ -43,8 +41,8 @@ export class SevGuest extends QuietDynamicResource {
   declare readonly name: pulumi.Output<string>;
   /** The domain UUID. */
   declare readonly uuid: pulumi.Output<string>;
-  /** The domain XML as defined. */
-  declare readonly xml: pulumi.Output<string>;
+  /** The SHA-256 (hex) of the domain XML as this resource defined it; the XML itself is the host's (`virsh dumpxml --inactive <uuid>`). */
+  declare readonly xmlSha256: pulumi.Output<string>;
   /** The domain state (running, paused, shut off). */
   declare readonly state: pulumi.Output<string>;
   /** The SEV model: amd-sev, amd-sev-es or amd-sev-snp. */
@@ -77,7 +75,7 @@ export class SevGuest extends QuietDynamicResource {
       flavor: flavor.spec,
       owner,
       uuid: undefined,
-      xml: undefined,
+      xmlSha256: undefined,
       state: undefined,
       model: undefined,
       policy: undefined,
@@ -88,7 +86,7 @@ export class SevGuest extends QuietDynamicResource {
       createdFiles: undefined,
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
-    super(provider, name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "sev", "SevGuest");
+    super("sevGuestProvider", name, props, { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] }, "SevGuest");
   }
 }
 

@@ -5,7 +5,6 @@ import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
@@ -18,7 +17,6 @@ export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner" | "sshConfig
 
 const SECRET_PATHS = secretPaths(schema);
 export const SEV_HOST_TYPE = "pulumi-nodejs:dynamic/sev:SevHost";
-const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
 export class SevHost extends QuietDynamicResource {
@@ -26,8 +24,8 @@ export class SevHost extends QuietDynamicResource {
   declare readonly address: pulumi.Output<string>;
   /** The SHA256 fingerprint of the host key the host presented. */
   declare readonly hostKeySeen: pulumi.Output<string>;
-  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup. */
-  declare readonly facts: pulumi.Output<HostFacts>;
+  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup (the SEV platform's identity is `platform`). */
+  declare readonly facts: pulumi.Output<Omit<HostFacts, "platform">>;
   /** Every readiness check with its verdict (pass, warn, fail), what was found, what is required and the fix. */
   declare readonly checks: pulumi.Output<Check[]>;
   /** No check failed: the host runs SEV guests (warnings allowed). */
@@ -65,14 +63,13 @@ export class SevHost extends QuietDynamicResource {
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
     super(
-      provider,
+      "sevHostProvider",
       name,
       { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) },
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
       },
-      "sev",
       "SevHost",
     );
     this.connection = connection;

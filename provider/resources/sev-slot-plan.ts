@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedGuest } from "../generated/sev-slot-plan";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import type { SevHost } from "./sev-host";
-
-const provider = delegatingProvider("sevSlotPlanProvider");
 
 /**
  * The SEV guests this program declares on one SevHost, made by the SevGuest class (one per host,
@@ -16,6 +13,6 @@ export class SevSlotPlan extends QuietDynamicResource {
 
   constructor(host: SevHost, requests: pulumi.Input<PlannedGuest[]>) {
     const { name, parent } = host.slotPlanPlace;
-    super(provider, name, { host: host.urn, requests }, { parent }, "sev", "SevSlotPlan");
+    super("sevSlotPlanProvider", name, { host: host.urn, requests }, { parent }, "SevSlotPlan");
   }
 }
