@@ -23,7 +23,7 @@ import { SshError } from "../effects/ssh";
 import { SlotCount } from "../core/parse/probe";
 import { countWith } from "../core/slots";
 import { inHostBatch } from "./batch";
-import { assertReady, inspect, Inspection } from "../host/operations";
+import { assertReady, Inspection } from "../host/operations";
 import { inspectRecent } from "../host/recent";
 import { DEFAULTS, hostLabel, targetOf } from "../host/target";
 import { createdPaths, filesToCreate, GuestDisks, guestDisks } from "../core/disks";
@@ -314,7 +314,8 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   const current = await dumpXml(l, id);
   if (current === null) return null;
   const uuid = viewOfDomain(current).uuid ?? id;
-  const xml = props.xml ?? render(props, flavorOf(props), await inspect(props.host), uuid);
+  // The state keeps the XML's digest: the XML to judge drift against is rendered again, from the host's probe of this run.
+  const xml = props.xml ?? render(props, flavorOf(props), await inspectRecent(props.host), uuid);
   return observe(props, l, uuid, xml, props.launchSecretInjected ?? false);
 }
 

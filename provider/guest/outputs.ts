@@ -6,8 +6,10 @@ import { GuestInterface } from "../core/parse/domifaddr";
 /** A SevGuest's outputs: its inputs, the domain as rendered and as found, and what up made for it. */
 export interface SevGuestOutputs extends SevGuestInputs {
   uuid: string;
-  /** The domain XML as this resource rendered it. */
-  xml: string;
+  /** The domain XML as this resource rendered it (the operations' own; the state keeps xmlSha256, see stored.ts). */
+  xml?: string;
+  /** The SHA-256 of the domain XML as this resource defined it. */
+  xmlSha256?: string;
   state: string;
   model: string;
   policy: string;

@@ -158,15 +158,17 @@ export function readinessDrift(inputs: SevHostInputs, i: Inspection): string[] {
 }
 
 export function outputsOf(inputs: SevHostInputs, i: Inspection, slice: SliceState | null): SevHostOutputs {
+  // The platform identity is stored once, as the platform output.
+  const { platform, ...facts } = i.facts;
   return {
     ...inputs,
     hostKeySeen: i.hostKeySeen,
-    facts: i.facts,
+    facts,
     checks: i.checks,
     ready: failures(i.checks).length === 0,
     capacity: i.capacity,
     models: modelSupport(i.facts),
-    platform: i.facts.platform,
+    platform,
     slice,
     drift: [...readinessDrift(inputs, i), ...sliceDrift(slice)],
   };

@@ -11,10 +11,13 @@ export interface SliceState extends SliceHold {
   current: number | null;
 }
 
+export type StoredFacts = Omit<HostFacts, "platform">;
+
 /** SevHost outputs: the inputs (credentials stay secret) plus what the host showed. */
 export interface SevHostOutputs extends SevHostInputs {
   hostKeySeen: string;
-  facts: HostFacts;
+  /** What the probe read, but the platform identity (stored once, as platform). */
+  facts: StoredFacts;
   checks: Check[];
   ready: boolean;
   capacity: SlotCapacity;
@@ -25,4 +28,10 @@ export interface SevHostOutputs extends SevHostInputs {
   slice: SliceState | null;
   /** Out-of-band changes found by the last refresh; the next update repairs what it owns. */
   drift: string[];
+}
+
+/** The outputs as the state keeps them: state written by 0.2.0 had the platform identity in facts too. */
+export function storedHost(outs: SevHostOutputs): SevHostOutputs {
+  const { platform: _twice, ...facts } = (outs.facts ?? {}) as StoredFacts & { platform?: unknown };
+  return outs.facts === undefined ? outs : { ...outs, facts };
 }

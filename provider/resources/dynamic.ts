@@ -7,8 +7,12 @@ import { sevFlavorProvider as flavor } from "./sev-flavor-provider";
 import { sevGuestProvider as guest } from "./sev-guest-provider";
 import { sevSlotPlanProvider as slotPlan } from "./sev-slot-plan-provider";
 import { migrating } from "./migrate";
+import { stored as storedGuest } from "../guest/stored";
+import { storedHost } from "../host/state";
+import { SevGuestOutputs } from "../guest/operations";
+import { SevHostOutputs } from "../host/state";
 
-export const sevHostProvider = migrating(host);
+export const sevHostProvider = migrating(host, (o) => storedHost(o as unknown as SevHostOutputs) as unknown as Record<string, unknown>);
 export const sevFlavorProvider = migrating(flavor);
-export const sevGuestProvider = migrating(guest);
+export const sevGuestProvider = migrating(guest, (o) => storedGuest(o as unknown as SevGuestOutputs) as unknown as Record<string, unknown>);
 export const sevSlotPlanProvider = migrating(slotPlan);

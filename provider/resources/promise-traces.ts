@@ -7,6 +7,8 @@
  * PULUMI_DEBUG_PROMISE_LEAKS asks for that report.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ProviderName, providerText } from "./delegate";
+import { RESOURCE_MODULE } from "../core/resource-types";
 
 export function pausePromiseTraces(): () => void {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
@@ -24,19 +26,12 @@ export function withStack(err: unknown, resume: () => void): unknown {
   return err;
 }
 
-/** The base of SevHost, SevFlavor and SevGuest: pulumi.dynamic.Resource, constructed without promise traces. */
-export abstract class QuietDynamicResource extends pulumi.dynamic.Resource {
-  constructor(
-    provider: pulumi.dynamic.ResourceProvider,
-    name: string,
-    props: pulumi.Inputs,
-    opts: pulumi.CustomResourceOptions | undefined,
-    module: string,
-    type: string,
-  ) {
+/** The base of our resources: a dynamic resource (type pulumi-nodejs:dynamic/sev:…) whose serialized provider is delegate.ts's text, constructed without promise traces. */
+export abstract class QuietDynamicResource extends pulumi.CustomResource {
+  constructor(implementation: ProviderName, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, type: string) {
     const resume = pausePromiseTraces();
     try {
-      super(provider, name, props, opts, module, type);
+      super(`pulumi-nodejs:dynamic/${RESOURCE_MODULE}:${type}`, name, { ...props, __provider: providerText(implementation) }, opts);
     } catch (err) {
       throw withStack(err, resume);
     } finally {

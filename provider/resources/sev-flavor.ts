@@ -1,14 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ResolvedFlavor } from "../core/flavor";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
-import { RESOURCE_MODULE, RESOURCE_NAMES } from "../core/resource-types";
+import { RESOURCE_NAMES } from "../core/resource-types";
 
 /** The arguments of a SevFlavor: its inputs (schema/sev-flavor.schema.json), each of which may be an Output. */
 export type SevFlavorArgs = { [K in keyof SevFlavorInputs]: pulumi.Input<SevFlavorInputs[K]> };
-
-const provider = delegatingProvider("sevFlavorProvider");
 
 /** A validated SEV guest shape with OpenStack Nova's extra-spec semantics. Touches no host. */
 export class SevFlavor extends QuietDynamicResource {
@@ -17,7 +14,7 @@ export class SevFlavor extends QuietDynamicResource {
   readonly spec: pulumi.Output<SevFlavorInputs>;
 
   constructor(name: string, args: SevFlavorArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, resolved: undefined }, opts, RESOURCE_MODULE, RESOURCE_NAMES.flavor);
+    super("sevFlavorProvider", name, { ...args, resolved: undefined }, opts, RESOURCE_NAMES.flavor);
     this.spec = pulumi.output(args) as pulumi.Output<SevFlavorInputs>;
   }
 }

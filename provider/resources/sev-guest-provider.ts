@@ -14,6 +14,7 @@ import { hostLabel } from "../host/target";
 import { createdPaths, guestDisks } from "../core/disks";
 import { diskProblems } from "../guest/disks";
 import { changedKeys, checkFailures, same, userInputs } from "./inputs";
+import { checkedConnection, checkedInputs, reachOf, stored, whereOf } from "../guest/stored";
 import schema from "../../schema/sev-guest.schema.json";
 
 /**
@@ -91,7 +92,21 @@ async function keptUnread(err: Error, props: SevGuestOutputs): Promise<SevGuestO
  */
 function toInitFailure(err: Error): never {
   if (!(err instanceof LeftOnHost)) throw err;
-  throw Object.assign(new Error(err.message), { id: err.uuid, properties: err.outputs, reasons: [err.message] });
+  throw Object.assign(new Error(err.message), { id: err.uuid, properties: stored(err.outputs), reasons: [err.message] });
+}
+
+/**
+ * The host's connection for a guest's diff, create or update: the one its check was given in this
+ * process; inputs that still carry the whole connection (a caller that did not check) carry it;
+ * else, on the same host, the one the guest's outputs keep.
+ */
+function connectionFor(checked: SevGuestInputs, olds?: SevGuestOutputs): SevGuestInputs["host"] {
+  const given = checked.host;
+  const whole = given !== undefined && Object.keys(given).some((k) => k !== "address" && k !== "port");
+  const onSameHost = olds?.host !== undefined && same(whereOf(olds.host), given === undefined ? undefined : whereOf(given));
+  const host = checkedConnection(checked) ?? (whole ? given : onSameHost ? olds!.host : undefined);
+  if (!host) throw new Error(`pulumi-sev: guest ${checked.name}: its host's connection was not given to this run's check`);
+  return host;
 }
 
 export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
@@ -118,12 +133,16 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
       }
     }
     // The slot plan has served here: it is not stored, so the guest's state does not depend on it.
-    const { slotPlan: _served, ...kept } = inputs;
+    // Nor is the host's connection, which the SevHost keeps: the guest's create, diff and update
+    // take it from this check (guest/stored.ts), its outputs keep what refresh and delete need.
+    const { slotPlan: _served, ...kept } = checkedInputs(inputs);
     return { inputs: kept, failures: checkFailures(problems) };
   },
 
-  async diff(_id: string, olds: SevGuestOutputs, news: ProviderInputs): Promise<pulumi.dynamic.DiffResult> {
-    const changed = changedKeys(inputKeys, olds as SevGuestInputs, news);
+  async diff(_id: string, olds: SevGuestOutputs, checked: ProviderInputs): Promise<pulumi.dynamic.DiffResult> {
+    const news = { ...checked, host: connectionFor(checked, olds) };
+    // The host as the guest's outputs keep it (reachOf): a new key or address updates them, a SevHost-only setting (memoryLimit) does not.
+    const changed = changedKeys(inputKeys, { ...olds, host: reachOf(olds.host) } as SevGuestInputs, { ...news, host: reachOf(news.host) });
     const drifted = (olds.drift ?? []).length > 0;
     // The owner has checked the measurement of the paused guest and now gives its secret.
     const secretDue = olds.state === "paused" && !olds.launchSecretInjected && news.launchSecret !== undefined;
@@ -141,18 +160,18 @@ export const sevGuestProvider: pulumi.dynamic.ResourceProvider = {
     };
   },
 
-  async create(inputs: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {
-    const outs = await createGuest(inputs).catch(toInitFailure);
-    return { id: outs.uuid, outs };
+  async create(checked: SevGuestInputs): Promise<pulumi.dynamic.CreateResult> {
+    const outs = await createGuest({ ...checked, host: connectionFor(checked) }).catch(toInitFailure);
+    return { id: outs.uuid, outs: stored(outs) };
   },
 
   async read(id: string, props: SevGuestOutputs): Promise<pulumi.dynamic.ReadResult> {
     const outs = await readGuest(id, props).catch((err: Error) => keptUnread(err, props));
-    return outs ? { id: outs.uuid, props: outs } : {};
+    return outs ? { id: outs.uuid, props: stored(outs) } : {};
   },
 
-  async update(_id: string, olds: SevGuestOutputs, news: SevGuestInputs): Promise<pulumi.dynamic.UpdateResult> {
-    return { outs: await updateGuest(olds, news).catch(toInitFailure) };
+  async update(_id: string, olds: SevGuestOutputs, checked: SevGuestInputs): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: stored(await updateGuest(olds, { ...checked, host: connectionFor(checked, olds) }).catch(toInitFailure)) };
   },
 
   async delete(_id: string, props: SevGuestOutputs): Promise<void> {

@@ -5,7 +5,6 @@ import { SevFlavorInputs } from "../generated/sev-flavor";
 import { ImageProperties } from "../generated/image-properties";
 import { validateFlavor } from "../core/flavor";
 import { INTERNAL_KEYS } from "../guest/inputs";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { secretPaths } from "../core/secrets";
 import { DiskInputs, diskInputProblems, guestDisks, inspectedPaths } from "../core/disks";
@@ -16,7 +15,7 @@ import schema from "../../schema/sev-guest.schema.json";
 import { SevHost } from "./sev-host";
 import { SevFlavor } from "./sev-flavor";
 import { SevSlotPlan } from "./sev-slot-plan";
-import { RESOURCE_MODULE, RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
+import { RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
 
 /** The program's own inputs: owner, and the internal inputs (sev-guest-internal.schema.json), are the class's to set. */
 type GuestOwnInputs = Omit<SevGuestInputs, "host" | "flavor" | "owner" | "name">;
@@ -37,7 +36,6 @@ export type SevGuestArgs = { [K in keyof PlainArgs]: pulumi.Input<PlainArgs[K]> 
 
 export const SEV_GUEST_TYPE = RESOURCE_TYPES.guest;
 const SECRET_PATHS = secretPaths(schema);
-const provider = delegatingProvider("sevGuestProvider");
 
 /** An SEV-encrypted libvirt domain on a SevHost. Live migration and suspend are not offered. */
 export class SevGuest extends QuietDynamicResource {
@@ -45,8 +43,8 @@ export class SevGuest extends QuietDynamicResource {
   declare readonly name: pulumi.Output<string>;
   /** The domain UUID. */
   declare readonly uuid: pulumi.Output<string>;
-  /** The domain XML as defined. */
-  declare readonly xml: pulumi.Output<string>;
+  /** The SHA-256 (hex) of the domain XML as this resource defined it; the XML itself is the host's (`virsh dumpxml --inactive <uuid>`). */
+  declare readonly xmlSha256: pulumi.Output<string>;
   /** The domain state (running, paused, shut off). */
   declare readonly state: pulumi.Output<string>;
   /** The SEV model: amd-sev, amd-sev-es or amd-sev-snp. */
@@ -79,7 +77,7 @@ export class SevGuest extends QuietDynamicResource {
       flavor: flavor.spec,
       owner,
       uuid: undefined,
-      xml: undefined,
+      xmlSha256: undefined,
       state: undefined,
       model: undefined,
       policy: undefined,
@@ -91,11 +89,10 @@ export class SevGuest extends QuietDynamicResource {
     };
     const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)];
     super(
-      provider,
+      "sevGuestProvider",
       name,
       props,
       { ...opts, additionalSecretOutputs: secretOutputs, dependsOn: [host, flavor, ...dependsOnList(opts)] },
-      RESOURCE_MODULE,
       RESOURCE_NAMES.guest,
     );
   }

@@ -5,21 +5,19 @@ import { HostFacts, SevPlatformFacts } from "../core/facts";
 import { SlotCapacity } from "../core/capacity";
 import { ModelSupport } from "../core/models";
 import { SliceState } from "../host/state";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import { FLEET_KEY } from "./inputs";
 import { secretPaths } from "../core/secrets";
 import { topLevelSecrets, withSecrets } from "./secrets";
 import { withSshConfig } from "./ssh-config";
 import schema from "../../schema/sev-host.schema.json";
-import { RESOURCE_MODULE, RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
+import { RESOURCE_NAMES, RESOURCE_TYPES } from "../core/resource-types";
 
 /** Every input may be a Pulumi output; owner and sshConfigResolved are the class's to set. */
 export type SevHostArgs = { [K in keyof Omit<SevHostInputs, "owner" | "sshConfigResolved">]: pulumi.Input<SevHostInputs[K]> };
 
 const SECRET_PATHS = secretPaths(schema);
 export const SEV_HOST_TYPE = RESOURCE_TYPES.host;
-const provider = delegatingProvider("sevHostProvider");
 
 /** A KVM hypervisor verified for AMD SEV over SSH, with its machine.slice memory limit. */
 export class SevHost extends QuietDynamicResource {
@@ -27,8 +25,8 @@ export class SevHost extends QuietDynamicResource {
   declare readonly address: pulumi.Output<string>;
   /** The SHA256 fingerprint of the host key the host presented. */
   declare readonly hostKeySeen: pulumi.Output<string>;
-  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup. */
-  declare readonly facts: pulumi.Output<HostFacts>;
+  /** What the probe read: kernel, CPU flags, kvm_amd parameters, versions, domcapabilities, machine.slice, misc cgroup (the SEV platform's identity is `platform`). */
+  declare readonly facts: pulumi.Output<Omit<HostFacts, "platform">>;
   /** Every readiness check with its verdict (pass, warn, fail), what was found, what is required and the fix. */
   declare readonly checks: pulumi.Output<Check[]>;
   /** No check failed: the host runs SEV guests (warnings allowed). */
@@ -66,14 +64,13 @@ export class SevHost extends QuietDynamicResource {
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), urn: pulumi.createUrn(name, SEV_HOST_TYPE, opts?.parent) };
     const connection = pulumi.output(secretArgs) as pulumi.Output<SevHostInputs>;
     super(
-      provider,
+      "sevHostProvider",
       name,
       { ...secretArgs, owner, ...outputs, [FLEET_KEY]: fleetHint(connection) },
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...topLevelSecrets(SECRET_PATHS)],
       },
-      RESOURCE_MODULE,
       RESOURCE_NAMES.host,
     );
     this.connection = connection;

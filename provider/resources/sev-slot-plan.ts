@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlannedGuest } from "../generated/sev-slot-plan";
-import { delegatingProvider } from "./delegate";
 import { QuietDynamicResource } from "./promise-traces";
 import type { SevHost } from "./sev-host";
-import { RESOURCE_MODULE, RESOURCE_NAMES } from "../core/resource-types";
-
-const provider = delegatingProvider("sevSlotPlanProvider");
+import { RESOURCE_NAMES } from "../core/resource-types";
 
 /**
  * The SEV guests this program declares on one SevHost, made by the SevGuest class (one per host,
@@ -17,6 +14,6 @@ export class SevSlotPlan extends QuietDynamicResource {
 
   constructor(host: SevHost, requests: pulumi.Input<PlannedGuest[]>) {
     const { name, parent } = host.slotPlanPlace;
-    super(provider, name, { host: host.urn, requests }, { parent }, RESOURCE_MODULE, RESOURCE_NAMES.slotPlan);
+    super("sevSlotPlanProvider", name, { host: host.urn, requests }, { parent }, RESOURCE_NAMES.slotPlan);
   }
 }

@@ -65,7 +65,7 @@ test.serial("out-of-band edits show as drift on refresh and an update repairs th
   const { lab } = t.context;
   const inputs = guest(lab, "rome", "db-1");
   const out = await create(inputs);
-  const edited = out.xml
+  const edited = (await virsh(lab, "rome", "dumpxml", "--inactive", out.uuid))
     .replace(/<launchSecurity[\s\S]*?<\/launchSecurity>/, "")
     .replace(/<memory unit=.KiB.>\d+<\/memory>/, "<memory unit='KiB'>2097152</memory>")
     .replace(/<currentMemory unit=.KiB.>\d+<\/currentMemory>/, "<currentMemory unit='KiB'>2097152</currentMemory>");
@@ -219,9 +219,10 @@ test.serial("adopt without a domain of that name is refused at check and at crea
 test.serial("an adopted domain that was shut off keeps its UUID, gains this stack's ownership and is started", async (t) => {
   const { lab } = t.context;
   const made = await create(guest(lab, "rome", "old-1", SEV, { start: false }));
+  const madeXml = await virsh(lab, "rome", "dumpxml", "--inactive", made.uuid);
   await virsh(lab, "rome", "undefine", "--nvram", made.uuid);
   const uuid = "3e1d2c4b-5a69-4788-9aab-bccddeeff001";
-  const foreign = made.xml.replace(/<metadata>[\s\S]*?<\/metadata>/, "").replace(made.uuid, uuid);
+  const foreign = madeXml.replace(/<metadata>[\s\S]*?<\/metadata>/, "").replace(made.uuid, uuid);
   await exec(targetOf(lab.inputs("rome")), ["virsh", "define", "/dev/stdin"], { stdin: foreign });
   t.notRegex(await virsh(lab, "rome", "dumpxml", "old-1"), /pulumi-sev\.dev\/xmlns\/owner/);
   const inputs = guest(lab, "rome", "old-1", SEV, { adopt: true });

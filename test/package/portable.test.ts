@@ -54,6 +54,16 @@ function resourcesOf(state: string): StateResource[] {
 }
 const SEV_TYPES = /^pulumi-nodejs:dynamic\/sev:/;
 
+/**
+ * A guest's stored host input: its address and port, a secret because the program's host input is
+ * one (the engine keeps an input's secretness), so only its size tells it from the connection (a
+ * private key's ciphertext alone is over 500 characters).
+ */
+function keepsOnlyWhere(host: unknown): boolean {
+  const ciphertext = (host as { ciphertext?: string } | undefined)?.ciphertext;
+  return typeof ciphertext === "string" && ciphertext.length < 200;
+}
+
 test("the tarball ships what runs and nothing else", (t) => {
   const { files } = t.context.tarball;
   t.true(files.includes("dist/provider/index.js") && files.includes("dist/provider/index.d.ts"));
@@ -96,6 +106,14 @@ test.serial(
         providers.every((p) => p.includes('require("pulumi-sev/dynamic")')),
         "the provider names the package, not a file",
       );
+      t.true(
+        providers.every((p) => p.length < 400),
+        "the serialized provider is ours, not Pulumi's closure (2.7 KB)",
+      );
+      const guest = sev.find((r) => r.type.endsWith("sev:SevGuest"))!;
+      t.true(keepsOnlyWhere(guest.inputs!.host), "the guest's inputs keep where its host is, not its connection");
+      t.false("xml" in guest.outputs!, "nor the domain XML: its digest");
+      t.regex(String(guest.outputs!.xmlSha256), /^[0-9a-f]{64}$/);
       t.log(`serialized provider in the state: ${sev.map((r) => `${r.type.split(":").pop()} ${String(r.outputs?.__provider).length} B`).join(", ")}`);
 
       renameSync(first, moved);
@@ -167,6 +185,77 @@ test.serial(
       t.is((await s.expectNoChanges()).code, 0, "the next up is a no-op");
       const refresh = await s.refresh();
       t.is(refresh.code, 0, refresh.text);
+      const destroy = await s.destroy();
+      t.is(destroy.code, 0, destroy.text);
+      t.deepEqual(await lab.domains("rome"), []);
+    } finally {
+      await s.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test.serial(
+  "a stack written by 0.2.0 (Pulumi's closures as providers, a guest's host connection in its inputs, its XML, the platform twice): one `pulumi up` moves it forward, nothing on the host changes",
+  async (t) => {
+    const { lab, tarball } = t.context;
+    const dir = await installProject(tarball);
+    lab.images("rome", ["app-1"]);
+    const s = new EngineStack("", "v020", { projectDir: dir });
+    try {
+      const { config, secrets } = hostConfig(lab);
+      await s.init(config, secrets);
+      t.is((await s.up()).code, 0);
+      const uuidBefore = (await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim();
+      const xml = await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "app-1"]);
+
+      // The state as 0.2.0 wrote it.
+      const legacy = (kind: string) => readFileSync(join(repoRoot, "test", "fixtures", "state-0.2.0", `sev-${kind}.provider.js`), "utf8");
+      const doc = JSON.parse(await s.exportState());
+      for (const r of doc.deployment.resources as StateResource[]) {
+        const kind = r.type.match(/dynamic\/sev:Sev(\w+)$/)?.[1]?.toLowerCase();
+        if (!kind) continue;
+        for (const props of [r.inputs, r.outputs]) if (props?.__provider) props.__provider = legacy(kind);
+        if (kind === "guest") {
+          r.inputs!.host = r.outputs!.host;
+          r.outputs!.xml = xml;
+          delete r.outputs!.xmlSha256;
+        }
+        if (kind === "host") (r.outputs!.facts as Record<string, unknown>).platform = r.outputs!.platform;
+        if (kind === "slotplan") {
+          const requests = [{ name: "app-1", urn: doc.deployment.resources.find((g: StateResource) => g.type.endsWith("sev:SevGuest")).urn, model: "sev" }];
+          r.inputs!.requests = requests;
+          r.outputs!.requests = requests;
+        }
+      }
+      await s.importState(JSON.stringify(doc));
+      const before = resourcesOf(await s.exportState()).filter((r) => SEV_TYPES.test(r.type));
+      t.true(JSON.stringify(before).length > 15_000, "0.2.0's state is large");
+
+      const migrate = await s.up();
+      t.is(migrate.code, 0, migrate.text);
+      t.regex(migrate.text, /4 updated/);
+      t.notRegex(migrate.text, /replace|created|deleted/);
+      t.is((await lab.sh("rome", ["virsh", "domuuid", "app-1"])).trim(), uuidBefore, "the guest is the same domain");
+      t.is(await lab.sh("rome", ["virsh", "dumpxml", "--inactive", "app-1"]), xml, "its definition is untouched");
+
+      const after = resourcesOf(await s.exportState()).filter((r) => SEV_TYPES.test(r.type));
+      const guest = after.find((r) => r.type.endsWith("sev:SevGuest"))!;
+      t.true(keepsOnlyWhere(guest.inputs!.host), "the guest's inputs keep where its host is, not its connection");
+      t.false("xml" in guest.outputs!);
+      t.regex(String(guest.outputs!.xmlSha256), /^[0-9a-f]{64}$/);
+      t.false("platform" in (after.find((r) => r.type.endsWith("sev:SevHost"))!.outputs!.facts as object), "the platform identity is stored once");
+      t.false("requests" in after.find((r) => r.type.endsWith("sev:SevSlotPlan"))!.outputs!);
+      t.true(
+        after.every((r) => String(r.outputs?.__provider).length < 400),
+        "every provider is the small one",
+      );
+      t.log(`state of host, plan, flavor and guest: ${JSON.stringify(before).length} bytes as 0.2.0 wrote it, ${JSON.stringify(after).length} after the up`);
+
+      t.is((await s.expectNoChanges()).code, 0, "the next up is a no-op");
+      const refresh = await s.refresh();
+      t.is(refresh.code, 0, refresh.text);
+      t.is((await s.expectNoChanges()).code, 0, "and after a refresh too");
       const destroy = await s.destroy();
       t.is(destroy.code, 0, destroy.text);
       t.deepEqual(await lab.domains("rome"), []);
