@@ -314,9 +314,19 @@ export async function readGuest(id: string, props: SevGuestOutputs): Promise<Sev
   const current = await dumpXml(l, id);
   if (current === null) return null;
   const uuid = viewOfDomain(current).uuid ?? id;
-  // The state keeps the XML's digest: the XML to judge drift against is rendered again, from the host's probe of this run.
-  const xml = props.xml ?? render(props, flavorOf(props), await inspectRecent(props.host), uuid);
+  const xml = props.xml ?? (await wantedXml(props, uuid, current));
   return observe(props, l, uuid, xml, props.launchSecretInjected ?? false);
+}
+
+/**
+ * The XML a refresh judges drift against: the state keeps only its digest, so it is rendered again
+ * from the host's probe of this run. A host whose domain capabilities cannot be read now (its
+ * SevHost's refresh says why) leaves the guest read as it is, its drift not judged, rather than
+ * failing the refresh.
+ */
+async function wantedXml(props: SevGuestOutputs, uuid: string, current: string): Promise<string> {
+  const host = await inspectRecent(props.host);
+  return host.facts.domcaps ? render(props, flavorOf(props), host, uuid) : current;
 }
 
 /**
