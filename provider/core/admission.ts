@@ -16,13 +16,13 @@ export interface AdmissionHost {
   countMode: CountMode;
 }
 
-function account(host: AdmissionHost, stack: StackId, requests: SlotRequest[]): HostAccount {
-  return accountHost(host.label, host.capacity, host.facts.sevDomains, stack, requests, host.countMode, host.facts.unreadableDomains);
+function account(seen: AdmissionHost, stack: StackId, requests: SlotRequest[]): HostAccount {
+  return accountHost(seen.label, seen.capacity, seen.facts.sevDomains, stack, requests, seen.countMode, seen.facts.unreadableDomains);
 }
 
 /** Nova's per-host model support: a guest of a model the host does not run is refused, with the host's reasons. */
-export function modelRefusal(host: AdmissionHost, guest: SlotRequest): string | null {
-  return formatUnsupportedModel(host.label, guest.model, host.facts);
+export function modelRefusal(seen: AdmissionHost, guest: SlotRequest): string | null {
+  return formatUnsupportedModel(seen.label, guest.model, seen.facts);
 }
 
 /**
@@ -30,19 +30,19 @@ export function modelRefusal(host: AdmissionHost, guest: SlotRequest): string | 
  * the guest alone without one). When a pool is over-committed no new guest of that pool goes ahead,
  * and each carries the same whole story: the engine may stop at the first one it checks.
  */
-export function previewRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId, plan?: SlotRequest[]): string | null {
-  const unsupported = modelRefusal(host, guest);
+export function previewRefusal(seen: AdmissionHost, guest: SlotRequest, stack: StackId, plan?: SlotRequest[]): string | null {
+  const unsupported = modelRefusal(seen, guest);
   if (unsupported) return unsupported;
-  const a = account(host, stack, plan ?? [guest]);
+  const a = account(seen, stack, plan ?? [guest]);
   const pool = overcommitted(a).find((p) => p.requested.some((r) => r.urn === guest.urn));
   return pool ? formatOvercommit(a, pool) : null;
 }
 
 /** Under the host lock, just before define: this guest alone against what the host has now. */
-export function createRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId): string | null {
-  const unsupported = modelRefusal(host, guest);
+export function createRefusal(seen: AdmissionHost, guest: SlotRequest, stack: StackId): string | null {
+  const unsupported = modelRefusal(seen, guest);
   if (unsupported) return unsupported;
-  const a = account(host, stack, [guest]);
+  const a = account(seen, stack, [guest]);
   const full = overcommitted(a)[0];
   return full ? formatOvercommit(a, full) : null;
 }
@@ -51,10 +51,10 @@ export function createRefusal(host: AdmissionHost, guest: SlotRequest, stack: St
  * A replacement created before the original is deleted needs its own slot for a while: on the same
  * host the original still holds one. null when deleteBeforeReplace (the original goes first).
  */
-export function replacementRefusal(host: AdmissionHost, guest: SlotRequest, stack: StackId, sameHost: boolean, deleteBeforeReplace: boolean): string | null {
+export function replacementRefusal(seen: AdmissionHost, guest: SlotRequest, stack: StackId, sameHost: boolean, deleteBeforeReplace: boolean): string | null {
   if (deleteBeforeReplace) return null;
   const request = sameHost ? { ...guest, urn: `${guest.urn}#replacement` } : guest;
-  const a = account(host, stack, [request]);
+  const a = account(seen, stack, [request]);
   const pool = a.pools[poolOfModel(guest.model)];
   if (pool.overflow.length === 0) return null;
   return sameHost ? formatReplacementNeedsSlot(a, pool, guest.name) : formatOvercommit(a, pool);

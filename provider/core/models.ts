@@ -260,7 +260,7 @@ export function modelSupport(facts: HostFacts): ModelSupport[] {
 }
 
 /** The refusal of a guest whose model the host cannot run; null when it can. */
-export function formatUnsupportedModel(host: string, model: SevModel, facts: HostFacts): string | null {
+export function formatUnsupportedModel(label: string, model: SevModel, facts: HostFacts): string | null {
   const d = MODELS[model];
   const reasons = d.hostProblems(facts);
   if (reasons.length === 0) return null;
@@ -268,10 +268,10 @@ export function formatUnsupportedModel(host: string, model: SevModel, facts: Hos
     .filter((s) => s.supported)
     .map((s) => s.novaName);
   return (
-    `host ${host} cannot run ${d.novaName} (${d.title}) guests: ${reasons.join("; ")}. ` +
+    `host ${label} cannot run ${d.novaName} (${d.title}) guests: ${reasons.join("; ")}. ` +
     `Fix: place the guest on a host that supports ${d.novaName}` +
     (others.length > 0 ? `, or use a model this host supports (${others.join(", ")})` : "") +
-    `; SevHost ${host}'s models output lists what it supports and why not.`
+    `; SevHost ${label}'s models output lists what it supports and why not.`
   );
 }
 

@@ -80,12 +80,12 @@ function others(found: FoundClaim[], ownId: string): FoundClaim[] {
 }
 
 /** Why this resource may not set the limit it wants, or null when every other claim agrees. */
-export function claimConflict(host: string, owner: Owner, want: { property: SliceProperty; bytes: number }, found: FoundClaim[]): string | null {
+export function claimConflict(label: string, owner: Owner, want: { property: SliceProperty; bytes: number }, found: FoundClaim[]): string | null {
   const disagreeing = others(found, claimId(owner.urn)).filter((f) => !("claim" in f) || f.claim.property !== want.property || f.claim.bytes !== want.bytes);
   if (disagreeing.length === 0) return null;
   const lines = disagreeing.map((f) => ("claim" in f ? describe(f.claim) : `${claimPath(f.id)} cannot be read: ${f.unreadable}`));
   return (
-    `${host}: machine.slice is already limited by another SevHost, and the limits disagree: ` +
+    `${label}: machine.slice is already limited by another SevHost, and the limits disagree: ` +
     `${lines.join("; ")}; this one (${owner.project}/${owner.stack}) wants ${want.property}=${want.bytes}. ` +
     `Several SevHosts may manage one machine only with the same memoryLimit. Fix: give them the same limit, ` +
     `or remove memoryLimit from all but one (a claim file that cannot be read: remove it by hand once no stack needs it).`
@@ -110,7 +110,7 @@ export type Release =
   | { action: "leave-changed"; removeClaim: boolean; warning: string };
 
 /** What deleting this resource does to machine.slice, given the claims and value on the host now. */
-export function releaseOf(host: string, owner: Owner, held: SliceHold, found: FoundClaim[], current: MemoryValue): Release {
+export function releaseOf(label: string, owner: Owner, held: SliceHold, found: FoundClaim[], current: MemoryValue): Release {
   const ownId = claimId(owner.urn);
   const own = found.find((f) => f.id === ownId);
   if (own && "claim" in own && own.claim.nonce !== held.nonce) return { action: "taken-over" };
@@ -124,7 +124,7 @@ export function releaseOf(host: string, owner: Owner, held: SliceHold, found: Fo
     action: "leave-changed",
     removeClaim,
     warning:
-      `${host}: machine.slice ${held.property} is ${current ?? "infinity"}, not the ${held.limitBytes} this SevHost set ` +
+      `${label}: machine.slice ${held.property} is ${current ?? "infinity"}, not the ${held.limitBytes} this SevHost set ` +
       `(changed by hand since): left as it is rather than restored to ${held.previous ?? "infinity"}. ` +
       `To restore it: systemctl set-property machine.slice ${held.property}=${held.previous ?? "infinity"}`,
   };

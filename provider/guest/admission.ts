@@ -15,22 +15,22 @@ export function selfRequest(inputs: SevGuestInputs): SlotRequest {
   return { name: inputs.name, urn: inputs.owner.urn, model: flavorOf(inputs).model, adopt: inputs.adopt ?? false };
 }
 
-function admissionHost(inputs: SevGuestInputs, host: Inspection): core.AdmissionHost {
-  return { label: hostLabel(inputs.host), facts: host.facts, capacity: host.capacity, countMode: inputs.host.countGuests ?? "defined" };
+function admissionHost(inputs: SevGuestInputs, inspection: Inspection): core.AdmissionHost {
+  return { label: hostLabel(inputs.host), facts: inspection.facts, capacity: inspection.capacity, countMode: inputs.host.countGuests ?? "defined" };
 }
 
 /**
  * After the model's host support (core), an SEV-SNP guest's own host checks: the stack's version
  * floors and its policy against the host (core/snp-host.ts); null when none fails.
  */
-function modelOrSnpRefusal(inputs: SevGuestInputs, host: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
+function modelOrSnpRefusal(inputs: SevGuestInputs, inspection: Inspection, h: core.AdmissionHost, self: SlotRequest): string | null {
   if (self.model !== "sev-snp") return core.modelRefusal(h, self);
-  return core.modelRefusal(h, self) ?? formatSnpRefusal(h.label, inputs.name, host.facts, flavorOf(inputs).policy);
+  return core.modelRefusal(h, self) ?? formatSnpRefusal(h.label, inputs.name, inspection.facts, flavorOf(inputs).policy);
 }
 
-export function refusalAtPreview(inputs: ProviderInputs, host: Inspection): string | null {
-  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
-  return modelOrSnpRefusal(inputs, host, h, self) ?? core.previewRefusal(h, self, inputs.owner, plannedWith(inputs.slotPlan, self));
+export function refusalAtPreview(inputs: ProviderInputs, inspection: Inspection): string | null {
+  const [h, self] = [admissionHost(inputs, inspection), selfRequest(inputs)];
+  return modelOrSnpRefusal(inputs, inspection, h, self) ?? core.previewRefusal(h, self, inputs.owner, plannedWith(inputs.slotPlan, self));
 }
 
 /** The run's probe of the host with its slot facts as counted under the lock (capacity follows misc.capacity). */
@@ -39,11 +39,11 @@ export function countedNow(inputs: SevGuestInputs, probed: Inspection, count: Sl
   return { ...probed, facts, capacity: slotCapacity(facts, inputs.host.maxGuests) };
 }
 
-export function refusalAtCreate(inputs: SevGuestInputs, host: Inspection): string | null {
-  const [h, self] = [admissionHost(inputs, host), selfRequest(inputs)];
-  return modelOrSnpRefusal(inputs, host, h, self) ?? core.createRefusal(h, self, inputs.owner);
+export function refusalAtCreate(inputs: SevGuestInputs, inspection: Inspection): string | null {
+  const [h, self] = [admissionHost(inputs, inspection), selfRequest(inputs)];
+  return modelOrSnpRefusal(inputs, inspection, h, self) ?? core.createRefusal(h, self, inputs.owner);
 }
 
-export function refusalOfReplacement(news: ProviderInputs, sameHost: boolean, host: Inspection): string | null {
-  return core.replacementRefusal(admissionHost(news, host), selfRequest(news), news.owner, sameHost, news.deleteBeforeReplace ?? false);
+export function refusalOfReplacement(news: ProviderInputs, sameHost: boolean, inspection: Inspection): string | null {
+  return core.replacementRefusal(admissionHost(news, inspection), selfRequest(news), news.owner, sameHost, news.deleteBeforeReplace ?? false);
 }

@@ -35,8 +35,8 @@ export type { SevGuestOutputs };
 
 const DEFAULT_SHUTDOWN_SECONDS = 60;
 
-export function libvirtOf(host: SevHostInputs): Libvirt {
-  return { target: targetOf(host), uri: host.libvirtUri ?? DEFAULTS.libvirtUri };
+export function libvirtOf(hostInputs: SevHostInputs): Libvirt {
+  return { target: targetOf(hostInputs), uri: hostInputs.libvirtUri ?? DEFAULTS.libvirtUri };
 }
 
 function networksOf(inputs: SevGuestInputs): GuestNetwork[] {
@@ -61,15 +61,15 @@ export function uuidOf(inputs: SevGuestInputs): string {
   return stableUuid(`${inputs.owner.urn}|${hostLabel(inputs.host)}|${inputs.name}`);
 }
 
-export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, host: Inspection, uuid: string): string {
-  if (!host.facts.domcaps) throw new Error(`${hostLabel(inputs.host)}: no domain capabilities (${host.facts.domcapsError ?? "unknown error"})`);
+export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, inspection: Inspection, uuid: string): string {
+  if (!inspection.facts.domcaps) throw new Error(`${hostLabel(inputs.host)}: no domain capabilities (${inspection.facts.domcapsError ?? "unknown error"})`);
   const disks = guestDisks(inputs, flavor.diskGiB);
   return renderDomainXml({
     name: inputs.name,
     uuid,
     flavor,
-    host: host.facts.domcaps,
-    libvirtVersion: host.facts.libvirtVersion,
+    host: inspection.facts.domcaps,
+    libvirtVersion: inspection.facts.libvirtVersion,
     bootDisk: { path: disks.boot.path, format: disks.boot.format },
     dataDisks: disks.data.map((d) => ({ path: d.path, format: d.format, bus: d.bus ?? flavor.bootDiskBus })),
     networks: networksOf(inputs),
@@ -226,13 +226,13 @@ export type Adoption = { ok: true; uuid: string; xml: string } | { ok: false; re
  * so libvirt keeps the same domain, and with this stack's ownership metadata), or why it cannot be
  * adopted. Reads the host and changes nothing; judged at preview and again under the host lock.
  */
-export async function adoptionOf(inputs: SevGuestInputs, host: Inspection, l: Libvirt = libvirtOf(inputs.host)): Promise<Adoption> {
+export async function adoptionOf(inputs: SevGuestInputs, inspection: Inspection, l: Libvirt = libvirtOf(inputs.host)): Promise<Adoption> {
   const label = hostLabel(inputs.host);
   const existing = await dumpXml(l, inputs.name);
   if (existing === null) return { ok: false, refusal: formatNothingToAdopt(label, inputs.name) };
   const seen = viewOfDomain(existing);
   if (seen.uuid === null) throw new Error(`${label}: virsh dumpxml ${inputs.name} shows no <uuid>`);
-  const xml = render(inputs, flavorOf(inputs), host, seen.uuid);
+  const xml = render(inputs, flavorOf(inputs), inspection, seen.uuid);
   const differences = adoptionDifferences(viewOfDomain(xml), seen, inputs.owner);
   return differences.length > 0 ? { ok: false, refusal: formatAdoptionRefusal(label, inputs.name, differences) } : { ok: true, uuid: seen.uuid, xml };
 }
@@ -249,8 +249,8 @@ function ownDomainLeftBehind(inputs: SevGuestInputs, count: SlotCount, uuid: str
 }
 
 /** The refusal of a new guest whose name or UUID another domain on the host has (preview); null when free or this guest's own. */
-export function collisionAtPreview(inputs: SevGuestInputs, host: Inspection): string | null {
-  const { foreign } = nameTaken({ ...host.defined, sevDomains: host.facts.sevDomains }, inputs.name, uuidOf(inputs), inputs.owner);
+export function collisionAtPreview(inputs: SevGuestInputs, inspection: Inspection): string | null {
+  const { foreign } = nameTaken({ ...inspection.defined, sevDomains: inspection.facts.sevDomains }, inputs.name, uuidOf(inputs), inputs.owner);
   return foreign === null ? null : formatNameTaken(hostLabel(inputs.host), foreign);
 }
 

@@ -8,23 +8,23 @@ import { SlotRequest } from "../core/slots";
 
 const plans = new Map<string, PlannedGuest[]>();
 
-export function rememberPlan(host: string, requests: PlannedGuest[]): void {
-  plans.set(host, requests);
+export function rememberPlan(hostUrn: string, requests: PlannedGuest[]): void {
+  plans.set(hostUrn, requests);
 }
 
 /**
  * The guests counted with this one at preview: its host's plan, with the guest as its check sees
  * it (a guest declared after the plan was made is added at the end); the guest alone without a plan.
  */
-export function plannedWith(host: string | undefined, self: SlotRequest): SlotRequest[] {
-  const plan = host === undefined ? undefined : plans.get(host);
+export function plannedWith(hostUrn: string | undefined, self: SlotRequest): SlotRequest[] {
+  const plan = hostUrn === undefined ? undefined : plans.get(hostUrn);
   if (!plan) return [self];
   const at = plan.findIndex((r) => r.urn === self.urn);
   return at < 0 ? [...plan, self] : plan.map((r, i) => (i === at ? self : r));
 }
 
 /** The paths the host's plan names (disks, base images, files to create), for the preview's one disk check per host. */
-export function plannedDisks(host: string | undefined): string[] {
-  const plan = host === undefined ? undefined : plans.get(host);
+export function plannedDisks(hostUrn: string | undefined): string[] {
+  const plan = hostUrn === undefined ? undefined : plans.get(hostUrn);
   return [...new Set((plan ?? []).flatMap((r) => r.paths ?? []))];
 }

@@ -34,15 +34,15 @@ const REACH: (keyof SevHostInputs)[] = [
   "countGuests",
 ];
 
-export function reachOf(host: SevHostInputs | undefined): SevHostInputs {
+export function reachOf(hostInputs: SevHostInputs | undefined): SevHostInputs {
   const picked: Record<string, unknown> = {};
-  for (const k of REACH) if (host?.[k] !== undefined && host[k] !== null) picked[k] = host[k];
+  for (const k of REACH) if (hostInputs?.[k] !== undefined && hostInputs[k] !== null) picked[k] = hostInputs[k];
   return picked as unknown as SevHostInputs;
 }
 
 /** Where the host is: what the guest's stored inputs keep of it. */
-export function whereOf(host: SevHostInputs): Pick<SevHostInputs, "address" | "port"> {
-  return host.port === undefined ? { address: host.address } : { address: host.address, port: host.port };
+export function whereOf(hostInputs: SevHostInputs): Pick<SevHostInputs, "address" | "port"> {
+  return hostInputs.port === undefined ? { address: hostInputs.address } : { address: hostInputs.address, port: hostInputs.port };
 }
 
 /** Per guest (its owner's URN), the host connection its last check in this process was given. */

@@ -22,25 +22,25 @@ interface Probe {
 const recent = new Map<string, Probe>();
 const fanOut = new Budget(PROBE_FAN_OUT);
 
-export function probeKey(host: SevHostInputs): string {
-  const jump = host.jumpHost ? [host.jumpHost.address, host.jumpHost.port, host.jumpHost.user] : null;
-  return JSON.stringify([host.address, host.port, host.user, jump, host.libvirtUri, host.maxGuests]);
+export function probeKey(inputs: SevHostInputs): string {
+  const jump = inputs.jumpHost ? [inputs.jumpHost.address, inputs.jumpHost.port, inputs.jumpHost.user] : null;
+  return JSON.stringify([inputs.address, inputs.port, inputs.user, jump, inputs.libvirtUri, inputs.maxGuests]);
 }
 
-async function inspectInTurn(host: SevHostInputs): Promise<Inspection> {
+async function inspectInTurn(inputs: SevHostInputs): Promise<Inspection> {
   const release = await fanOut.take();
   try {
-    return await inspect(host);
+    return await inspect(inputs);
   } finally {
     release();
   }
 }
 
-function probeOf(host: SevHostInputs, seen: boolean): Promise<Inspection> {
-  const key = probeKey(host);
+function probeOf(inputs: SevHostInputs, seen: boolean): Promise<Inspection> {
+  const key = probeKey(inputs);
   let probe = recent.get(key);
   if (!probe || (probe.failed && probe.seen)) {
-    const p: Probe = { inspection: inspectInTurn(host), failed: false, seen: false };
+    const p: Probe = { inspection: inspectInTurn(inputs), failed: false, seen: false };
     p.inspection.catch(() => (p.failed = true));
     recent.set(key, (probe = p));
   }
@@ -48,8 +48,8 @@ function probeOf(host: SevHostInputs, seen: boolean): Promise<Inspection> {
   return probe.inspection;
 }
 
-export function inspectRecent(host: SevHostInputs): Promise<Inspection> {
-  return probeOf(host, true);
+export function inspectRecent(inputs: SevHostInputs): Promise<Inspection> {
+  return probeOf(inputs, true);
 }
 
 /** Starts the probes of these hosts (in this order, PROBE_FAN_OUT at once); their checks await them. */
