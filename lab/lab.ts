@@ -18,7 +18,7 @@ import { MODEL_LIST } from "../provider/core/models";
 import profileSchema from "../schema/lab-profile.schema.json";
 import { LAB_LIBVIRT_VERSION, labLibvirtLibs, labLibvirtRoot, repoRoot } from "./libvirt";
 import { driverOf, fakeQemuConfig, fakeQemuShim, labEdge, MISC_NAME, passwdAndGroup, QEMU_CONF, repliesFile, sevAsids } from "./qemu-host";
-import { quote as sq } from "../provider/effects/shell";
+import { quote as sq } from "../provider/core/shell";
 
 export { repoRoot };
 export const builtinProfiles = join(repoRoot, "lab", "profiles");

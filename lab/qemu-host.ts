@@ -12,7 +12,7 @@ import { homedir } from "os";
 import { join } from "path";
 import { LabProfile } from "../provider/generated/lab-profile";
 import { MODEL_LIST, PoolKey } from "../provider/core/models";
-import { quote as sq } from "../provider/effects/shell";
+import { quote as sq } from "../provider/core/shell";
 import { repoRoot } from "./libvirt";
 
 export type LabDriver = "qemu" | "test";
