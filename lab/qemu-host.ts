@@ -12,13 +12,12 @@ import { homedir } from "os";
 import { join } from "path";
 import { LabProfile } from "../provider/generated/lab-profile";
 import { MODEL_LIST, PoolKey } from "../provider/core/models";
-import { quote as sq } from "../provider/effects/shell";
 import { repoRoot } from "./libvirt";
 
 export type LabDriver = "qemu" | "test";
 
 const EDGE = join(repoRoot, "lab", "edge");
-const FAKE_QEMU = join(EDGE, "fake-qemu.py");
+export const FAKE_QEMU = join(EDGE, "fake-qemu.py");
 const QEMUCAPS = join(repoRoot, "test", "fixtures", "qemucaps");
 
 /** The misc cgroup's name of each ASID pool (misc.capacity: "sev 509", "sev_es 0"). */
@@ -128,9 +127,4 @@ export function passwdAndGroup(): { passwd: string; group: string } {
     passwd: add("/etc/passwd", ["libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin"]),
     group: add("/etc/group", ["kvm:x:64054:libvirt-qemu", "libvirt-qemu:x:64055:libvirt-qemu"]),
   };
-}
-
-/** The fake QEMU as the host's qemu-system-x86_64 (libvirtd finds it on its PATH). */
-export function fakeQemuShim(config: string): string {
-  return `#!/bin/sh\n# Lab edge: the QEMU of this host is lab/edge/fake-qemu.py (see its header).\nexec /usr/bin/python3 -S ${sq(FAKE_QEMU)} ${sq(config)} "$@"\n`;
 }

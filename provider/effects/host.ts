@@ -1,11 +1,10 @@
 /** Effects on a hypervisor: the probe and machine.slice. Everything goes through exec(). */
-import { readFileSync } from "fs";
-import { join } from "path";
 import { exec, SshTarget } from "./ssh";
+import { scriptFile } from "./scripts";
 import { CLAIMS_DIR, claimPath } from "../core/slice-claims";
 import { SliceProperty } from "../core/slice";
 
-const probeScript = readFileSync(join(__dirname, "probe.sh"), "utf8");
+const probeScript = scriptFile("probe.sh");
 
 /** The whole probe in one exec channel; the URI is an argument, the script comes on stdin. */
 export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string> {

@@ -1,97 +1,27 @@
-import { createHash, createHmac } from "crypto";
+/** Host key trust with the known_hosts file read (core/known-hosts.ts decides). */
 import { readFileSync } from "fs";
 import { homedir } from "os";
 import { join } from "path";
+import { HostKeyPolicy, HostKeyVerdict, judgeHostKey, refusalOf } from "../core/known-hosts";
 
-/** How a host's SSH key is trusted. Exactly what the user configured, nothing implied. */
-export interface HostKeyPolicy {
-  /** "SHA256:…" as printed by ssh-keygen -lf. */
-  fingerprint?: string;
-  /** known_hosts lines (one or more) for this host. */
-  knownHosts?: string;
-  /** Accept a key that no pin and no known_hosts entry names. A known but different key is still refused. */
-  trustUnknown?: boolean;
-  /** Consulted when neither fingerprint nor knownHosts is given; default ~/.ssh/known_hosts. */
-  knownHostsFile?: string;
-}
+export type { HostKeyPolicy, HostKeyVerdict };
+export { knownHostsLinesFor, knownKeysFor, sha256Fingerprint } from "../core/known-hosts";
 
-export type HostKeyVerdict = { ok: true; how: "fingerprint" | "known_hosts" | "trusted-unknown" } | { ok: false; reason: "mismatch" | "unknown" };
-
-export function sha256Fingerprint(key: Buffer): string {
-  return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
-}
-
-/** known_hosts host field for a host and port, as OpenSSH writes it. */
-function hostPattern(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
-}
-
-function hostFieldMatches(field: string, pattern: string): boolean {
-  if (field.startsWith("|1|")) {
-    const [, , salt, hash] = field.split("|");
-    const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(pattern).digest("base64");
-    return mac === hash;
-  }
-  return field.split(",").some((name) => name === pattern);
-}
-
-/** The known_hosts lines that pin this host; "@revoked"/"@cert-authority" lines are not pins. */
-export function knownHostsLinesFor(knownHosts: string, host: string, port: number): string[] {
-  const pattern = hostPattern(host, port);
-  return knownHosts
-    .split(/\r?\n/)
-    .map((raw) => raw.trim())
-    .filter((line) => {
-      if (!line || line.startsWith("#") || line.startsWith("@")) return false;
-      const [field, , blob] = line.split(/\s+/);
-      return Boolean(field && blob && hostFieldMatches(field, pattern));
-    });
-}
-
-/** Key blobs (base64) listed for this host. */
-export function knownKeysFor(knownHosts: string, host: string, port: number): string[] {
-  return knownHostsLinesFor(knownHosts, host, port).map((line) => line.split(/\s+/)[2]);
-}
-
-function readKnownHostsFile(file: string | undefined): string {
+/** The policy's known_hosts lines, else the file's text ("" when it cannot be read). */
+function knownHostsOf(policy: HostKeyPolicy): string {
+  if (policy.knownHosts !== undefined) return policy.knownHosts;
   try {
-    return readFileSync(file ?? join(homedir(), ".ssh", "known_hosts"), "utf8");
+    return readFileSync(policy.knownHostsFile ?? join(homedir(), ".ssh", "known_hosts"), "utf8");
   } catch {
     return "";
   }
 }
 
-function knownKeys(host: string, port: number, policy: HostKeyPolicy): string[] {
-  return knownKeysFor(policy.knownHosts ?? readKnownHostsFile(policy.knownHostsFile), host, port);
-}
-
 export function verifyHostKey(key: Buffer, host: string, port: number, policy: HostKeyPolicy): HostKeyVerdict {
-  if (policy.fingerprint) {
-    return sha256Fingerprint(key) === policy.fingerprint.trim() ? { ok: true, how: "fingerprint" } : { ok: false, reason: "mismatch" };
-  }
-  const known = knownKeys(host, port, policy);
-  if (known.length > 0) {
-    return known.includes(key.toString("base64")) ? { ok: true, how: "known_hosts" } : { ok: false, reason: "mismatch" };
-  }
-  return policy.trustUnknown ? { ok: true, how: "trusted-unknown" } : { ok: false, reason: "unknown" };
+  return judgeHostKey(key, host, port, policy, policy.fingerprint ? "" : knownHostsOf(policy));
 }
 
 /** Why a presented key was refused, and how to accept it if it is the right one. */
 export function describeRefusal(fingerprint: string, host: string, port: number, policy: HostKeyPolicy): string {
-  if (policy.fingerprint) {
-    return (
-      `host key ${fingerprint} does not match the pinned ${policy.fingerprint}. Refusing to connect. ` +
-      `If the host was reinstalled and this key is right, pin it with hostKeyFingerprint: "${fingerprint}".`
-    );
-  }
-  if (knownKeys(host, port, policy).length > 0) {
-    return (
-      `host key ${fingerprint} differs from the key in known_hosts (the host key CHANGED). Refusing to connect. ` +
-      `If this key is right, replace the known_hosts entry or pin it with hostKeyFingerprint: "${fingerprint}".`
-    );
-  }
-  return (
-    `host key ${fingerprint} is unknown (not pinned, not in known_hosts). Refusing to connect. ` +
-    `If this key is right, pin it with hostKeyFingerprint: "${fingerprint}" or set trustUnknownHostKey: true.`
-  );
+  return refusalOf(fingerprint, host, port, policy, policy.fingerprint ? "" : knownHostsOf(policy));
 }

@@ -1,34 +1,25 @@
 import { hostname } from "os";
 import { exec, holdWhileOpen, SshError, SshTarget, sudoRefusal } from "./ssh";
+import { firstOutput, LOCK_READY } from "../core/parse/lock";
+import { FRAMING, scriptFile } from "./scripts";
+
+export { LOCK_READY };
 
 /** One lock per hypervisor for every pulumi-sev process that changes SEV guests on it. */
 export const HOST_LOCK = "/run/lock/pulumi-sev.lock";
-/**
- * Printed once the lock is held, after what `first` printed. It starts with "@": the probe escapes
- * every body line that does, so no data on the host (a domain's description) can print it early.
- */
-export const LOCK_READY = "@@locked@@";
 /** Who holds the lock, written by the holder once it has it: a waiter that gives up can say who. */
 export const HOST_LOCK_HOLDER = "/run/lock/pulumi-sev.holder";
 
+/** lock.sh after the framing; it writes the holder to HOST_LOCK_HOLDER. */
+const LOCK_SCRIPT = `${FRAMING}\n${scriptFile("lock.sh")}`;
+
 /**
  * The lock command; the holder's description is an argument, never part of the script. `first`
- * runs as soon as the lock is taken, its output printed before the ready line: one channel for both.
+ * runs as soon as the lock is taken, its output framed as the section "first" before the ready
+ * line (core/parse/lock.ts): one channel for both.
  */
 export function lockCommand(waitSeconds: number, holder: string, first: readonly string[] = []): string[] {
-  const then = first.length > 0 ? `shift; "$@" </dev/null; ` : "";
-  return [
-    "flock",
-    "-w",
-    String(waitSeconds),
-    HOST_LOCK,
-    "sh",
-    "-c",
-    `printf '%s\\n' "$1" > ${HOST_LOCK_HOLDER}; ${then}echo '${LOCK_READY}'; exec cat >/dev/null`,
-    "sh",
-    holder,
-    ...first,
-  ];
+  return ["flock", "-w", String(waitSeconds), HOST_LOCK, "sh", "-c", LOCK_SCRIPT, "sh", holder, ...first];
 }
 
 /** What this process writes as the holder: enough for an operator to find it. */
@@ -55,7 +46,7 @@ export async function withHostLock<T>(
     lockCommand(waitSeconds, holderOf(what), first),
     LOCK_READY,
     (waitSeconds + 15) * 1000,
-    (text) => (printed = text),
+    (text) => (printed = firstOutput(`${text}\n${LOCK_READY}\n`)),
   ).catch(async (err: SshError) => {
     const refused = t.user !== "root" ? sudoRefusal(t, "flock", err.stderr ?? "") : null;
     if (refused) throw new Error(refused);

@@ -1,6 +1,6 @@
 import { AgentAuthMethod, Client, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from "ssh2";
 import { describeRefusal, HostKeyPolicy, sha256Fingerprint, verifyHostKey } from "./hostkeys";
-import { commandLine } from "./shell";
+import { commandLine } from "../core/shell";
 import { Budget, COMMAND_CHANNELS, LOCK_CHANNELS } from "./channels";
 import { parsedKey } from "./keys";
 

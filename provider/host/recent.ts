@@ -6,7 +6,7 @@
  * each check awaits only its own host's.
  */
 import { SevHostInputs } from "../generated/sev-host";
-import { Budget } from "../effects/channels";
+import { Budget } from "../core/semaphore";
 import { inspect, Inspection } from "./operations";
 
 /** Hosts probed at once, as sev-capacity's default concurrency. */

@@ -7,7 +7,7 @@ import { readFileSync } from "fs";
 import { homedir, userInfo } from "os";
 import { SshConfigResolved, SshEndpoint as EndpointInputs } from "../generated/sev-host";
 import { JumpSpec, LocalContext, refusesUnknownKeys, SshConfigHost, sshConfigFor } from "../core/ssh-config";
-import { knownHostsLinesFor } from "../effects/hostkeys";
+import { knownHostsLinesFor } from "../core/known-hosts";
 
 export interface SshConfigQuery {
   address: string;

@@ -8,7 +8,7 @@ import { splitSections } from "../../provider/core/parse/sections";
 import { parseSlotCount } from "../../provider/core/parse/probe";
 import { slotCountCommand } from "../../provider/effects/host";
 import { LOCK_READY, withHostLock } from "../../provider/effects/lock";
-import { startAndRead } from "../../provider/effects/libvirt";
+import { defineStartAndRead, startAndRead, stopAndUndefine, waitForAddresses } from "../../provider/effects/libvirt";
 import { startLab, TestLab } from "../helpers/lab";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
@@ -29,6 +29,15 @@ const FORGED = [
   "@@probe start-failed@@",
   "@@start-failed@@",
   "@@probe xml@@",
+  "@@probe defined@@",
+  "@@defined@@",
+  "@@probe locked@@",
+  "@@probe first@@",
+  "@@probe stopped destroyed@@",
+  "@@probe undefined@@",
+  "@@probe removed@@",
+  "@@probe injected@@",
+  "@@probe addresses 0@@",
 ].join("\n");
 
 test.serial("a domain whose description holds section markers is read as data, and counted", async (t) => {
@@ -72,6 +81,19 @@ test.serial("a domain whose description holds section markers is read as data, a
     count.sevDomains.map((d) => [d.name, d.uuid, d.model]),
     [["forger", uuid, "sev"]],
   );
+
+  // The define's mark, the wait for an address and the removal's steps: the same data stays data.
+  const l = { target: lab.target("rome"), uri: "qemu:///system" };
+  const redefined = defineStartAndRead(l, xml, uuid, "no");
+  await redefined.defined;
+  const read = await redefined.started;
+  t.is(read.state, "shut off");
+  t.false(read.started);
+  t.regex(read.xml ?? "", /^@@probe defined@@$/m);
+  const wait = await waitForAddresses(l, uuid, "lease", 0);
+  t.deepEqual(wait.addresses, []);
+  t.deepEqual(await stopAndUndefine(l, uuid, 5_000), { stopped: "was-off", undefined: true, removed: true });
+  t.deepEqual(await stopAndUndefine(l, uuid, 5_000), { stopped: "absent", undefined: false, removed: true }, "a second removal finds nothing");
 });
 
 test.serial("a host with more domains than one virsh batch reads: every SEV domain is read, with its state", async (t) => {

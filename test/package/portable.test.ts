@@ -4,7 +4,7 @@
  * then moved (another checkout, another CI runner) with the original gone.
  */
 import anyTest, { TestFn } from "ava";
-import { readFileSync, renameSync, rmSync, existsSync } from "fs";
+import { readFileSync, readdirSync, renameSync, rmSync, existsSync } from "fs";
 import { homedir, tmpdir } from "os";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
@@ -70,6 +70,13 @@ test("the tarball ships what runs and nothing else", (t) => {
   t.true(files.includes("dist/provider/core/index.js") && files.includes("dist/provider/core/index.d.ts"));
   t.true(files.includes("dist/provider/resources/dynamic.js"));
   t.true(files.includes("dist/provider/effects/probe.sh"));
+  const scripts = readdirSync(join(repoRoot, "provider", "effects")).filter((f) => f.endsWith(".sh"));
+  t.true(scripts.length >= 10, scripts.join(", "));
+  t.deepEqual(
+    scripts.filter((f) => !files.includes(`dist/provider/effects/${f}`)),
+    [],
+    "every script the provider runs on a host ships",
+  );
   t.true(files.includes("bin/sev-capacity"));
   const stray = files.filter((f) =>
     /^(test|lab|tools|examples|bench|policy|scripts|provider)\/|^dist\/(test|lab|examples|bench)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f),
