@@ -9,6 +9,9 @@ import { join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../lab/lab";
 import { SevHostInputs } from "../provider/generated/sev-host";
 import { DelayProxy, startDelayProxy } from "./tools/delay-proxy";
+import { mapBounded } from "../provider/core/semaphore";
+
+export { mapBounded };
 
 export const benchDir = join(repoRoot, ".lab", "bench");
 export const resultsDir = join(repoRoot, "bench", "results");
@@ -115,20 +118,6 @@ export function run(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = 
       code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${argv.join(" ")} exited ${code}:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`)),
     );
   });
-}
-
-/** Runs fn over items, at most `limit` at once. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Where each host's sshd log stands now; sessionsSince counts what came after. */

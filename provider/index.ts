@@ -1,11 +1,10 @@
+/**
+ * pulumi-sev: the resources a program declares (SevHost, SevFlavor, SevGuest) and the types of
+ * their inputs and of what they report. The pure core (checks, slot counting, domain XML) is
+ * `pulumi-sev/core`.
+ */
 export { SevHost, SevHostArgs } from "./resources/sev-host";
 export { SevFlavor, SevFlavorArgs } from "./resources/sev-flavor";
 export { SevGuest, SevGuestArgs } from "./resources/sev-guest";
-export type { SevHostInputs, MemoryLimit, MaxGuestsOverride, SshEndpoint } from "./generated/sev-host";
-export type { SevFlavorInputs } from "./generated/sev-flavor";
-export type { ImageProperties } from "./generated/image-properties";
-export type { SevGuestInputs } from "./generated/sev-guest";
-export type { HostFacts } from "./core/facts";
-export type { Check } from "./core/checks";
-export type { SlotCapacity } from "./core/capacity";
-export type { ResolvedFlavor } from "./core/flavor";
+export type { MemoryLimit, MaxGuestsOverride, SshEndpoint } from "./generated/sev-host";
+export type { SevHostInputs, SevFlavorInputs, ImageProperties, SevGuestInputs, HostFacts, Check, SlotCapacity, ResolvedFlavor } from "./core";

@@ -7,6 +7,7 @@ import { PoolKey, PoolSource } from "../core/capacity";
 import { accountHost, PoolAccount, StackId } from "../core/slots";
 import { inspect } from "../host/operations";
 import { ResolvedHost } from "./inventory";
+import { mapBounded } from "../core/semaphore";
 
 export interface PoolReport {
   /** Slots (ASIDs) in the pool; null when the host does not report it (no limit is imposed). */
@@ -102,22 +103,6 @@ export async function probeHost(host: ResolvedHost, stack: StackId | null): Prom
   } catch (err) {
     return { ...base, status: "error", ok: false, error: (err as Error).message, failedChecks: [], warnings: [], findings: [], pools: null };
   }
-}
-
-/** Runs fn over items with at most `limit` at once; results keep the items' order. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>, onDone?: (done: number) => void): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-      onDone?.(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export async function buildReport(hosts: ResolvedHost[], stack: StackId | null, concurrency: number, onDone?: (done: number) => void): Promise<Report> {

@@ -19,3 +19,23 @@ export class Budget {
     };
   }
 }
+
+/**
+ * Runs fn over items with at most `limit` at once (a Budget of that size); results keep the items'
+ * order. onDone is told how many have finished, after each.
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, onDone?: (done: number) => void): Promise<R[]> {
+  const budget = new Budget(limit);
+  let done = 0;
+  return Promise.all(
+    items.map(async (item) => {
+      const release = await budget.take();
+      try {
+        return await fn(item);
+      } finally {
+        release();
+        onDone?.(++done);
+      }
+    }),
+  );
+}

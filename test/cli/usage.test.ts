@@ -3,7 +3,6 @@ import test from "ava";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { mapBounded } from "../../provider/cli/report";
 import { runCli } from "../helpers/cli";
 
 const cli = runCli;
@@ -101,18 +100,4 @@ test("a stack config whose sev:inventory is a secret is a usage error", async (t
   const r = await cli(["--stack-config", file("Pulumi.sec.yaml", "config:\n  sev:inventory:\n    secure: v1:abc\n")]);
   t.is(r.code, 2);
   t.regex(r.stderr, /sev:inventory must be a plain string/);
-});
-
-test("mapBounded keeps the order and never runs more than the limit at once", async (t) => {
-  let running = 0;
-  let peak = 0;
-  const out = await mapBounded([50, 10, 30, 5, 20, 1, 15], 3, async (ms) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, ms));
-    running--;
-    return ms * 2;
-  });
-  t.deepEqual(out, [100, 20, 60, 10, 40, 2, 30]);
-  t.is(peak, 3);
 });

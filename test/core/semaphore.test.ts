@@ -1,6 +1,6 @@
 /** The counting semaphore behind the SSH channel budgets and the fleet's probes (core/semaphore.ts). Pure. */
 import test from "ava";
-import { Budget } from "../../provider/core/semaphore";
+import { Budget, mapBounded } from "../../provider/core/semaphore";
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -44,4 +44,25 @@ test("a freed place with nobody waiting is taken at once", async (t) => {
   (await b.take())();
   const again = await Promise.race([b.take().then(() => "taken"), tick().then(() => "waiting")]);
   t.is(again, "taken");
+});
+
+test("mapBounded keeps the order and never runs more than the limit at once", async (t) => {
+  const finished: number[] = [];
+  let running = 0;
+  let peak = 0;
+  const out = await mapBounded(
+    [50, 10, 30, 5, 20, 1, 15],
+    3,
+    async (ms) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, ms));
+      running--;
+      return ms * 2;
+    },
+    (n) => finished.push(n),
+  );
+  t.deepEqual(out, [100, 20, 60, 10, 40, 2, 30]);
+  t.is(peak, 3);
+  t.deepEqual(finished, [1, 2, 3, 4, 5, 6, 7]);
 });
