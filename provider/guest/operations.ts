@@ -68,7 +68,7 @@ export function render(inputs: SevGuestInputs, flavor: ResolvedFlavor, inspectio
     name: inputs.name,
     uuid,
     flavor,
-    host: inspection.facts.domcaps,
+    caps: inspection.facts.domcaps,
     libvirtVersion: inspection.facts.libvirtVersion,
     bootDisk: { path: disks.boot.path, format: disks.boot.format },
     dataDisks: disks.data.map((d) => ({ path: d.path, format: d.format, bus: d.bus ?? flavor.bootDiskBus })),

@@ -22,7 +22,7 @@ async function defineOwned(lab: TestLab, name: string, project: string, stack: s
     name,
     uuid: stableUuid(urn),
     libvirtVersion: facts.libvirtVersion,
-    host: facts.domcaps!,
+    caps: facts.domcaps!,
     flavor: resolveFlavor({ name: "sev.small", vcpus: 1, memory: "1G", disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
     bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
     owner: { project, stack, urn },

@@ -16,7 +16,7 @@ function xml(flavor: SevFlavorInputs, owner = ME): string {
     name: "legacy-1",
     uuid: UUID,
     flavor: resolveFlavor(flavor),
-    host: readyHost().domcaps!,
+    caps: readyHost().domcaps!,
     libvirtVersion: "10.0.0",
     bootDisk: { path: "/var/lib/libvirt/images/legacy-1.qcow2", format: "qcow2" },
     owner,

@@ -190,7 +190,7 @@ function guest(over: Partial<DomainXmlInput> = {}, bus: "scsi" | "sata" = "scsi"
     name: "web-1",
     uuid: UUID,
     flavor: resolveFlavor({ name: "sev.small", vcpus: 2, memory: "4G", disk: 20, extraSpecs: { "hw:mem_encryption": true, "pulumi-sev:disk_bus": bus } }),
-    host: readyHost().domcaps!,
+    caps: readyHost().domcaps!,
     libvirtVersion: "10.0.0",
     bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2", format: "qcow2" },
     owner: OWNER,

@@ -169,11 +169,11 @@ test("SEV-ES is type sev with the ES policy bit, like Nova's sev-es snippet", (t
 });
 
 test("SNP boots stateless firmware: <os firmware='efi'> with <loader stateless='yes'/>, no NVRAM", (t) => {
-  const os = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp"), { host: GENOA }))), "os");
+  const os = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp"), { caps: GENOA }))), "os");
   t.is(os.attrs["firmware"], "efi");
   t.deepEqual(child(os, "loader").attrs, { stateless: "yes" });
   t.false(os.children.some((c) => c.name === "nvram"));
-  const explicit = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp"), { host: GENOA, loader: "/usr/share/edk2/ovmf/OVMF.amdsev.fd" }))), "os");
+  const explicit = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev-snp"), { caps: GENOA, loader: "/usr/share/edk2/ovmf/OVMF.amdsev.fd" }))), "os");
   t.deepEqual(child(explicit, "loader").attrs, { type: "rom", stateless: "yes" });
   t.is(child(explicit, "loader").text, "/usr/share/edk2/ovmf/OVMF.amdsev.fd");
 });
@@ -211,9 +211,9 @@ test("selectLoader prefers a plain OVMF_CODE image and skips Secure Boot and Mic
 });
 
 test("a host that offers no suitable loader is a clear error, unless a loader is given", (t) => {
-  const err = t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { host: ROME_FAKE_FIRMWARE })), { instanceOf: DomainXmlError });
+  const err = t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { caps: ROME_FAKE_FIRMWARE })), { instanceOf: DomainXmlError });
   t.regex(err?.message ?? "", /no UEFI code image without Secure Boot .* \[\/obviously\/fake\/firmware1\.fd, \/obviously\/fake\/firmware2\.fd\]: install OVMF/);
-  const xml = renderDomainXml(input(flavorOf("amd-sev"), { host: ROME_FAKE_FIRMWARE, loader: "/opt/ovmf/OVMF_CODE.fd" }));
+  const xml = renderDomainXml(input(flavorOf("amd-sev"), { caps: ROME_FAKE_FIRMWARE, loader: "/opt/ovmf/OVMF_CODE.fd" }));
   t.is(child(child(parseDoc(xml), "os"), "loader").text, "/opt/ovmf/OVMF_CODE.fd");
 });
 
@@ -224,34 +224,34 @@ test("the machine is the host's q35 machine for q35, a versioned q35 as given, q
   const i440fx = domcapsFromXml(fixture("domcapabilities", "qemu_6.0.0.x86_64.xml"));
   t.notRegex(i440fx.machine ?? "", /q35/);
   t.is(machineFor("q35", i440fx), "q35");
-  const xml = renderDomainXml(input(flavorOf("amd-sev"), { host: { ...i440fx, loaders: SNP_HOST.loaders } }));
+  const xml = renderDomainXml(input(flavorOf("amd-sev"), { caps: { ...i440fx, loaders: SNP_HOST.loaders } }));
   t.is(child(child(parseDoc(xml), "os"), "type").attrs["machine"], "q35");
 });
 
 test("SNP on a host whose domain capabilities do not list sev-snp is refused", (t) => {
   t.deepEqual(SEV_HOST.launchSecurityTypes, ["sev"]);
-  const err = t.throws(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { host: SEV_HOST })), { instanceOf: DomainXmlError });
+  const err = t.throws(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { caps: SEV_HOST })), { instanceOf: DomainXmlError });
   t.regex(err?.message ?? "", /amd-sev-snp needs a host whose domain capabilities list launchSecurity type sev-snp; this host lists \[sev\]/);
   const old = domcapsFromXml(fixture("domcapabilities", "qemu_2.12.0-q35.x86_64.xml"));
-  t.throws(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { host: old })), { message: /this host lists \[\]/ });
-  t.notThrows(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { host: GENOA })));
+  t.throws(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { caps: old })), { message: /this host lists \[\]/ });
+  t.notThrows(() => renderDomainXml(input(flavorOf("amd-sev-snp"), { caps: GENOA })));
 });
 
 test("SEV on a host without SEV is refused", (t) => {
-  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { host: { ...SEV_DISABLED, loaders: SNP_HOST.loaders } })), {
+  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { caps: { ...SEV_DISABLED, loaders: SNP_HOST.loaders } })), {
     instanceOf: DomainXmlError,
     message: /do not report <sev supported='yes'>/,
   });
 });
 
 test("cbitpos and reducedPhysBits come from the host; left out only when libvirt (6.9+) fills them", (t) => {
-  const genoa = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { host: { ...GENOA, loaders: SNP_HOST.loaders } }))), "launchSecurity");
+  const genoa = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { caps: { ...GENOA, loaders: SNP_HOST.loaders } }))), "launchSecurity");
   t.is(child(genoa, "cbitpos").text, "51");
   t.is(child(genoa, "reducedPhysBits").text, "1");
   const unreported: DomainCapabilities = { ...SNP_HOST, sev: { ...SNP_HOST.sev, cbitpos: null, reducedPhysBits: null } };
-  const filled = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { host: unreported, libvirtVersion: "6.9.0" }))), "launchSecurity");
+  const filled = child(parseDoc(renderDomainXml(input(flavorOf("amd-sev"), { caps: unreported, libvirtVersion: "6.9.0" }))), "launchSecurity");
   t.deepEqual(childNames(filled), ["policy"], "like libvirt's launch-security-sev-missing-platform-info input");
-  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { host: unreported, libvirtVersion: "6.0.0" })), {
+  t.throws(() => renderDomainXml(input(flavorOf("amd-sev"), { caps: unreported, libvirtVersion: "6.0.0" })), {
     message: /no cbitpos\/reducedPhysBits .* older than 6\.9\.0/,
   });
 });
@@ -348,7 +348,7 @@ test("bad guest inputs are listed together in one error", (t) => {
         input(flavorOf("amd-sev-snp"), {
           name: "a/b",
           uuid: "not-a-uuid",
-          host: SEV_HOST,
+          caps: SEV_HOST,
           bootDisk: { path: "images/x.qcow2", format: "qcow2" },
           configDrive: "config.iso",
           network: { bridge: "br0", mac: "01:00:5e:00:00:01" },

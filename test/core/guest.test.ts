@@ -14,7 +14,7 @@ function rendered(over: Partial<DomainXmlInput> = {}): string {
     name: "web-1",
     uuid: UUID,
     flavor: resolveFlavor({ name: "sev.small", vcpus: 2, memory: "4G", disk: 20, extraSpecs: { "hw:mem_encryption": true } }),
-    host: readyHost().domcaps!,
+    caps: readyHost().domcaps!,
     libvirtVersion: "10.0.0",
     bootDisk: { path: "/var/lib/libvirt/images/web-1.qcow2", format: "qcow2" },
     network: { bridge: "br0" },

@@ -48,7 +48,7 @@ export function input(flavor: ResolvedFlavor, over: Partial<DomainXmlInput> = {}
     name,
     uuid: stableUuid(`${OWNER.urn}/${name}`),
     flavor,
-    host: SNP_HOST,
+    caps: SNP_HOST,
     libvirtVersion: "10.0.0",
     bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2`, format: "qcow2" },
     owner: OWNER,

@@ -28,7 +28,7 @@ export async function defineForeign(lab: TestLab, host: string, name: string, sh
     name,
     uuid,
     flavor: resolveFlavor({ name: "hand-made", vcpus: shape.vcpus, memory: shape.memoryMiB, disk: 10, extraSpecs: { "hw:mem_encryption": true } }),
-    host: domcapsFromXml(await lab.sh(host, ["virsh", "domcapabilities"])),
+    caps: domcapsFromXml(await lab.sh(host, ["virsh", "domcapabilities"])),
     libvirtVersion: JSON.parse(readFileSync(join(lab.host(host).profile, "profile.json"), "utf8")).libvirtVersion,
     bootDisk: { path: lab.image(host, `${name}.qcow2`), format: "qcow2" },
     owner: shape.owner ?? { project: "-", stack: "-", urn: "-" },

@@ -52,7 +52,7 @@ export interface DomainXmlInput {
   uuid: string;
   flavor: ResolvedFlavor;
   /** facts.domcaps of the target host. */
-  host: DomainCapabilities;
+  caps: DomainCapabilities;
   /** facts.libvirtVersion of the target host. */
   libvirtVersion: string | null;
   bootDisk: BootDisk;
@@ -150,20 +150,20 @@ function pathProblems(i: DomainXmlInput): string[] {
 
 function hostProblems(i: DomainXmlInput): string[] {
   const problems: string[] = [];
-  const { host, flavor } = i;
-  if (host.arch !== null && host.arch !== "x86_64") problems.push(`the host's domain capabilities are for ${host.arch}: AMD SEV guests are x86_64`);
+  const { caps, flavor } = i;
+  if (caps.arch !== null && caps.arch !== "x86_64") problems.push(`the host's domain capabilities are for ${caps.arch}: AMD SEV guests are x86_64`);
   const type = i.domainType ?? "kvm";
-  if (type === "kvm" && host.domainType !== null && host.domainType !== "kvm") {
-    problems.push(`domain type kvm was asked for but the host's domain capabilities are for ${host.domainType}: SEV needs KVM`);
+  if (type === "kvm" && caps.domainType !== null && caps.domainType !== "kvm") {
+    problems.push(`domain type kvm was asked for but the host's domain capabilities are for ${caps.domainType}: SEV needs KVM`);
   }
-  problems.push(...launchSecurityProblems(flavor.model, host, i.libvirtVersion));
+  problems.push(...launchSecurityProblems(flavor.model, caps, i.libvirtVersion));
   if (flavor.firmwareStateless && atLeast(i.libvirtVersion, LIBVIRT_STATELESS_LOADER) === false) {
     problems.push(`stateless firmware needs libvirt ${LIBVIRT_STATELESS_LOADER} or later; the host has ${i.libvirtVersion}`);
   }
-  if (!flavor.firmwareStateless && i.loader === undefined && selectLoader(host.loaders) === null) {
+  if (!flavor.firmwareStateless && i.loader === undefined && selectLoader(caps.loaders) === null) {
     problems.push(
       `the host offers no UEFI code image without Secure Boot (an OVMF_CODE file that is not .secboot or .ms) among its loaders ` +
-        `[${host.loaders.join(", ")}]: install OVMF (edk2-ovmf / ovmf) on the host, or give loader explicitly`,
+        `[${caps.loaders.join(", ")}]: install OVMF (edk2-ovmf / ovmf) on the host, or give loader explicitly`,
     );
   }
   return problems;
@@ -182,7 +182,7 @@ export function inputProblems(i: DomainXmlInput): string[] {
 
 function osOf(i: DomainXmlInput): Os {
   const { flavor } = i;
-  const base: Os = { firmware: null, type: "hvm", arch: "x86_64", machine: machineFor(flavor.machineType, i.host), loader: null, nvram: null };
+  const base: Os = { firmware: null, type: "hvm", arch: "x86_64", machine: machineFor(flavor.machineType, i.caps), loader: null, nvram: null };
   if (flavor.firmwareStateless) {
     // Read-only firmware, no NVRAM. Without an explicit image, libvirt's firmware autoselection
     // picks one whose descriptor supports the launch security type (amd-sev / amd-sev-snp).
@@ -190,7 +190,7 @@ function osOf(i: DomainXmlInput): Os {
     const rom = MODELS[flavor.model].firmwareLoader === "rom";
     return { ...base, loader: { path: i.loader, readonly: !rom, type: rom ? "rom" : "pflash", stateless: true } };
   }
-  const code = i.loader ?? (selectLoader(i.host.loaders) as string);
+  const code = i.loader ?? (selectLoader(i.caps.loaders) as string);
   const nvramDir = (i.nvramDir ?? DEFAULT_NVRAM_DIR).replace(/\/+$/, "");
   return {
     ...base,
@@ -271,7 +271,7 @@ export function domainSpec(input: DomainXmlInput): DomainModel {
     onReboot: "restart",
     onCrash: "destroy",
     devices: devicesOf(input),
-    launchSecurity: launchSecurityFor(flavor.model, flavor.policy, input.host, input.launch),
+    launchSecurity: launchSecurityFor(flavor.model, flavor.policy, input.caps, input.launch),
   };
 }
 

@@ -28,6 +28,5 @@ const flavor = new SevFlavor("sev.small", {
 });
 
 const guests = config.getObject("guests") ?? ["app-1"];
-exports.guests = guests.map((name) =>
-  new SevGuest(name, { host, flavor, bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` } }).name);
+exports.guests = guests.map((name) => new SevGuest(name, { host, flavor, bootDisk: { path: `/var/lib/libvirt/images/${name}.qcow2` } }).name);
 exports.ready = host.ready;
