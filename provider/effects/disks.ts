@@ -1,6 +1,7 @@
 /** The preview's disk check: every path in one round trip (`sh -s`, the paths as arguments, never in the script). */
 import { exec, SshTarget } from "./ssh";
-import { DiskFact, parseDiskFacts } from "../core/disks";
+import { DiskFact } from "../core/disks";
+import { parseDiskFacts } from "../core/parse/disks";
 import { FRAMING, GUEST_FILES, scriptFile } from "./scripts";
 
 export { FRAMING, GUEST_FILES };

@@ -1,15 +1,6 @@
 import test from "ava";
-import {
-  bootDiskProblem,
-  DiskFact,
-  diskInputProblems,
-  filesToCreate,
-  guestDisks,
-  inspectedPaths,
-  inspectedProblem,
-  markerOf,
-  parseDiskFacts,
-} from "../../provider/core/disks";
+import { bootDiskProblem, DiskFact, diskInputProblems, filesToCreate, guestDisks, inspectedPaths, inspectedProblem, markerOf } from "../../provider/core/disks";
+import { parseDiskFacts } from "../../provider/core/parse/disks";
 
 const QCOW2 = JSON.stringify({ "virtual-size": 21474836480, filename: "/img/a.qcow2", format: "qcow2", "actual-size": 200704, "dirty-flag": false });
 const BACKED = JSON.stringify({
