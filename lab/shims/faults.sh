@@ -1,7 +1,7 @@
 # Sourced by both virsh shims (from the host's root/shims/, where lab/shims.ts copies it): drops the connection
 # options (the shim knows its daemon) and applies the faults a test injects (folder faults/): a
 # dumpxml that fails for the domains listed, also inside a batch ("cmd; cmd; …", as the probe reads
-# every domain), and a slow start.
+# every domain), a slow start, and a domcapabilities that fails.
 while [ $# -gt 0 ]; do
   case $1 in
     -c|--connect) shift 2 ;;
@@ -27,4 +27,6 @@ case $1 in
       fi
     done ;;
   start) [ -f "$faults/start-delay" ] && sleep "$(cat "$faults/start-delay")" ;;
+  domcapabilities)
+    if [ -f "$faults/domcapabilities-fails" ]; then echo "error: internal error: cannot probe the emulator's capabilities (lab fault)" >&2; exit 1; fi ;;
 esac

@@ -196,3 +196,28 @@ test.serial("with one of two hosts hung, up creates a new guest on the other and
   t.is((await s.expectNoChanges()).code, 0);
   t.is((await s.destroy()).code, 0);
 });
+
+test.serial(
+  "a host whose domain capabilities cannot be read: refresh keeps its guest as read, no drift judged; with them back, nothing to change",
+  async (t) => {
+    const { lab } = t.context;
+    lab.images("rome", ["rome-g1"]);
+    const s = await stackOf(t, lab, "no-domcaps", [{ name: "rome", guests: 1 }]);
+    const up = await s.up();
+    t.is(up.code, 0, up.text);
+    lab.fault("rome", "domcapabilities-fails", "1");
+    try {
+      const refresh = await s.refresh();
+      t.is(refresh.code, 0, refresh.text);
+      const guest = await resourceOf(s, "rome-g1");
+      t.is(guest?.outputs?.state, "running");
+      t.deepEqual(guest?.outputs?.drift, []);
+    } finally {
+      lab.fault("rome", "domcapabilities-fails", null);
+    }
+    const back = await s.refresh();
+    t.is(back.code, 0, back.text);
+    t.is((await s.expectNoChanges()).code, 0, "the guest and its host as declared");
+    t.is((await s.destroy()).code, 0);
+  },
+);

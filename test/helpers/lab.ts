@@ -23,7 +23,7 @@ export interface TestLab {
   /** Kills the host's SSH sessions (not the listener, not what they run): every open connection drops. */
   dropConnections(name: string): void;
   /** Sets (or with null clears) a fault the host's virsh shim obeys: "dumpxml-fails" (UUIDs, one a line), "start-delay" (seconds). */
-  fault(name: string, fault: "dumpxml-fails" | "start-delay", value: string | null): void;
+  fault(name: string, fault: "dumpxml-fails" | "start-delay" | "domcapabilities-fails", value: string | null): void;
   /** Puts an empty disk image on the host (a file name, or a path under /var/lib/libvirt/images); returns its path there. */
   image(name: string, path: string, format?: "qcow2" | "raw"): string;
   /** The boot disks of guests a program names /var/lib/libvirt/images/GUEST.qcow2, put on the host. */
