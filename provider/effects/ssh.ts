@@ -203,6 +203,25 @@ export function closeAll(): void {
   pool.clear();
 }
 
+/** How long to wait before asking again for a channel the server refused. */
+const REOPEN_DELAYS_MS = [100, 200, 400, 800];
+
+/**
+ * client.exec, asked again when the server refuses the channel: OpenSSH counts a session until its
+ * close is done on its side, so a channel asked for just after another closed can find MaxSessions
+ * still full (seen on a loaded host). A refused channel ran nothing, so asking again is safe; the
+ * caller's deadline still bounds the whole wait.
+ */
+function openExec(client: Client, line: string, done: (err: Error | undefined, channel: ClientChannel) => void, attempt = 0): void {
+  client.exec(line, (err, channel) => {
+    if (err && /open failed|Channel open failure/i.test(err.message) && attempt < REOPEN_DELAYS_MS.length) {
+      setTimeout(() => openExec(client, line, done, attempt + 1), REOPEN_DELAYS_MS[attempt]);
+      return;
+    }
+    done(err, channel);
+  });
+}
+
 /**
  * One exec channel, bounded from the moment it is asked for: a channel that never opens (a frozen
  * host) fails as surely as a command that never ends. A connection that dies fails it at once.
@@ -240,7 +259,7 @@ function runChannel(
     const lost = () =>
       settle(() => reject(unknownOutcome(`${what}: the connection was lost (the host stopped answering keepalives or closed the connection)`)));
     client.once("close", lost);
-    client.exec(line, (err, opened) => {
+    openExec(client, line, (err, opened) => {
       if (err) return settle(() => reject(new SshError(`${what}: cannot open a channel: ${err.message}`)));
       if (settled) return opened.close();
       stream = opened;
@@ -344,7 +363,7 @@ export async function holdWhileOpen(
     );
     const lost = () => fail("lost its connection (the host stopped answering keepalives or closed the connection)");
     client.once("close", lost);
-    client.exec(commandLine(full), (err, opened) => {
+    openExec(client, commandLine(full), (err, opened) => {
       if (err) return fail(`could not open a channel: ${err.message}`);
       stream = opened;
       let out = "";
