@@ -7,8 +7,9 @@ import { sevFlavorProvider as flavor } from "./sev-flavor-provider";
 import { sevGuestProvider as guest } from "./sev-guest-provider";
 import { sevSlotPlanProvider as slotPlan } from "./sev-slot-plan-provider";
 import { migrating } from "./migrate";
+import { traced } from "./traced";
 
-export const sevHostProvider = migrating(host);
-export const sevFlavorProvider = migrating(flavor);
-export const sevGuestProvider = migrating(guest);
-export const sevSlotPlanProvider = migrating(slotPlan);
+export const sevHostProvider = traced("SevHost", migrating(host));
+export const sevFlavorProvider = traced("SevFlavor", migrating(flavor));
+export const sevGuestProvider = traced("SevGuest", migrating(guest));
+export const sevSlotPlanProvider = traced("SevSlotPlan", migrating(slotPlan));
