@@ -48,6 +48,7 @@ let trace: { take(what: string): string | null } | null = null;
 const traced = new Map<string, number>();
 
 async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Promise<Measured> {
+  trace?.take(`before ${what}`); // what this process itself did since (the floors)
   const marks = logMarks(f.inventory.hosts);
   const rss = sampleRss();
   const { seconds, value } = await timed(fn);

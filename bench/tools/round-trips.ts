@@ -8,8 +8,9 @@
  * union of its exchanges' intervals over the RTT: exchanges that wait on one another add up, those
  * that overlap count once. That is a measurement (run it behind bench/tools/delay-proxy.ts, whose
  * RTT is --rtt); beside it each exchange is counted from its structure: a channel open and the exec
- * request are one round trip each, a command that reads stdin waits one more (the stdin is sent once
- * the exec is accepted), a hold is ready after its open and exec (plus what its command waits for),
+ * request are one round trip each, a command that reads stdin waits one more (sshd opens a session
+ * channel with no window and grants it as it accepts the exec: the stdin cannot go sooner), a hold
+ * is ready after its open and exec (plus what its command waits for, e.g. the lock), and
  * a release takes one (end of input, the command's exit and close).
  */
 import { readFileSync } from "fs";
@@ -53,16 +54,26 @@ export const CONNECT_RTTS = 5;
 
 /** The round trips an exchange takes by the protocol (see the header). */
 export function structural(e: TraceEvent): number {
-  if (e.kind === "exec") return 2 + ((e.stdin ?? 0) > 0 && !e.steps.pipelined ? 1 : 0);
+  if (e.kind === "exec") return 2 + ((e.stdin ?? 0) > 0 ? 1 : 0);
   if (e.kind === "hold") return 2;
   if (e.kind === "release") return 1;
   if (e.kind === "connect") return CONNECT_RTTS;
   return 0;
 }
 
+/**
+ * Where an exchange's round trips are: up to its first output (what a caller waiting for a step of a
+ * longer command waits for; the rest of the command's run costs no round trip: its output and exit
+ * come unasked).
+ */
+function head(e: TraceEvent): [number, number] {
+  const [from, to] = interval(e);
+  return e.steps.output !== undefined ? [from, Math.min(to, e.t + e.steps.output)] : [from, to];
+}
+
 /** The heaviest chain of exchanges that follow one another (none overlapping): the critical path, by structure. */
 export function structuralSeries(es: TraceEvent[]): number {
-  const xs = es.map((e) => ({ iv: interval(e), w: structural(e) })).sort((a, b) => a.iv[1] - b.iv[1]);
+  const xs = es.map((e) => ({ iv: head(e), w: structural(e) })).sort((a, b) => a.iv[1] - b.iv[1]);
   const best: number[] = [];
   for (let i = 0; i < xs.length; i++) {
     // The last exchange that ended before this one started (binary search on the ends).
@@ -150,6 +161,9 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** A purpose without what names one guest (its UUID, a count), so that like exchanges are counted together. */
+const generic = (purpose: string) => purpose.replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/gi, "<uuid>").replace(/\(\d+\)/g, "(n)");
+
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 
 /** Per operation (over hosts) and per kind of exchange; rttMs 0: measured round trips are NaN (structure only). */
@@ -189,11 +203,11 @@ export function summarize(
       wallPerCall: median(es.filter((e) => e.kind === "operation").map((e) => per(e.ms))),
     });
   }
-  const byKind = groupBy(exchanges(events), (e) => `${e.kind}\0${e.purpose}\0${structural(e)}`);
+  const byKind = groupBy(exchanges(events), (e) => `${e.kind}\0${generic(e.purpose)}\0${structural(e)}`);
   const exchangeRows = [...byKind].sort().map(([, xs]) => {
     const ms = median(xs.map((e) => interval(e)[1] - interval(e)[0]));
-    const stdin = xs[0].kind === "exec" && (xs[0].stdin ?? 0) > 0 ? (xs[0].steps.pipelined !== undefined ? " (stdin, pipelined)" : " (stdin)") : "";
-    return { kind: xs[0].kind, purpose: xs[0].purpose + stdin, count: xs.length, ms, rtts: per(ms), structural: structural(xs[0]) };
+    const stdin = xs[0].kind === "exec" && (xs[0].stdin ?? 0) > 0 ? " (stdin)" : "";
+    return { kind: xs[0].kind, purpose: generic(xs[0].purpose) + stdin, count: xs.length, ms, rtts: per(ms), structural: structural(xs[0]) };
   });
   return { operations, exchanges: exchangeRows, perHost };
 }

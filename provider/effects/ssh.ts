@@ -271,6 +271,8 @@ function runChannel(
       opened.on("close", (code: number | null) =>
         settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })),
       );
+      // Not sooner: sshd opens the channel with no window and grants one as it accepts the exec, so a
+      // command that reads stdin costs one round trip more than one that does not.
       opened.end(stdin ?? "");
     });
   });

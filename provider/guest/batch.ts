@@ -4,6 +4,7 @@
  * with the ones before it added. The engine runs several creates at once, and without this they
  * would queue on the host lock one full count each.
  */
+import { AsyncResource } from "async_hooks";
 import { Libvirt } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
 import { label } from "../effects/ssh";
@@ -33,7 +34,8 @@ export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, 
     let q = queues.get(key);
     if (!q) queues.set(key, (q = { jobs: [], draining: false }));
     q.jobs.push({
-      run: async (count) => {
+      // A job runs in its create's async context, not the drainer's (the SSH trace names its operation).
+      run: AsyncResource.bind(async (count: SlotCount) => {
         try {
           const done = await work(count);
           resolve(done.value);
@@ -42,7 +44,7 @@ export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, 
           reject(err);
           return count;
         }
-      },
+      }),
       fail: reject,
     });
     if (!q.draining) void drain(key, q, l, waitSeconds, holder);
