@@ -138,6 +138,8 @@ export interface OperationSummary {
   ownStructuralPerCallMax: number;
   /** A call's whole time over the RTT: median (includes waiting on exchanges made for other calls, and CPU). */
   wallPerCall: number;
+  /** All calls' time added up, in seconds: what the engine waited for where it makes the calls one at a time (checks). */
+  wallTotalSeconds: number;
 }
 
 export interface ExchangeSummary {
@@ -201,6 +203,7 @@ export function summarize(
       ownStructuralPerCall: median(own),
       ownStructuralPerCallMax: max(own),
       wallPerCall: median(es.filter((e) => e.kind === "operation").map((e) => per(e.ms))),
+      wallTotalSeconds: es.filter((e) => e.kind === "operation").reduce((a, e) => a + e.ms, 0) / 1000,
     });
   }
   const byKind = groupBy(exchanges(events), (e) => `${e.kind}\0${generic(e.purpose)}\0${structural(e)}`);
@@ -218,11 +221,11 @@ export function report(events: TraceEvent[], rttMs: number, perHostToo = false):
   const { operations, exchanges: rows, perHost } = summarize(events, rttMs);
   const out: string[] = [];
   out.push(`round trips in series, measured${rttMs > 0 ? ` (time with the host / ${rttMs} ms)` : " (no --rtt: -)"} and by structure; medians over hosts (largest):`);
-  out.push("operation | hosts | calls/host | exchanges/host | per host: measured (max), structure (max) | per call: measured, structure | a call's own, structure (max) | call wall / RTT");
+  out.push("operation | hosts | calls/host | exchanges/host | per host: measured (max), structure (max) | per call: measured, structure | a call's own, structure (max) | call wall / RTT | calls' wall added up");
   for (const o of operations)
     out.push(
       `${o.operation} | ${o.hosts} | ${n1(o.callsPerHost)} | ${n1(o.exchangesPerHost)} | ${n1(o.seriesPerHost)} (${n1(o.seriesPerHostMax)}), ${n1(o.structuralPerHost)} (${n1(o.structuralPerHostMax)}) | ` +
-        `${n1(o.seriesPerCall)}, ${n1(o.structuralPerCall)} | ${n1(o.ownStructuralPerCall)} (${n1(o.ownStructuralPerCallMax)}) | ${n1(o.wallPerCall)}`,
+        `${n1(o.seriesPerCall)}, ${n1(o.structuralPerCall)} | ${n1(o.ownStructuralPerCall)} (${n1(o.ownStructuralPerCallMax)}) | ${n1(o.wallPerCall)} | ${o.wallTotalSeconds.toFixed(2)} s`,
     );
   out.push("exchanges: kind | purpose | count | median ms with the host | RTTs measured | RTTs by structure");
   for (const r of rows) out.push(`${r.kind} | ${r.purpose} | ${r.count} | ${r.ms.toFixed(1)} | ${n1(r.rtts)} | ${n1(r.structural)}`);
