@@ -17,6 +17,8 @@ export type UnderLock<T> = (count: SlotCount) => Promise<{ value: T; count: Slot
 interface Job {
   run(count: SlotCount): Promise<SlotCount>;
   fail(err: Error): void;
+  /** Its create's async context: a job's work, and a hold taken for it first, run there (the SSH trace names its operation). */
+  scope: AsyncResource;
 }
 
 interface HostQueue {
@@ -33,9 +35,10 @@ export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, 
     const key = keyOf(l);
     let q = queues.get(key);
     if (!q) queues.set(key, (q = { jobs: [], draining: false }));
+    const scope = new AsyncResource("pulumi-sev:host-batch");
     q.jobs.push({
-      // A job runs in its create's async context, not the drainer's (the SSH trace names its operation).
-      run: AsyncResource.bind(async (count: SlotCount) => {
+      scope,
+      run: scope.bind(async (count: SlotCount) => {
         try {
           const done = await work(count);
           resolve(done.value);
@@ -56,7 +59,8 @@ async function drain(key: string, q: HostQueue, l: Libvirt, waitSeconds: number,
   q.draining = true;
   try {
     while (q.jobs.length > 0) {
-      await withHostLock(
+      const hold = q.jobs[0].scope.bind(withHostLock); // taken in the async context of the job it is for first
+      await hold(
         l.target,
         waitSeconds,
         holder,

@@ -10,6 +10,7 @@ import { startLab, TestLab } from "../helpers/lab";
 import * as ssh from "../../provider/effects/ssh";
 import { withHostLock } from "../../provider/effects/lock";
 import { during } from "../../provider/effects/trace";
+import { inHostBatch } from "../../provider/guest/batch";
 import { readTrace, structuralSeries, summarize, TraceEvent, unionMs } from "../../bench/tools/round-trips";
 
 const test = anyTest as TestFn<{ lab: TestLab }>;
@@ -53,6 +54,31 @@ test.serial("each exchange is recorded under its operation, with its steps", asy
   t.is(operations[0].structuralPerHost, structuralSeries(events));
   t.is(structuralSeries(events), 5 + 3 + 2 + 2 + 1);
   t.regex(readFileSync(file, "utf8"), /^\{"t":/);
+});
+
+test.serial("creates that share a lock hold: each one's work is recorded under its own create, the hold under the first", async (t) => {
+  const l = { target: t.context.lab.target("rome"), uri: "qemu:///system" };
+  const before = readTrace([file]).length;
+  const create = (resource: string) =>
+    during({ operation: "SevGuest.create", resource }, () =>
+      inHostBatch(l, 10, "trace test", async (count) => {
+        await ssh.exec(l.target, ["true"], { purpose: `work of ${resource}` });
+        return { value: resource, count };
+      }),
+    );
+  t.deepEqual(await Promise.all([create("a"), create("b")]), ["a", "b"]);
+  const events = readTrace([file]).slice(before);
+  t.deepEqual(
+    events.filter((e) => e.kind === "exec").map((e) => [e.purpose, e.resource]),
+    [
+      ["work of a", "a"],
+      ["work of b", "b"],
+    ],
+  );
+  t.deepEqual(
+    events.filter((e) => e.kind === "hold").map((e) => e.resource),
+    ["a"],
+  );
 });
 
 test("the series of overlapping exchanges counts them once, of following ones adds them", (t) => {
