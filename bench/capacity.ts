@@ -1,7 +1,8 @@
 /**
  * sev-capacity against the SSH floor and Ansible fact gathering, on K lab hosts, pair by pair in
  * each round: `node dist/bench/capacity.js K [ROUNDS] [--rtt MS]` (after `npm run -s build`; --rtt: every
- * host behind a proxy adding that round-trip time, the floor's connections too). Installs
+ * host behind a proxy adding that round-trip time, the floor's connections too; --trace: sev-capacity's
+ * SSH trace kept per round in the fleet's folder, the first round's round trips printed). Installs
  * ansible-core from PyPI into ~/.cache/pulumi-sev/ansible-venv the first time.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "fs";
@@ -9,7 +10,7 @@ import { homedir } from "os";
 import { join } from "path";
 import { DEFAULT_CONCURRENCY } from "../provider/cli/args";
 import { repoRoot } from "../lab/lab";
-import { Fleet, fmt, logMarks, machine, mapBounded, median, plainInventory, ratio, record, run, sessionsSince, startFleet, timed } from "./fleet";
+import { Fleet, fmt, logMarks, machine, mapBounded, median, plainInventory, ratio, record, run, sessionsSince, sshTrace, startFleet, timed } from "./fleet";
 
 const ANSIBLE_CORE = "ansible-core==2.18.*";
 const venv = join(homedir(), ".cache", "pulumi-sev", "ansible-venv");
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const rttAt = process.argv.indexOf("--rtt");
   const rtt = rttAt > 0 ? Number(process.argv[rttAt + 1]) : 0;
   const f = await startFleet(k, rtt);
+  const trace = process.argv.includes("--trace") ? sshTrace(f.dir, rtt) : null;
   try {
     const plain = plainInventory(f);
     const ansibleHosts = ansibleInventory(f);
@@ -96,7 +98,10 @@ async function main(): Promise<void> {
       const s = sessionsSince(f.inventory.hosts, marks);
       row.connectionsMax = s.connectionsMax;
       row.channelsMax = s.channelsMax;
+      const text = trace?.take(`sev-capacity ${r + 1}`);
+      if (text && r === 0) console.log(text);
       row.usPlainKey = (await timed(() => sevCapacity(plain))).seconds;
+      trace?.take(`sev-capacity unencrypted key ${r + 1}`);
       if (withAnsible) row.ansible = (await timed(() => ansibleSetup(ansible, f, ansibleHosts))).seconds;
       rows.push(row);
       console.log(

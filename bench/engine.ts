@@ -5,6 +5,8 @@
  * --sev-es: the guests are SEV-ES (the rome profile's pool of 450), so that more than 59 fit on a host.
  * --from-image: each guest's root disk is made by up from the host's base image, with a cloud-init seed.
  * --rtt MS: every host is reached through a proxy adding that round-trip time (floors included).
+ * --trace: each run's SSH trace is kept in the fleet's folder and its round trips in series printed
+ * (the first round of each phase; bench/tools/round-trips.ts reads the files again).
  * Prints wall times, ratios, peak RSS of CLI, program and provider, and SSH sessions per host.
  */
 import { EngineStack, RunResult } from "../test/helpers/engine";
@@ -16,7 +18,22 @@ import { inspect } from "../provider/host/operations";
 import { SevGuestInputs } from "../provider/generated/sev-guest";
 import { FLAVOR } from "./programs/fleet/flavor";
 import { LabHost, labImage } from "../lab/lab";
-import { Fleet, fmt, hostInputsOf, logMarks, machine, median, ProcessRole, record, sampleRss, Sessions, sessionsSince, startFleet, timed } from "./fleet";
+import {
+  Fleet,
+  fmt,
+  hostInputsOf,
+  logMarks,
+  machine,
+  median,
+  ProcessRole,
+  record,
+  sampleRss,
+  Sessions,
+  sessionsSince,
+  sshTrace,
+  startFleet,
+  timed,
+} from "./fleet";
 
 const PROGRAM = "dist/bench/programs/fleet/index.js";
 
@@ -26,11 +43,22 @@ interface Measured {
   sessions: Sessions;
 }
 
+/** Set by --trace: each measured run's trace is kept apart, and the first of each kind printed. */
+let trace: { take(what: string): string | null } | null = null;
+const traced = new Map<string, number>();
+
 async function measure(f: Fleet, what: string, fn: () => Promise<RunResult>): Promise<Measured> {
+  trace?.take(`before ${what}`); // what this process itself did since (the floors)
   const marks = logMarks(f.inventory.hosts);
   const rss = sampleRss();
   const { seconds, value } = await timed(fn);
   const peak = rss.stop();
+  if (trace) {
+    const n = (traced.get(what) ?? 0) + 1;
+    traced.set(what, n);
+    const text = trace.take(`${what} ${n}`);
+    if (text && n === 1) console.log(text);
+  }
   if (value.code !== 0) throw new Error(`${what} failed (${value.code}):\n${value.text.slice(-4000)}`);
   return { seconds, rss: peak, sessions: sessionsSince(f.inventory.hosts, marks) };
 }
@@ -143,6 +171,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
   const rtt = option("--rtt", 0);
   const f = await startFleet(k, rtt);
+  if (flag("--trace")) trace = sshTrace(f.dir, rtt);
   // A QEMU-driver host opens its guests' disks: the program's and the floor's, on every host.
   for (const h of f.inventory.hosts) {
     // --from-image: up makes the program's guests' disks (a file already there would be refused).

@@ -3,15 +3,16 @@
  * SSH connections and exec channels per host from the lab sshd logs, peak RSS of processes.
  */
 import { execFileSync, spawn } from "child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "fs";
 import { cpus, totalmem } from "os";
-import { join } from "path";
+import { basename, join } from "path";
 import { builtinProfiles, Inventory, LabHost, labDown, labUp, repoRoot } from "../lab/lab";
 import { SevHostInputs } from "../provider/generated/sev-host";
 import { DelayProxy, startDelayProxy } from "./tools/delay-proxy";
 import { mapBounded } from "../provider/core/semaphore";
 
 export { mapBounded };
+import { readTrace, report } from "./tools/round-trips";
 
 export const benchDir = join(repoRoot, ".lab", "bench");
 export const resultsDir = join(repoRoot, "bench", "results");
@@ -243,6 +244,27 @@ export function machine(): string {
 export function record(name: string, row: object): void {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${name}.jsonl`), JSON.stringify({ at: new Date().toISOString(), ...row }) + "\n", { flag: "a" });
+}
+
+/**
+ * --trace: the SSH trace (PULUMI_SEV_TRACE, provider/effects/trace.ts) of every process started
+ * from now on goes to one file; take(what) moves what was written since into
+ * .lab/bench/traces/<fleet>/<what>.jsonl (kept when the fleet stops) and returns the round trips in
+ * series it shows (bench/tools/round-trips.ts), or null if nothing was written.
+ */
+export function sshTrace(fleetDir: string, rttMs: number): { take(what: string): string | null } {
+  const dir = join(benchDir, "traces", basename(fleetDir));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "trace.jsonl");
+  process.env.PULUMI_SEV_TRACE = file;
+  return {
+    take: (what) => {
+      if (!existsSync(file)) return null;
+      const kept = join(dir, `${what.replace(/[^a-z0-9-]+/gi, "-")}.jsonl`);
+      renameSync(file, kept);
+      return `${what}: ${kept}\n${report(readTrace([kept]), rttMs)}`;
+    },
+  };
 }
 
 export const fmt = (s: number) => `${s.toFixed(1)} s`;

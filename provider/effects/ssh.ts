@@ -3,6 +3,7 @@ import { describeRefusal, HostKeyPolicy, sha256Fingerprint, verifyHostKey } from
 import { commandLine } from "../core/shell";
 import { Budget, COMMAND_CHANNELS, LOCK_CHANNELS } from "./channels";
 import { parsedKey } from "./keys";
+import { Span, span } from "./trace";
 
 export interface SshEndpoint {
   host: string;
@@ -109,22 +110,32 @@ function hostKeyError(e: SshEndpoint, fingerprint: string): SshError {
 
 function connectOnce(e: SshEndpoint, timeoutMs: number, sock?: ClientChannel): Promise<Client> {
   const seen: { fingerprint?: string } = {};
-  return new Promise((resolve, reject) => {
+  return new Promise<Client>((resolve, reject) => {
+    const config = connectConfig(e, timeoutMs, seen); // the key is decrypted here, the first time: not a round trip
+    const traced = span("connect", label(e), sock ? "connection through the jump host" : "connection");
     const client = new Client();
+    // The trace's steps: TCP connected, key exchange done (host key verified), authenticated.
+    client.once("connect", () => traced.step("tcp"));
+    client.once("handshake", () => traced.step("handshake"));
     client.once("ready", () => {
       if (seen.fingerprint) presented.set(client, seen.fingerprint);
+      traced.end();
       resolve(client);
     });
     // ssh2 may emit a second error after the first (a timeout, then "Connection lost before
     // handshake"): keep listening, so a late one is not an uncaught exception.
     client.on("error", (err: Error & { level?: string }) => {
+      traced.end({ error: err.message });
       client.end();
       if (seen.fingerprint && /verification failed/i.test(err.message)) reject(hostKeyError(e, seen.fingerprint));
       else if (err.level === "client-authentication") reject(new SshError(`${label(e)}: cannot connect: ${err.message}`));
       else reject(unreachableError(`${label(e)}: cannot connect: ${err.message}`));
     });
-    client.on("close", () => reject(unreachableError(`${label(e)}: the connection closed during the handshake`)));
-    client.connect({ ...connectConfig(e, timeoutMs, seen), ...(sock ? { sock } : {}) });
+    client.on("close", () => {
+      traced.end({ error: "closed during the handshake" });
+      reject(unreachableError(`${label(e)}: the connection closed during the handshake`));
+    });
+    client.connect({ ...config, ...(sock ? { sock } : {}) });
     // Without it every request (a channel open, an exec) stalls on Nagle's algorithm against the
     // server's delayed ACK: about 40 ms each, 88 ms per exec channel measured on a lab host.
     client.setNoDelay(true);
@@ -232,6 +243,7 @@ function runChannel(
   stdin: string | undefined,
   timeoutMs: number,
   what: string,
+  traced: Span,
   onStdout?: (data: Buffer) => void,
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
@@ -242,6 +254,7 @@ function runChannel(
       settled = true;
       clearTimeout(timer);
       client.off("close", lost);
+      traced.end({ stdin: stdin ? Buffer.byteLength(stdin) : 0 });
       fn();
     };
     const expire = () =>
@@ -263,11 +276,13 @@ function runChannel(
       if (err) return settle(() => reject(new SshError(`${what}: cannot open a channel: ${err.message}`)));
       if (settled) return opened.close();
       stream = opened;
+      traced.step("opened");
       clearTimeout(timer);
       timer = setTimeout(expire, timeoutMs + LOCAL_GRACE_MS);
       const out: Buffer[] = [];
       const errs: Buffer[] = [];
       opened.on("data", (d: Buffer) => {
+        traced.step("output");
         out.push(d);
         onStdout?.(d);
       });
@@ -275,6 +290,8 @@ function runChannel(
       opened.on("close", (code: number | null) =>
         settle(() => resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8"), code })),
       );
+      // Not sooner: sshd opens the channel with no window and grants one as it accepts the exec, so a
+      // command that reads stdin costs one round trip more than one that does not.
       opened.end(stdin ?? "");
     });
   });
@@ -307,9 +324,15 @@ export async function exec(t: SshTarget, argv: readonly string[], opts: ExecOpti
   // timeout runs outside sudo (sudo relays its signal), so sudoers can name the exact commands.
   const full = ["timeout", "-k", "5", String(seconds), ...(elevate ? ["sudo", "-n", "--"] : []), ...argv];
   const what = describeCommand(t, argv, opts.purpose);
-  const client = await connection(t);
+  const traced = span("exec", label(t), opts.purpose ?? (argv[0] === "virsh" ? `virsh ${argv[3] ?? ""}` : argv[0]));
+  const client = await connection(t).catch((err: Error) => {
+    traced.end({ error: err.message });
+    throw err;
+  });
+  traced.step("connected");
   const release = await budgetOf(client).commands.take();
-  const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what, opts.onStdout).finally(release);
+  traced.step("channel");
+  const result = await runChannel(client, commandLine(full), opts.stdin, seconds * 1000, what, traced, opts.onStdout).finally(release);
   if (result.code === TIMED_OUT) throw unknownOutcome(`${what}: did not finish within ${seconds}s and was stopped on the host (commandTimeoutSeconds)`);
   if (result.code === null) throw unknownOutcome(`${what}: the channel closed without an exit status (the session on the host ended while the command ran)`);
   const refused = elevate ? sudoRefusal(t, argv[0], result.stderr) : null;
@@ -338,9 +361,15 @@ export async function holdWhileOpen(
   timeoutMs: number,
   printed?: (text: string) => void,
 ): Promise<() => Promise<void>> {
-  const client = await connection(t);
+  const traced = span("hold", label(t), readyLine);
+  const client = await connection(t).catch((err: Error) => {
+    traced.end({ error: err.message });
+    throw err;
+  });
+  traced.step("connected");
   const full = t.user !== "root" ? ["sudo", "-n", "--", ...argv] : [...argv];
   const releaseChannel = await budgetOf(client).locks.take();
+  traced.step("channel");
   return new Promise<() => Promise<void>>((resolve, reject) => {
     let stream: ClientChannel | undefined;
     let errText = "";
@@ -349,6 +378,7 @@ export async function holdWhileOpen(
       client.off("close", lost);
       stream?.close();
       releaseChannel();
+      traced.end({ error: why });
       const err = new SshError(`${label(t)}: \`${argv.slice(0, 4).join(" ")}\` ${why}`);
       err.exitCode = exitCode;
       err.stderr = errText;
@@ -366,6 +396,7 @@ export async function holdWhileOpen(
     openExec(client, commandLine(full), (err, opened) => {
       if (err) return fail(`could not open a channel: ${err.message}`);
       stream = opened;
+      traced.step("opened");
       let out = "";
       let ready = false;
       const closed = new Promise<void>((done) => opened.on("close", () => done()));
@@ -378,9 +409,12 @@ export async function holdWhileOpen(
         printed?.(lines.slice(0, lines.indexOf(readyLine)).join("\n"));
         clearTimeout(timer);
         client.off("close", lost);
+        traced.end();
         resolve(async () => {
+          const letGo = span("release", label(t), readyLine);
           opened.end();
           await closed;
+          letGo.end();
           releaseChannel();
         });
       });

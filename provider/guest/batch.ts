@@ -4,6 +4,7 @@
  * with the ones before it added. The engine runs several creates at once, and without this they
  * would queue on the host lock one full count each.
  */
+import { AsyncResource } from "async_hooks";
 import { Libvirt } from "../effects/libvirt";
 import { withHostLock } from "../effects/lock";
 import { label } from "../effects/ssh";
@@ -16,6 +17,8 @@ export type UnderLock<T> = (count: SlotCount) => Promise<{ value: T; count: Slot
 interface Job {
   run(count: SlotCount): Promise<SlotCount>;
   fail(err: Error): void;
+  /** Its create's async context: a job's work, and a hold taken for it first, run there (the SSH trace names its operation). */
+  scope: AsyncResource;
 }
 
 interface HostQueue {
@@ -32,8 +35,10 @@ export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, 
     const key = keyOf(l);
     let q = queues.get(key);
     if (!q) queues.set(key, (q = { jobs: [], draining: false }));
+    const scope = new AsyncResource("pulumi-sev:host-batch");
     q.jobs.push({
-      run: async (count) => {
+      scope,
+      run: scope.bind(async (count: SlotCount) => {
         try {
           const done = await work(count);
           resolve(done.value);
@@ -42,7 +47,7 @@ export function inHostBatch<T>(l: Libvirt, waitSeconds: number, holder: string, 
           reject(err);
           return count;
         }
-      },
+      }),
       fail: reject,
     });
     if (!q.draining) void drain(key, q, l, waitSeconds, holder);
@@ -54,7 +59,8 @@ async function drain(key: string, q: HostQueue, l: Libvirt, waitSeconds: number,
   q.draining = true;
   try {
     while (q.jobs.length > 0) {
-      await withHostLock(
+      const hold = q.jobs[0].scope.bind(withHostLock); // taken in the async context of the job it is for first
+      await hold(
         l.target,
         waitSeconds,
         holder,

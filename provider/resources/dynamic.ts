@@ -11,8 +11,15 @@ import { stored as storedGuest } from "../guest/stored";
 import { storedHost } from "../host/state";
 import { SevGuestOutputs } from "../guest/operations";
 import { SevHostOutputs } from "../host/state";
+import { traced } from "./traced";
 
-export const sevHostProvider = migrating(host, (o) => storedHost(o as unknown as SevHostOutputs) as unknown as Record<string, unknown>);
-export const sevFlavorProvider = migrating(flavor);
-export const sevGuestProvider = migrating(guest, (o) => storedGuest(o as unknown as SevGuestOutputs) as unknown as Record<string, unknown>);
-export const sevSlotPlanProvider = migrating(slotPlan);
+export const sevHostProvider = traced(
+  "SevHost",
+  migrating(host, (o) => storedHost(o as unknown as SevHostOutputs) as unknown as Record<string, unknown>),
+);
+export const sevFlavorProvider = traced("SevFlavor", migrating(flavor));
+export const sevGuestProvider = traced(
+  "SevGuest",
+  migrating(guest, (o) => storedGuest(o as unknown as SevGuestOutputs) as unknown as Record<string, unknown>),
+);
+export const sevSlotPlanProvider = traced("SevSlotPlan", migrating(slotPlan));

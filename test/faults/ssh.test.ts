@@ -79,6 +79,20 @@ test.serial("more concurrent commands than MaxSessions 10 on one connection all 
   );
 });
 
+test.serial("each command gets its own stdin: concurrent, empty, and larger than the channel window", async (t) => {
+  const { lab } = t.context;
+  const target = lab.target("genoa");
+  const big = "x".repeat(5 << 20); // ssh2's and sshd's windows are 2 MiB: the rest waits for window adjusts
+  const inputs = [...Array.from({ length: 16 }, (_, i) => `input ${i}\n`.repeat(i)), big];
+  const runs = await Promise.all(inputs.map((stdin) => exec(target, ["sh", "-c", "wc -c; sleep 0.1"], { stdin })));
+  t.deepEqual(
+    runs.map((r) => Number(r.stdout.trim())),
+    inputs.map((i) => Buffer.byteLength(i)),
+  );
+  const script = await exec(target, ["sh", "-s", "--", "an argument"], { stdin: 'printf "%s|" "$1"; cat\n' });
+  t.is(script.stdout, "an argument|");
+});
+
 test.serial("lock holders and waiters cannot starve the holder of channels", async (t) => {
   const { lab } = t.context;
   const target = lab.target("genoa");
