@@ -3,10 +3,14 @@
  * plan names (disks, base images, files up would create), in one round trip; the others find their
  * answer. (The engine checks resources one at a time, so the batch comes from the plan, not from
  * waiting for the other checks.) A path the plan did not name (given as an output) costs one more.
+ * The check is started at the plan's check already (prefetchPlanDisks), for the planned guests the
+ * host's probe does not find there: the engine checks every host's plan before the guests, so the
+ * hosts' disk checks run at once instead of one host after another as their first guests come.
  */
 import { DiskFact, guestDisks, Inspected, inspectedPaths, inspectedProblem } from "../core/disks";
 import { inspectDisks } from "../effects/disks";
-import { probeKey } from "../host/recent";
+import { hostOfUrn, inspectionOf, probeKey } from "../host/recent";
+import { SevHostInputs } from "../generated/sev-host";
 import { hostLabel, targetOf } from "../host/target";
 import { ProviderInputs } from "./inputs";
 import { plannedDisks } from "./plans";
@@ -14,20 +18,40 @@ import { flavorOf } from "./flavor";
 
 const checked = new Map<string, Promise<Map<string, DiskFact>>>();
 
-function checkedOnce(key: string, inputs: ProviderInputs, paths: string[]): Promise<Map<string, DiskFact>> {
-  const batch = inspectDisks(targetOf(inputs.host), paths).then((facts) => new Map(paths.map((p, i) => [p, facts[i]] as const)));
+function checkedOnce(key: string, host: SevHostInputs, paths: string[]): Promise<Map<string, DiskFact>> {
+  const batch = inspectDisks(targetOf(host), paths).then((facts) => new Map(paths.map((p, i) => [p, facts[i]] as const)));
   checked.set(key, batch);
   batch.catch(() => checked.delete(key));
   return batch;
 }
 
+const batchKey = (host: SevHostInputs, hostUrn: string | undefined) => `${probeKey(host)}|${hostUrn ?? ""}`;
+
+/**
+ * At a slot plan's check: starts its host's disk check for the planned guests that the host's probe
+ * does not find on it (the ones whose checks will ask). Nothing when the host was not checked in
+ * this process or every planned guest is there; a failure is left for the guests' checks to redo.
+ */
+export function prefetchPlanDisks(hostUrn: string): void {
+  const host = hostOfUrn(hostUrn);
+  if (!host || checked.has(batchKey(host, hostUrn))) return;
+  inspectionOf(host)
+    .then((inspection) => {
+      const onHost = new Set(inspection.facts.sevDomains.flatMap((d) => (d.owner ? [d.owner.urn] : [])));
+      const paths = plannedDisks(hostUrn, (g) => !onHost.has(g.urn));
+      const key = batchKey(host, hostUrn);
+      if (paths.length > 0 && !checked.has(key)) checkedOnce(key, host, paths).catch(() => undefined);
+    })
+    .catch(() => undefined);
+}
+
 /** What the host has at each path. */
 async function factsOf(inputs: ProviderInputs, paths: string[]): Promise<Map<string, DiskFact>> {
-  const key = `${probeKey(inputs.host)}|${inputs.slotPlan ?? ""}`;
-  const batch = await (checked.get(key) ?? checkedOnce(key, inputs, [...new Set([...plannedDisks(inputs.slotPlan), ...paths])]));
+  const key = batchKey(inputs.host, inputs.slotPlan);
+  const batch = await (checked.get(key) ?? checkedOnce(key, inputs.host, [...new Set([...plannedDisks(inputs.slotPlan), ...paths])]));
   const unasked = [...new Set(paths.filter((p) => !batch.has(p)))];
   if (unasked.length === 0) return batch;
-  const more = await checkedOnce(`${key}|${unasked.join("\n")}`, inputs, unasked);
+  const more = await checkedOnce(`${key}|${unasked.join("\n")}`, inputs.host, unasked);
   return new Map([...batch, ...more]);
 }
 

@@ -23,8 +23,8 @@ export function plannedWith(hostUrn: string | undefined, self: SlotRequest): Slo
   return at < 0 ? [...plan, self] : plan.map((r, i) => (i === at ? self : r));
 }
 
-/** The paths the host's plan names (disks, base images, files to create), for the preview's one disk check per host. */
-export function plannedDisks(hostUrn: string | undefined): string[] {
+/** The paths the host's plan names (disks, base images, files to create) for the guests `wanted` keeps, for the preview's one disk check per host. */
+export function plannedDisks(hostUrn: string | undefined, wanted: (guest: PlannedGuest) => boolean = () => true): string[] {
   const plan = hostUrn === undefined ? undefined : plans.get(hostUrn);
-  return [...new Set((plan ?? []).flatMap((r) => r.paths ?? []))];
+  return [...new Set((plan ?? []).filter(wanted).flatMap((r) => r.paths ?? []))];
 }

@@ -56,3 +56,21 @@ export function inspectRecent(inputs: SevHostInputs): Promise<Inspection> {
 export function prefetch(hosts: SevHostInputs[]): void {
   for (const h of hosts) probeOf(h, false);
 }
+
+/** Each SevHost checked in this run, by its URN: what its slot plan's check needs to reach it. */
+const checkedHosts = new Map<string, SevHostInputs>();
+
+/** Remembers a SevHost's inputs for the checks of its plan that follow in this process. */
+export function rememberHost(inputs: SevHostInputs): void {
+  if (inputs.owner?.urn) checkedHosts.set(inputs.owner.urn, inputs);
+}
+
+/** The inputs of the SevHost of this URN, when it was checked in this process. */
+export function hostOfUrn(urn: string): SevHostInputs | undefined {
+  return checkedHosts.get(urn);
+}
+
+/** The host's probe of this run, without counting as a check that has seen its error (see Probe). */
+export function inspectionOf(inputs: SevHostInputs): Promise<Inspection> {
+  return probeOf(inputs, false);
+}

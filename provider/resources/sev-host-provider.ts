@@ -11,7 +11,7 @@ import { SevHostOutputs } from "../host/state";
 import { DEFAULTS, hostLabel } from "../host/target";
 import { SshError } from "../effects/ssh";
 import { unreachableWarning } from "../core/unreachable";
-import { inspectRecent, prefetch } from "../host/recent";
+import { inspectRecent, prefetch, rememberHost } from "../host/recent";
 import { changedKeys, checkFailures, FLEET_KEY, pick, userInputs } from "./inputs";
 import schema from "../../schema/sev-host.schema.json";
 
@@ -68,6 +68,7 @@ export const sevHostProvider: pulumi.dynamic.ResourceProvider = {
     prefetchFleet(news);
     const { inputs, problems } = checkHostInputs(userInputs(news));
     if (problems.length === 0 && !hasUnknowns(inputs)) {
+      rememberHost(inputs as SevHostInputs);
       // Preview asks the host itself: a host that is not (or no longer) SEV-ready says so here,
       // with its whole report, before anything changes. The probe is shared with its guests' checks.
       const unchanged = unchangedSince(olds, inputs as SevHostInputs);

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SevSlotPlanInputs } from "../generated/sev-slot-plan";
 import { schemaChecker } from "../core/validate";
 import { rememberPlan } from "../guest/plans";
+import { prefetchPlanDisks } from "../guest/disks";
 import { checkFailures, userInputs } from "./inputs";
 import schema from "../../schema/sev-slot-plan.schema.json";
 
@@ -17,6 +18,7 @@ export const sevSlotPlanProvider: pulumi.dynamic.ResourceProvider = {
     const result = checkSchema(inputs);
     if (!result.ok) return { inputs, failures: checkFailures(result.problems) };
     rememberPlan(result.value.host, result.value.requests);
+    prefetchPlanDisks(result.value.host);
     // The plan has served its guests' checks, which follow in this process: the state keeps only its host.
     return { inputs: { host: result.value.host }, failures: [] };
   },

@@ -1,5 +1,6 @@
 /** The quickstart and the SEV-ES example through the real engine, with guests stored by libvirt on lab hosts. */
 import anyTest, { TestFn } from "ava";
+import { readFileSync } from "fs";
 import { join } from "path";
 import { startLab, TestLab } from "../helpers/lab";
 import { withStack } from "../helpers/engine";
@@ -75,7 +76,10 @@ test.serial(
   async (t) => {
     const { lab } = t.context;
     lab.images("genoa", ["web-1"]);
-    await withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
+    // The provider process traces its exchanges (PULUMI_SEV_TRACE, read when the stack is made).
+    const trace = join(lab.dir, "disk-check.trace.jsonl");
+    process.env.PULUMI_SEV_TRACE = trace;
+    const run = withStack("dist/examples/quickstart/index.js", { "sev:inventory": join(lab.dir, "inventory.json"), "sev:host": "genoa" }, async (s) => {
       const marks = lab.sshdLog("genoa").length;
       const preview = await s.preview();
       t.not(preview.code, 0);
@@ -87,8 +91,20 @@ test.serial(
         .sshdLog("genoa")
         .slice(marks)
         .filter((l) => /Starting session: command/.test(l));
-      t.true(checks.length <= 3, `the host's probe and one disk check (and the slot plan's nothing): ${checks.length} exec channels`);
+      t.is(checks.length, 2, `the host's probe and one disk check (the slot plan's check starts it): ${checks.length} exec channels`);
+      const diskChecks = readFileSync(trace, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { op: string; purpose: string })
+        .filter((e) => e.purpose.startsWith("check the guests' disks"));
+      t.deepEqual(
+        diskChecks.map((e) => e.op),
+        ["SevSlotPlan.check"],
+        "started at the slot plan's check, before the first guest's",
+      );
       t.deepEqual(await lab.domains("genoa"), []);
     });
+    delete process.env.PULUMI_SEV_TRACE;
+    await run;
   },
 );
