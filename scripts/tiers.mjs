@@ -9,6 +9,7 @@ export const UNIT_TESTS = [
   "dist/test/core/**/*.test.js",
   "dist/test/guest/plans.test.js",
   "dist/test/guest/launch.test.js",
+  "dist/test/guest/admission.test.js",
   "dist/test/effects/*.test.js",
   "dist/test/host/recent.test.js",
   "dist/test/host/ssh-config.test.js",
