@@ -1,10 +1,11 @@
 /** Effects on a hypervisor: the probe and machine.slice. Everything goes through exec(). */
 import { exec, SshTarget } from "./ssh";
-import { scriptFile } from "./scripts";
+import { FRAMING, scriptFile } from "./scripts";
 import { CLAIMS_DIR, claimPath } from "../core/slice-claims";
 import { SliceProperty } from "../core/slice";
 
-const probeScript = scriptFile("probe.sh");
+/** probe.sh after the framing it prints with (framing.sh). */
+const probeScript = `${FRAMING}\n${scriptFile("probe.sh")}`;
 
 /** The whole probe in one exec channel; the URI is an argument, the script comes on stdin. */
 export async function runProbe(t: SshTarget, libvirtUri: string): Promise<string> {

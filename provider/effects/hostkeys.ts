@@ -5,7 +5,6 @@ import { join } from "path";
 import { HostKeyPolicy, HostKeyVerdict, judgeHostKey, refusalOf } from "../core/known-hosts";
 
 export type { HostKeyPolicy, HostKeyVerdict };
-export { knownHostsLinesFor, knownKeysFor, sha256Fingerprint } from "../core/known-hosts";
 
 /** The policy's known_hosts lines, else the file's text ("" when it cannot be read). */
 function knownHostsOf(policy: HostKeyPolicy): string {

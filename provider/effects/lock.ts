@@ -1,9 +1,12 @@
 import { hostname } from "os";
-import { exec, holdWhileOpen, SshError, SshTarget, sudoRefusal } from "./ssh";
-import { firstOutput, LOCK_READY } from "../core/parse/lock";
+import { exec, holdWhileOpen, ReadyWhen, SshError, SshTarget, sudoRefusal } from "./ssh";
+import { firstOutput, LOCK_READY, lockHeld } from "../core/parse/lock";
 import { FRAMING, scriptFile } from "./scripts";
 
 export { LOCK_READY };
+
+/** The lock is held once its ready line is there (core/parse/lock.ts). */
+export const LOCK_HELD: ReadyWhen = { what: LOCK_READY, seen: lockHeld };
 
 /** One lock per hypervisor for every pulumi-sev process that changes SEV guests on it. */
 export const HOST_LOCK = "/run/lock/pulumi-sev.lock";
@@ -44,9 +47,9 @@ export async function withHostLock<T>(
   const release = await holdWhileOpen(
     t,
     lockCommand(waitSeconds, holderOf(what), first),
-    LOCK_READY,
+    LOCK_HELD,
     (waitSeconds + 15) * 1000,
-    (text) => (printed = firstOutput(`${text}\n${LOCK_READY}\n`)),
+    (text) => (printed = firstOutput(text)),
   ).catch(async (err: SshError) => {
     const refused = t.user !== "root" ? sudoRefusal(t, "flock", err.stderr ?? "") : null;
     if (refused) throw new Error(refused);

@@ -3,14 +3,11 @@
 # `sh -s -- URI slots` prints only what a create needs under the host lock: the misc cgroup, the
 # names and UUIDs of all domains, and the SEV domains. Both modes list every domain's name and UUID:
 # a new guest whose name is taken is refused at preview as under the lock.
-# Framing: a section starts as a line "TAG NAME", TAG random for each run. One sed over the whole
-# output puts a "\" before every line that starts with "@" or "\", then turns the TAG lines into
-# headers: no data on the host (a domain's description, say) can forge one. Few processes: a
-# probe runs on every host at every preview, and each process costs about a millisecond.
+# Framing: framing.sh (sent before this script) gives `sec`, the random `tag` and `framed`, one sed
+# over the whole output, so no data on the host (a domain's description, say) can forge a header.
+# Few processes: a probe runs on every host at every preview, and each costs about a millisecond.
 uri=$1
 mode=${2:-all}
-tag=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-sec() { printf '\n%s %s\n' "$tag" "$*"; }
 v() { virsh -c "$uri" "$@"; }
 # The first line of a file, without a process.
 first_line() { [ -r "$1" ] && IFS= read -r l < "$1"; [ -n "${l:-}" ] && printf '%s\n' "$l"; l=; }
@@ -121,4 +118,4 @@ done
     claims
   fi
   sec end
-} | sed -e 's/^[@\\]/\\&/' -e "s/^$tag \\(.*\\)\$/@@probe \\1@@/"
+} | framed

@@ -1,5 +1,6 @@
 import { AgentAuthMethod, Client, ClientChannel, ConnectConfig, PublicKeyAuthMethod } from "ssh2";
-import { describeRefusal, HostKeyPolicy, sha256Fingerprint, verifyHostKey } from "./hostkeys";
+import { describeRefusal, HostKeyPolicy, verifyHostKey } from "./hostkeys";
+import { sha256Fingerprint } from "../core/known-hosts";
 import { commandLine } from "../core/shell";
 import { Budget, COMMAND_CHANNELS, LOCK_CHANNELS } from "./channels";
 import { parsedKey } from "./keys";
@@ -348,20 +349,26 @@ export async function hostKeyFingerprint(t: SshTarget): Promise<string> {
   return presented.get(await connection(t)) ?? "unknown";
 }
 
+/** When a held command is ready, judged on its output so far, and how the trace names it. */
+export interface ReadyWhen {
+  what: string;
+  seen(out: string): boolean;
+}
+
 /**
  * Runs argv and keeps its channel open until release() is called: with flock, the lock is held for
  * exactly that long, and is let go by the host if this process or its connection dies. Bounded
- * like any command: the channel must open and argv print readyLine within timeoutMs. What argv
- * printed before readyLine goes to printed.
+ * like any command: the channel must open and argv's output must be ready (ready.seen) within
+ * timeoutMs. What argv printed until then goes to printed.
  */
 export async function holdWhileOpen(
   t: SshTarget,
   argv: readonly string[],
-  readyLine: string,
+  ready: ReadyWhen,
   timeoutMs: number,
   printed?: (text: string) => void,
 ): Promise<() => Promise<void>> {
-  const traced = span("hold", label(t), readyLine);
+  const traced = span("hold", label(t), ready.what);
   const client = await connection(t).catch((err: Error) => {
     traced.end({ error: err.message });
     throw err;
@@ -398,20 +405,19 @@ export async function holdWhileOpen(
       stream = opened;
       traced.step("opened");
       let out = "";
-      let ready = false;
+      let held = false;
       const closed = new Promise<void>((done) => opened.on("close", () => done()));
       opened.stderr.on("data", (d: Buffer) => (errText += d.toString()));
       opened.on("data", (d: Buffer) => {
         out += d.toString();
-        const lines = out.split("\n");
-        if (ready || !lines.includes(readyLine)) return;
-        ready = true;
-        printed?.(lines.slice(0, lines.indexOf(readyLine)).join("\n"));
+        if (held || !ready.seen(out)) return;
+        held = true;
+        printed?.(out);
         clearTimeout(timer);
         client.off("close", lost);
         traced.end();
         resolve(async () => {
-          const letGo = span("release", label(t), readyLine);
+          const letGo = span("release", label(t), ready.what);
           opened.end();
           await closed;
           letGo.end();
@@ -419,7 +425,7 @@ export async function holdWhileOpen(
         });
       });
       opened.on("close", (code: number | null) => {
-        if (!ready) fail(`ended (exit ${code}) before getting ready: ${errText.trim() || "no output"}`, code);
+        if (!held) fail(`ended (exit ${code}) before getting ready: ${errText.trim() || "no output"}`, code);
       });
     });
   });

@@ -7,7 +7,7 @@ import { sevGuestProvider as p } from "../../provider/resources/sev-guest-provid
 import { SevGuestInputs } from "../../provider/generated/sev-guest";
 import { SevFlavorInputs } from "../../provider/generated/sev-flavor";
 import { holdWhileOpen } from "../../provider/effects/ssh";
-import { LOCK_READY, lockCommand, withHostLock } from "../../provider/effects/lock";
+import { LOCK_HELD, lockCommand, withHostLock } from "../../provider/effects/lock";
 import { startLab, TestLab } from "../helpers/lab";
 import { checkAndCreate } from "../helpers/guest";
 import { processRunning, until } from "../helpers/wait";
@@ -89,7 +89,7 @@ test.serial("a paused guest left by an interrupted run is taken over as it is: n
 test.serial("a lock wait that runs out names the holder", async (t) => {
   const { lab } = t.context;
   const target = lab.target("genoa");
-  const release = await holdWhileOpen(target, lockCommand(60, "create of guest db-9 by infra/prod (pid 4242 on ci-7)"), LOCK_READY, 30_000);
+  const release = await holdWhileOpen(target, lockCommand(60, "create of guest db-9 by infra/prod (pid 4242 on ci-7)"), LOCK_HELD, 30_000);
   try {
     const err = await t.throwsAsync(
       withHostLock(lab.target("genoa", { passphrase: lab.host("genoa").passphrase }), 2, "create of guest late-1 by faults/dev", async () => undefined),
